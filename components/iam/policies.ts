@@ -1,0 +1,132 @@
+/**
+ * IAM policy documents, as pure functions of plain ARNs: every statement names its actions and its
+ * resources (no `*`), so each role can do exactly what its function needs.
+ */
+
+type Condition = Record<string, Record<string, string | string[]>>;
+
+/** A statement of an identity policy: named actions on named resources. */
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  Resource: string[];
+  Condition?: Condition;
+}
+
+/** A statement of a trust policy: who may assume the role. */
+export interface TrustStatement {
+  Effect: "Allow";
+  Action: ["sts:AssumeRole"];
+  Principal: { Service: string } | { AWS: string };
+  Condition?: Condition;
+}
+
+export interface PolicyDocument<S = PolicyStatement> {
+  Version: "2012-10-17";
+  Statement: S[];
+}
+
+export const document = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+
+/** Trust policy that lets an AWS service assume a role, only on behalf of this account. */
+export function serviceTrustPolicy(service: string, sourceAccount: string): PolicyDocument<TrustStatement> {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { Service: service }, Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } },
+    ],
+  };
+}
+
+/** Trust policy of the API's invoker role: principals of this account that IAM allows to assume it. */
+export function accountTrustPolicy(accountId: string): PolicyDocument<TrustStatement> {
+  return { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { AWS: `arn:aws:iam::${accountId}:root` } }] };
+}
+
+/** A Lambda function writing to its own log group. */
+export function logsStatement(logGroupArn: string): PolicyStatement {
+  return { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroupArn}:*`] };
+}
+
+/** Where job records live: a DynamoDB table, or a bucket with `jobs/` and `idempotency/` prefixes. */
+export type RecordLocation = { kind: "dynamodb"; tableArn: string } | { kind: "s3"; bucketArn: string };
+
+/** What a function does with job records. */
+export type RecordAccess = "read" | "readWrite" | "submit";
+
+/** Statements for reading or writing job (and, for `submit`, idempotency) records. */
+export function recordStatements(location: RecordLocation, access: RecordAccess): PolicyStatement[] {
+  if (location.kind === "dynamodb") {
+    const actions =
+      access === "read"
+        ? ["dynamodb:GetItem"]
+        : access === "readWrite"
+          ? ["dynamodb:GetItem", "dynamodb:PutItem"]
+          : ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"];
+    return [{ Sid: "JobRecords", Effect: "Allow", Action: actions, Resource: [location.tableArn] }];
+  }
+  const jobs = `${location.bucketArn}/jobs/*`;
+  const idempotency = `${location.bucketArn}/idempotency/*`;
+  if (access === "read") return [{ Sid: "JobRecords", Effect: "Allow", Action: ["s3:GetObject"], Resource: [jobs] }];
+  if (access === "readWrite") return [{ Sid: "JobRecords", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [jobs] }];
+  return [
+    { Sid: "JobRecords", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [jobs] },
+    { Sid: "IdempotencyRecords", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [idempotency] },
+  ];
+}
+
+/** Reading (`GetObject`, also what a presigned `resultUrl` is signed with) or writing offloaded results. */
+export function resultStatement(resultsBucketArn: string, access: "read" | "write"): PolicyStatement {
+  return {
+    Sid: access === "read" ? "ReadResults" : "WriteResults",
+    Effect: "Allow",
+    Action: [access === "read" ? "s3:GetObject" : "s3:PutObject"],
+    Resource: [`${resultsBucketArn}/results/*`],
+  };
+}
+
+export function invokeFunctionStatement(sid: string, functionArns: string[]): PolicyStatement {
+  return { Sid: sid, Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: functionArns.flatMap((a) => [a, `${a}:*`]) };
+}
+
+export function startExecutionStatement(stateMachineArn: string): PolicyStatement {
+  return { Sid: "StartJobExecutions", Effect: "Allow", Action: ["states:StartExecution"], Resource: [stateMachineArn] };
+}
+
+/** `arn:aws:states:r:a:stateMachine:name` → `arn:aws:states:r:a:execution:name:*` */
+export function executionsArnPattern(stateMachineArn: string): string {
+  const parts = stateMachineArn.split(":");
+  if (parts.length < 7 || parts[5] !== "stateMachine") throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+  return [...parts.slice(0, 5), "execution", parts[6], "*"].join(":");
+}
+
+export function stopExecutionStatement(stateMachineArn: string): PolicyStatement {
+  return { Sid: "StopJobExecutions", Effect: "Allow", Action: ["states:StopExecution"], Resource: [executionsArnPattern(stateMachineArn)] };
+}
+
+/** The state machine writing job records straight to DynamoDB (`arn:aws:states:::dynamodb:updateItem`). */
+export function stateMachineRecordStatement(tableArn: string): PolicyStatement {
+  return { Sid: "RecordJobStatus", Effect: "Allow", Action: ["dynamodb:UpdateItem"], Resource: [tableArn] };
+}
+
+/** Routes of the API, as `execute-api:Invoke` resources of one stage. */
+export function invokeApiStatement(executionArn: string, stageName: string): PolicyStatement {
+  const base = `${executionArn}/${stageName}`;
+  return {
+    Sid: "InvokeJobRoutes",
+    Effect: "Allow",
+    Action: ["execute-api:Invoke"],
+    Resource: [`${base}/POST/jobs`, `${base}/GET/jobs/*`, `${base}/DELETE/jobs/*`],
+  };
+}
+
+/** API Gateway's account-level role, allowed to write to the access log group only. */
+export function apiGatewayLoggingStatement(logGroupArn: string): PolicyStatement {
+  return {
+    Sid: "WriteAccessLogs",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:DescribeLogGroups"],
+    Resource: [logGroupArn, `${logGroupArn}:*`],
+  };
+}

@@ -1,0 +1,71 @@
+import type { JobDefinition } from "./types";
+
+/** The demo job's input (see the contract, "The demo job"). */
+export interface TimerInput {
+  seconds: number;
+  fail?: boolean;
+  resultBytes?: number;
+}
+
+export interface TimerOutput {
+  message: string;
+  padding?: string;
+}
+
+export class TimerFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TimerFailed";
+  }
+}
+
+export const timerSchema = {
+  $schema: "http://json-schema.org/draft-04/schema#",
+  title: "TimerInput",
+  type: "object",
+  required: ["seconds"],
+  additionalProperties: false,
+  properties: {
+    seconds: { type: "number", minimum: 0, maximum: 900, description: "How long to sleep, in seconds." },
+    fail: { type: "boolean", description: "Throw an error named TimerFailed after sleeping." },
+    resultBytes: {
+      type: "integer",
+      minimum: 0,
+      maximum: 10485760,
+      description: "Pad the result to about this many bytes (to try large results).",
+    },
+  },
+};
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Sleeps `seconds`, then answers `Done after <seconds> seconds`, or throws `TimerFailed`. */
+export const timerJob: JobDefinition<TimerInput, TimerOutput> = {
+  name: "timer",
+  schema: timerSchema,
+  async run(input, { signal }) {
+    await sleep(input.seconds * 1000, signal);
+    if (input.fail) throw new TimerFailed(`Failed on purpose after ${input.seconds} seconds`);
+    const output: TimerOutput = { message: `Done after ${input.seconds} seconds` };
+    if (input.resultBytes !== undefined) {
+      const base = Buffer.byteLength(JSON.stringify({ ...output, padding: "" }));
+      output.padding = "x".repeat(Math.max(0, input.resultBytes - base));
+    }
+    return output;
+  },
+};
+
+export default timerJob;

@@ -1,0 +1,40 @@
+/**
+ * The environment variables the components give the handlers: the one contract between
+ * `components/` (which sets them) and `lambdas/` (which reads them).
+ */
+export const ENV = {
+  /** `dynamodb` or `s3`. */
+  STORE: "ASYNC_API_STORE",
+  /** `stepfunctions` or `lambda`. */
+  BACKEND: "ASYNC_API_BACKEND",
+  /** `iam`, `apiKey` or `none`. */
+  AUTH: "ASYNC_API_AUTH",
+  /** DynamoDB table of job and idempotency records (store `dynamodb`). */
+  JOBS_TABLE: "ASYNC_API_JOBS_TABLE",
+  /** Bucket of job and idempotency records (store `s3`); keys `jobs/<id>.json`, `idempotency/<hash>.json`. */
+  JOBS_BUCKET: "ASYNC_API_JOBS_BUCKET",
+  /** Bucket for results too large for the record; keys `results/<id>.json`. */
+  RESULTS_BUCKET: "ASYNC_API_RESULTS_BUCKET",
+  /** State machine that runs jobs (backend `stepfunctions`). */
+  STATE_MACHINE_ARN: "ASYNC_API_STATE_MACHINE_ARN",
+  /** Worker function invoked with `InvocationType: Event` (backend `lambda`). */
+  WORKER_FUNCTION_NAME: "ASYNC_API_WORKER_FUNCTION_NAME",
+  /** How long a finished job stays readable, in seconds. */
+  RESULT_TTL_SECONDS: "ASYNC_API_RESULT_TTL_SECONDS",
+  /** A job still running after this many seconds is TIMED_OUT. */
+  JOB_TIMEOUT_SECONDS: "ASYNC_API_JOB_TIMEOUT_SECONDS",
+  /** JSON array of allowed CORS origins; absent or `[]` means no CORS headers. */
+  CORS_ORIGINS: "ASYNC_API_CORS_ORIGINS",
+} as const;
+
+/** Seconds a PENDING job may wait for its worker to start before its deadline passes. */
+export const START_ALLOWANCE_SECONDS = 300;
+
+/** Results whose JSON is larger than this are kept in the results bucket, not in the record. */
+export const INLINE_RESULT_LIMIT_BYTES = 64 * 1024;
+
+/** The contract's limit for `result` in a GET response (and for a POST body): 256 KiB. */
+export const MAX_INLINE_RESPONSE_BYTES = 256 * 1024;
+
+/** Presigned `resultUrl`s stay valid this long (the contract asks for at least 5 minutes). */
+export const RESULT_URL_TTL_SECONDS = 15 * 60;

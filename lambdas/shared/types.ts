@@ -1,0 +1,59 @@
+/** The job statuses of the contract. */
+export const JOB_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"];
+
+export type Backend = "stepfunctions" | "lambda" | "stream";
+export type StoreKind = "dynamodb" | "s3";
+export type AuthMode = "iam" | "apiKey" | "none";
+
+/** `{"code", "message"}`: the contract's error object, in responses and in job records. */
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
+
+/**
+ * One job, as both stores keep it (a DynamoDB item, or the JSON of `jobs/<jobId>.json` in S3).
+ * Times are ISO 8601 UTC strings with milliseconds (`Date#toISOString`), which sort as text, so a
+ * Step Functions `$$.State.EnteredTime` compares with them directly in a condition expression.
+ */
+export interface JobRecord {
+  /** Partition key: the job id itself (idempotency records use `idem#<hash>`). */
+  pk: string;
+  kind: "job";
+  jobId: string;
+  status: JobStatus;
+  /** Who submitted it: the SigV4 caller's ARN for auth `iam`, otherwise `"public"`. */
+  owner: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  /** A job not terminal by this time reads as TIMED_OUT, even if no writer ever comes back. */
+  deadline: string;
+  /** Epoch seconds (the DynamoDB TTL attribute). A read at or after this treats the job as absent. */
+  expiresAt: number;
+  /** Incremented by every write: writers replace the record only if it still has the version they read. */
+  version: number;
+  /** The job's input, as the JSON text the client sent. */
+  input: string;
+  /** The job's output as JSON text, when small enough to keep in the record. */
+  result?: string;
+  /** Key of the result object in the results bucket, when the result was offloaded. */
+  resultRef?: string;
+  error?: ErrorInfo;
+  idempotencyKey?: string;
+}
+
+/** Remembers which job an `Idempotency-Key` created, for replays within the TTL. */
+export interface IdempotencyRecord {
+  /** `idem#<sha256 hex of owner + "\n" + key>`. */
+  pk: string;
+  kind: "idempotency";
+  jobId: string;
+  /** sha256 hex of the request body. */
+  bodyHash: string;
+  createdAt: string;
+  expiresAt: number;
+}

@@ -29,14 +29,15 @@ export interface PolicyDocument<S = PolicyStatement> {
 
 export const document = (...statements: PolicyStatement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
 
-/** Trust policy that lets an AWS service assume a role, only on behalf of this account. */
-export function serviceTrustPolicy(service: string, sourceAccount: string): PolicyDocument<TrustStatement> {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      { Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { Service: service }, Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } },
-    ],
-  };
+/**
+ * Trust policy that lets an AWS service assume a role; with `sourceAccount`, only on behalf of
+ * this account (the confused-deputy guard Step Functions documents; Lambda execution roles go
+ * without it, as Lambda's own examples do).
+ */
+export function serviceTrustPolicy(service: string, sourceAccount?: string): PolicyDocument<TrustStatement> {
+  const statement: TrustStatement = { Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { Service: service } };
+  if (sourceAccount) statement.Condition = { StringEquals: { "aws:SourceAccount": sourceAccount } };
+  return { Version: "2012-10-17", Statement: [statement] };
 }
 
 /** Trust policy of the API's invoker role: principals of this account that IAM allows to assume it. */
@@ -121,12 +122,15 @@ export function invokeApiStatement(executionArn: string, stageName: string): Pol
   };
 }
 
-/** API Gateway's account-level role, allowed to write to the access log group only. */
-export function apiGatewayLoggingStatement(logGroupArn: string): PolicyStatement {
+/**
+ * API Gateway's account-level CloudWatch role, allowed to write log groups of one account and
+ * region. It is shared by every REST API there, so it cannot be narrowed to one log group.
+ */
+export function apiGatewayLoggingStatement(region: string, accountId: string): PolicyStatement {
   return {
-    Sid: "WriteAccessLogs",
+    Sid: "WriteApiGatewayLogs",
     Effect: "Allow",
-    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:DescribeLogGroups"],
-    Resource: [logGroupArn, `${logGroupArn}:*`],
+    Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"],
+    Resource: [`arn:aws:logs:${region}:${accountId}:log-group:*`],
   };
 }

@@ -1,0 +1,120 @@
+import type { ApiGatewayIntegration, HeaderObject, OperationObject, ParameterObject, ResponseObject } from "./openapiTypes";
+import { schemaRef, type SchemaName } from "./schemas";
+
+/** Lambda proxy integration URIs of the three routes. */
+export interface RouteIntegrations {
+  submit: string;
+  status: string;
+  cancel: string;
+}
+
+/** The contract's `Idempotency-Key` rule. */
+export const IDEMPOTENCY_KEY_PATTERN = "^[A-Za-z0-9_-]{1,64}$";
+
+function lambdaProxy(uri: string): ApiGatewayIntegration {
+  // Lambda is always invoked with POST, whatever the client's method.
+  return { type: "aws_proxy", httpMethod: "POST", uri, passthroughBehavior: "when_no_match" };
+}
+
+function json(description: string, schema: SchemaName, headers?: Record<string, HeaderObject>): ResponseObject {
+  return {
+    description,
+    ...(headers ? { headers } : {}),
+    content: { "application/json": { schema: schemaRef(schema) } },
+  };
+}
+
+const retryAfter = (when: string): HeaderObject => ({
+  description: `Seconds to wait before reading the job again (${when}).`,
+  schema: { type: "integer", minimum: 0 },
+});
+
+const jobIdParameter = (): ParameterObject => ({
+  name: "jobId",
+  in: "path",
+  required: true,
+  description: "The id POST /jobs returned.",
+  schema: { type: "string", minLength: 1, maxLength: 64 },
+});
+
+const idempotencyKeyParameter = (): ParameterObject => ({
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "Makes the POST safe to retry: the same key with the same body returns the same job (header " +
+    "Idempotent-Replayed: true); the same key with another body is 409 IdempotencyConflict.",
+  schema: { type: "string", pattern: IDEMPOTENCY_KEY_PATTERN },
+});
+
+/** Error responses every route can get (from API Gateway itself or from the backend). */
+function commonErrors(): Record<string, ResponseObject> {
+  return {
+    "403": json("Forbidden: missing or invalid credentials (or no such route).", "Error"),
+    "429": json("TooManyRequests: throttled.", "Error"),
+    "500": json("InternalError.", "Error"),
+    "502": json("BadGateway: the backend failed.", "Error"),
+    "504": json("GatewayTimeout: the backend did not answer in time.", "Error"),
+  };
+}
+
+/** POST /jobs. */
+export function submitOperation(uri: string): OperationObject {
+  return {
+    operationId: "submitJob",
+    summary: "Submit a job",
+    parameters: [idempotencyKeyParameter()],
+    requestBody: {
+      required: true,
+      description: "The job's input, checked against the job's JSON Schema before anything runs.",
+      content: { "application/json": { schema: schemaRef("JobInput") } },
+    },
+    responses: {
+      "202": json("Accepted: the job is PENDING.", "JobAccepted", {
+        Location: { description: "URL of the job: {apiUrl}/jobs/{jobId}.", schema: { type: "string", format: "uri" } },
+        "Retry-After": retryAfter("first poll"),
+        "Idempotent-Replayed": {
+          description: "`true` when an Idempotency-Key replay returned an existing job.",
+          schema: { type: "string", enum: ["true"] },
+        },
+      }),
+      "400": json("BadRequest (malformed JSON or Idempotency-Key) or ValidationError (input fails the job's schema).", "Error"),
+      "409": json("IdempotencyConflict: the Idempotency-Key was used with another body.", "Error"),
+      "413": json("PayloadTooLarge: the body is over 256 KiB.", "Error"),
+      "415": json("UnsupportedMediaType: Content-Type is not JSON.", "Error"),
+      ...commonErrors(),
+    },
+    "x-amazon-apigateway-integration": lambdaProxy(uri),
+  };
+}
+
+/** GET /jobs/{jobId}. */
+export function statusOperation(uri: string): OperationObject {
+  return {
+    operationId: "getJob",
+    summary: "Read a job",
+    parameters: [jobIdParameter()],
+    responses: {
+      "200": json("The job.", "Job", { "Retry-After": retryAfter("only while PENDING or RUNNING") }),
+      "404": json("NotFound: never issued, malformed, expired, or another caller's job.", "Error"),
+      ...commonErrors(),
+    },
+    "x-amazon-apigateway-integration": lambdaProxy(uri),
+  };
+}
+
+/** DELETE /jobs/{jobId}. */
+export function cancelOperation(uri: string): OperationObject {
+  return {
+    operationId: "cancelJob",
+    summary: "Cancel a job",
+    parameters: [jobIdParameter()],
+    responses: {
+      "202": json("Cancelled: the job was PENDING or RUNNING and reads CANCELLED from now on.", "CancelAccepted"),
+      "404": json("NotFound: as for GET.", "Error"),
+      "409": json("Conflict: the job has already finished.", "Error"),
+      ...commonErrors(),
+    },
+    "x-amazon-apigateway-integration": lambdaProxy(uri),
+  };
+}

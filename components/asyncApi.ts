@@ -1,0 +1,186 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ENV } from "../lambdas/shared/env";
+import type { AuthMode, Backend, StoreKind } from "../lambdas/shared/types";
+import { buildApiDocument } from "./api/openapi";
+import type { AsyncApiArgs } from "./asyncApi/args";
+import { createAuthResources } from "./asyncApi/auth";
+import { createGateway } from "./asyncApi/gateway";
+import { createLambdaBackend } from "./asyncApi/lambdaBackend";
+import { invokeFunctionStatement, recordStatements, resultStatement, startExecutionStatement, stopExecutionStatement, type PolicyStatement } from "./iam/policies";
+import { handlerSpec, submitSpec } from "./handlers";
+import { validateJob, validateJobTimeout } from "./job";
+import { BundledFunction } from "./lambda/bundledFunction";
+import { JobStateMachine } from "./jobStateMachine";
+import { ResultStore } from "./resultStore";
+
+export type { AsyncApiArgs, LambdaWorkerArgs } from "./asyncApi/args";
+
+type Route = "submit" | "status" | "cancel";
+const ROUTES: Record<Route, { method: string; path: string; description: string }> = {
+  submit: { method: "POST", path: "/jobs", description: "POST /jobs: checks and records a job, then starts it" },
+  status: { method: "GET", path: "/jobs/*", description: "GET /jobs/{jobId}: reads a job from the store" },
+  cancel: { method: "DELETE", path: "/jobs/*", description: "DELETE /jobs/{jobId}: cancels a job" },
+};
+
+/**
+ * An asynchronous job API: `POST /jobs` answers `202` with a job id at once, the job runs in the
+ * background (Step Functions or an asynchronous Lambda), `GET /jobs/{id}` reads its status and
+ * result from the store, `DELETE /jobs/{id}` cancels it. One REST API (regional) defined by one
+ * OpenAPI document, with auth, throttling, CORS and access logs.
+ */
+export class AsyncApi extends pulumi.ComponentResource {
+  /** Base URL of the API, no trailing slash: routes are `${apiUrl}/jobs`. */
+  public readonly apiUrl: pulumi.Output<string>;
+  public readonly backend: Backend;
+  public readonly storeKind: StoreKind;
+  public readonly auth: AuthMode;
+  public readonly store: ResultStore;
+  public readonly restApi: aws.apigateway.RestApi;
+  public readonly stage: aws.apigateway.Stage;
+  public readonly functions: Record<Route, BundledFunction>;
+  /** backend `stepfunctions`. */
+  public readonly workflow?: JobStateMachine;
+  /** backend `lambda`: the worker invoked asynchronously. */
+  public readonly worker?: BundledFunction;
+  /** auth `iam`: ARN of a role allowed to call exactly this API's routes. */
+  public readonly invokeRoleArn?: pulumi.Output<string>;
+  /** auth `apiKey`: the key's id. */
+  public readonly apiKeyId?: pulumi.Output<string>;
+  /** auth `apiKey`: the key's value (secret). */
+  public readonly apiKeyValue?: pulumi.Output<string>;
+  public readonly stateMachineArn?: pulumi.Output<string>;
+  public readonly jobsTableName?: pulumi.Output<string>;
+  public readonly resultsBucketName: pulumi.Output<string>;
+
+  constructor(name: string, args: AsyncApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("async-api:index:AsyncApi", name, {}, opts);
+    const self = `AsyncApi ${name}`;
+    validateJob(self, args.job);
+    this.backend = args.backend ?? "stepfunctions";
+    this.auth = args.auth ?? "iam";
+    const jobTimeoutSeconds = args.jobTimeoutSeconds ?? 900;
+    validateJobTimeout(self, jobTimeoutSeconds);
+    const corsOrigins = args.corsOrigins ?? [];
+    const stageName = args.stageName ?? "v1";
+    const throttle = args.throttle ?? { rateLimit: 100, burstLimit: 200 };
+    const logRetentionInDays = args.logRetentionInDays ?? 30;
+    if (!["stepfunctions", "lambda", "stream"].includes(this.backend)) throw new Error(`${self}: backend must be "stepfunctions" or "lambda", got "${this.backend}"`);
+    if (this.backend === "stream") throw new Error(`${self}: backend "stream" is not available yet`);
+    if (!["iam", "apiKey", "none"].includes(this.auth)) throw new Error(`${self}: auth must be "iam", "apiKey" or "none", got "${this.auth}"`);
+    if (args.store && args.resultStore) throw new Error(`${self}: give either store (to create a ResultStore) or resultStore (to use one), not both`);
+    if (args.workflowType && this.backend !== "stepfunctions") throw new Error(`${self}: workflowType applies only to backend "stepfunctions"`);
+    if (args.lambdaWorker && this.backend !== "lambda") throw new Error(`${self}: lambdaWorker applies only to backend "lambda"`);
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) throw new Error(`${self}: stageName must be 1-128 of A-Z a-z 0-9 _ -, got "${stageName}"`);
+
+    this.store =
+      args.resultStore ?? new ResultStore(`${name}-store`, { kind: args.store ?? "dynamodb", resultTtlMinutes: args.resultTtlMinutes, jobTimeoutSeconds }, { parent: this });
+    this.storeKind = this.store.kind;
+    const store = this.store;
+
+    const baseEnv = store.environment.apply((env) => ({
+      ...env,
+      [ENV.BACKEND]: this.backend,
+      [ENV.AUTH]: this.auth,
+      [ENV.JOB_TIMEOUT_SECONDS]: String(jobTimeoutSeconds),
+      [ENV.CORS_ORIGINS]: JSON.stringify(corsOrigins),
+    }));
+
+    // What starts and stops jobs, per backend.
+    let startEnv: pulumi.Output<Record<string, string>>;
+    let startStatements: pulumi.Output<PolicyStatement[]>;
+    let cancelStatements: pulumi.Output<PolicyStatement[]> = pulumi.output([]);
+    if (this.backend === "stepfunctions") {
+      this.workflow = new JobStateMachine(
+        `${name}-workflow`,
+        { job: args.job, store, workflowType: args.workflowType ?? "STANDARD", jobTimeoutSeconds },
+        { parent: this },
+      );
+      const workflowType = this.workflow.workflowType;
+      this.stateMachineArn = this.workflow.arn;
+      startEnv = this.workflow.arn.apply((arn): Record<string, string> => ({ [ENV.STATE_MACHINE_ARN]: arn, [ENV.WORKFLOW_TYPE]: workflowType }));
+      startStatements = this.workflow.arn.apply((arn) => [startExecutionStatement(arn)]);
+      // Express executions cannot be stopped: a cancelled job's late result is discarded instead.
+      if (workflowType === "STANDARD") cancelStatements = this.workflow.arn.apply((arn) => [stopExecutionStatement(arn)]);
+    } else {
+      const backend = createLambdaBackend(name, this, {
+        job: args.job,
+        store,
+        environment: baseEnv,
+        jobTimeoutSeconds,
+        logRetentionInDays,
+        options: args.lambdaWorker ?? {},
+      });
+      this.worker = backend.worker;
+      startEnv = backend.worker.functionName.apply((fn): Record<string, string> => ({ [ENV.WORKER_FUNCTION_NAME]: fn }));
+      startStatements = backend.worker.arn.apply((arn) => [invokeFunctionStatement("StartJobs", [arn])]);
+    }
+
+    const apiEnv = pulumi.all([baseEnv, startEnv]).apply(([a, b]) => ({ ...a, ...b }));
+    const routeStatements: Record<Route, pulumi.Output<PolicyStatement[]>> = {
+      submit: pulumi.all([store.recordLocation, startStatements]).apply(([location, start]) => [...recordStatements(location, "submit"), ...start]),
+      status: pulumi.all([store.recordLocation, store.bucketArn]).apply(([location, bucketArn]) => [...recordStatements(location, "read"), resultStatement(bucketArn, "read")]),
+      cancel: pulumi.all([store.recordLocation, cancelStatements]).apply(([location, stop]) => [...recordStatements(location, "readWrite"), ...stop]),
+    };
+    const specs = { submit: submitSpec(args.job), status: handlerSpec("status"), cancel: handlerSpec("cancel") };
+    const fns = {} as Record<Route, BundledFunction>;
+    for (const route of Object.keys(ROUTES) as Route[]) {
+      fns[route] = new BundledFunction(
+        `${name}-${route}`,
+        {
+          description: ROUTES[route].description,
+          handler: specs[route],
+          environment: apiEnv,
+          logRetentionInDays,
+          policyStatements: routeStatements[route],
+        },
+        { parent: this },
+      );
+    }
+    this.functions = fns;
+
+    const body = pulumi.all([fns.submit.invokeArn, fns.status.invokeArn, fns.cancel.invokeArn]).apply(([submit, status, cancel]) =>
+      JSON.stringify(buildApiDocument({ title: name, auth: this.auth, jobSchema: args.job.schema, integrations: { submit, status, cancel }, corsOrigins })),
+    );
+    const gateway = createGateway(name, this, {
+      body,
+      stageName,
+      throttle,
+      logRetentionInDays,
+      manageAccountRole: args.manageApiGatewayAccountRole ?? true,
+      description: `Asynchronous ${args.job.name} job API`,
+    });
+    this.restApi = gateway.restApi;
+    this.stage = gateway.stage;
+
+    for (const route of Object.keys(ROUTES) as Route[]) {
+      new aws.lambda.Permission(
+        `${name}-${route}-permission`,
+        {
+          action: "lambda:InvokeFunction",
+          function: fns[route].functionName,
+          principal: "apigateway.amazonaws.com",
+          sourceArn: pulumi.interpolate`${gateway.restApi.executionArn}/*/${ROUTES[route].method}${ROUTES[route].path}`,
+        },
+        { parent: this },
+      );
+    }
+
+    const authResources = createAuthResources(name, this, { auth: this.auth, restApi: gateway.restApi, stage: gateway.stage, throttle });
+    this.invokeRoleArn = authResources.invokerRole?.arn;
+    this.apiKeyId = authResources.apiKey?.id;
+    this.apiKeyValue = authResources.apiKey ? pulumi.secret(authResources.apiKey.value) : undefined;
+
+    this.apiUrl = gateway.stage.invokeUrl.apply((url) => url.replace(/\/+$/, ""));
+    this.jobsTableName = store.tableName;
+    this.resultsBucketName = store.bucketName;
+    this.registerOutputs({
+      apiUrl: this.apiUrl,
+      invokeRoleArn: this.invokeRoleArn,
+      apiKeyId: this.apiKeyId,
+      stateMachineArn: this.stateMachineArn,
+      jobsTableName: this.jobsTableName,
+      resultsBucketName: this.resultsBucketName,
+    });
+  }
+}

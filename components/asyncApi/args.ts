@@ -1,0 +1,90 @@
+import type { AuthMode, Backend, StoreKind } from "../../lambdas/shared/types";
+import type { JobArgs } from "../job";
+import type { ResultStore } from "../resultStore";
+
+export interface LambdaWorkerArgs {
+  /**
+   * How many times Lambda retries a failed asynchronous invocation of the worker (0 to 2). A job
+   * that throws is recorded FAILED and not retried; this covers crashes and timeouts.
+   * See https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+   * @default 2
+   */
+  maximumRetryAttempts?: number;
+  /**
+   * Seconds an asynchronous invocation may wait in Lambda's queue before it is dropped (60 to
+   * 21600). A dropped job is recorded FAILED by the on-failure destination.
+   * @default 3600
+   */
+  maximumEventAgeSeconds?: number;
+}
+
+export interface AsyncApiArgs {
+  /** The job the API runs. */
+  job: JobArgs;
+  /**
+   * What runs a job: a Step Functions state machine, or a Lambda invoked asynchronously.
+   * @default "stepfunctions"
+   */
+  backend?: Backend;
+  /**
+   * Where job records and results live. Give `store` to create one, or `resultStore` to use an
+   * existing `ResultStore`; not both.
+   * @default "dynamodb"
+   */
+  store?: StoreKind;
+  /** An existing store to use instead of creating one. */
+  resultStore?: ResultStore;
+  /**
+   * `iam`: SigV4-signed requests (an invoker role is created); `apiKey`: an `x-api-key` header (a
+   * key and usage plan are created); `none`: anyone on the internet can submit jobs.
+   * @default "iam"
+   */
+  auth?: AuthMode;
+  /**
+   * Step Functions workflow type (backend `stepfunctions` only).
+   * @default "STANDARD"
+   */
+  workflowType?: "STANDARD" | "EXPRESS";
+  /**
+   * How long a finished job stays readable, in minutes.
+   * @default 1440
+   */
+  resultTtlMinutes?: number;
+  /**
+   * A job still running after this many seconds is TIMED_OUT (1 to 900).
+   * @default 900
+   */
+  jobTimeoutSeconds?: number;
+  /**
+   * Origins allowed to call the API from a browser, e.g. `["https://app.example.com"]`.
+   * @default [] (no CORS headers)
+   */
+  corsOrigins?: string[];
+  /**
+   * Name of the API Gateway stage: the last part of `apiUrl`.
+   * @default "v1"
+   */
+  stageName?: string;
+  /**
+   * Stage-wide throttling (requests per second and burst). For auth `apiKey` the usage plan
+   * gets the same limits.
+   * See https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  throttle?: { rateLimit: number; burstLimit: number };
+  /**
+   * Days CloudWatch keeps the stage's access logs and the functions' logs.
+   * @default 30
+   */
+  logRetentionInDays?: number;
+  /**
+   * API Gateway writes access logs through one CloudWatch role per account and region. `true`
+   * sets that account setting to a role this stack creates (allowed to write this region's log
+   * groups only); `false` keeps the account's setting, which must then already be set, or the
+   * stage fails with "CloudWatch Logs role ARN must be set in account settings".
+   * @default true
+   */
+  manageApiGatewayAccountRole?: boolean;
+  /** Options of the Lambda worker (backend `lambda` only). */
+  lambdaWorker?: LambdaWorkerArgs;
+}

@@ -1,0 +1,91 @@
+import * as crypto from "crypto";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { apiGatewayLoggingStatement, document, serviceTrustPolicy } from "../iam/policies";
+
+/** JSON access-log lines; the fields are API Gateway's `$context` variables. */
+export const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: "$context.requestId",
+  ip: "$context.identity.sourceIp",
+  caller: "$context.identity.caller",
+  requestTime: "$context.requestTime",
+  httpMethod: "$context.httpMethod",
+  resourcePath: "$context.resourcePath",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  responseLatency: "$context.responseLatency",
+  integrationLatency: "$context.integrationLatency",
+  errorType: "$context.error.responseType",
+});
+
+export interface GatewayArgs {
+  /** The OpenAPI document (with its x-amazon-apigateway extensions) as JSON text. */
+  body: pulumi.Input<string>;
+  stageName: string;
+  throttle: { rateLimit: number; burstLimit: number };
+  logRetentionInDays: number;
+  manageAccountRole: boolean;
+  description: string;
+}
+
+/** A regional REST API from one OpenAPI document, redeployed whenever the document changes. */
+export function createGateway(name: string, parent: pulumi.Resource, args: GatewayArgs) {
+  const restApi = new aws.apigateway.RestApi(
+    `${name}-api`,
+    { body: args.body, description: args.description, endpointConfiguration: { types: "REGIONAL" }, putRestApiMode: "overwrite", failOnWarnings: true },
+    { parent },
+  );
+  const deployment = new aws.apigateway.Deployment(
+    `${name}-deployment`,
+    {
+      restApi: restApi.id,
+      description: "Deployment of the API document",
+      // A new deployment (and so a live stage update) every time the document changes.
+      triggers: { documentSha256: pulumi.output(args.body).apply((b) => crypto.createHash("sha256").update(b).digest("hex")) },
+    },
+    { parent },
+  );
+
+  const accessLogs = new aws.cloudwatch.LogGroup(`${name}-access-logs`, { retentionInDays: args.logRetentionInDays }, { parent });
+  const stageDependsOn: pulumi.Resource[] = [];
+  if (args.manageAccountRole) {
+    const region = aws.getRegionOutput({}, { parent }).region;
+    const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
+    const role = new aws.iam.Role(
+      `${name}-apigw-logs-role`,
+      { description: "Lets API Gateway write access logs in this region", assumeRolePolicy: JSON.stringify(serviceTrustPolicy("apigateway.amazonaws.com")) },
+      { parent },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-apigw-logs-policy`,
+      {
+        role: role.id,
+        policy: pulumi.all([region, account]).apply(([r, a]) => JSON.stringify(document(apiGatewayLoggingStatement(r, a)))),
+      },
+      { parent },
+    );
+    stageDependsOn.push(new aws.apigateway.Account(`${name}-apigw-account`, { cloudwatchRoleArn: role.arn }, { parent }));
+  }
+
+  const stage = new aws.apigateway.Stage(
+    `${name}-stage`,
+    {
+      restApi: restApi.id,
+      deployment: deployment.id,
+      stageName: args.stageName,
+      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+    },
+    { parent, dependsOn: stageDependsOn },
+  );
+  new aws.apigateway.MethodSettings(
+    `${name}-method-settings`,
+    {
+      restApi: restApi.id,
+      stageName: stage.stageName,
+      methodPath: "*/*",
+      settings: { metricsEnabled: true, throttlingRateLimit: args.throttle.rateLimit, throttlingBurstLimit: args.throttle.burstLimit },
+    },
+    { parent },
+  );
+  return { restApi, deployment, stage, accessLogs };
+}

@@ -1,0 +1,33 @@
+import * as path from "path";
+import type { JobArgs } from "./job";
+import type { HandlerSpec } from "./lambda/bundle";
+
+const HANDLERS_DIR = path.resolve(__dirname, "..", "lambdas");
+
+/** Every Lambda handler of the project: its module under `lambdas/` and its factory. */
+export const HANDLERS = {
+  submit: { module: "api/submit.ts", factory: "createSubmitHandler" },
+  status: { module: "api/status.ts", factory: "createStatusHandler" },
+  cancel: { module: "api/cancel.ts", factory: "createCancelHandler" },
+  asyncWorker: { module: "worker/asyncWorker.ts", factory: "createAsyncWorker" },
+  stepFunctionsWorker: { module: "worker/stepFunctionsWorker.ts", factory: "createStepFunctionsWorker" },
+  recorder: { module: "worker/recorder.ts", factory: "createRecorder" },
+  failureDestination: { module: "worker/failureDestination.ts", factory: "createFailureDestination" },
+} as const;
+
+export type HandlerName = keyof typeof HANDLERS;
+
+/** The bundle spec of a handler that takes no arguments. */
+export function handlerSpec(name: HandlerName): HandlerSpec {
+  return { module: path.join(HANDLERS_DIR, HANDLERS[name].module), factory: HANDLERS[name].factory };
+}
+
+/** The bundle spec of a worker, with the job's module imported as its argument. */
+export function workerSpec(name: "asyncWorker" | "stepFunctionsWorker", job: JobArgs): HandlerSpec {
+  return { ...handlerSpec(name), args: [{ module: job.module, exportName: job.exportName ?? "default" }] };
+}
+
+/** The submit handler's spec: the job's input schema is inlined into the bundle. */
+export function submitSpec(job: JobArgs): HandlerSpec {
+  return { ...handlerSpec("submit"), args: [{ json: { schema: job.schema } }] };
+}

@@ -1,0 +1,5 @@
+export { AsyncApi, type AsyncApiArgs, type LambdaWorkerArgs } from "./asyncApi";
+export { JobStateMachine, type JobStateMachineArgs } from "./jobStateMachine";
+export { ResultStore, type ResultStoreArgs } from "./resultStore";
+export { BundledFunction, type BundledFunctionArgs } from "./lambda/bundledFunction";
+export type { JobArgs } from "./job";

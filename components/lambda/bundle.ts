@@ -1,0 +1,73 @@
+import * as path from "path";
+import * as esbuild from "esbuild";
+
+/** A module import used as a factory argument: `{ module, exportName }` becomes `import x from ...`. */
+export interface ModuleRef {
+  /** Absolute path of the module (TypeScript or JavaScript). */
+  module: string;
+  /** The export to use. @default "default" */
+  exportName?: string;
+}
+
+/**
+ * What to bundle: a handler module's factory, called with arguments at cold start. The generated
+ * entry is `export const handler = factory(...args)`.
+ */
+export interface HandlerSpec {
+  /** Absolute path of the module that exports the factory. */
+  module: string;
+  /** Name of the exported factory, e.g. `createSubmitHandler`. */
+  factory: string;
+  /** JSON values are inlined; `ModuleRef`s are imported. */
+  args?: (ModuleRef | { json: unknown })[];
+}
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const cache = new Map<string, string>();
+
+function isModuleRef(arg: ModuleRef | { json: unknown }): arg is ModuleRef {
+  return "module" in arg;
+}
+
+/** The entry module's source for a handler spec. */
+export function entrySource(spec: HandlerSpec): string {
+  const lines = [`import { ${spec.factory} as factory } from ${JSON.stringify(spec.module)};`];
+  const args = (spec.args ?? []).map((arg, i) => {
+    if (!isModuleRef(arg)) return JSON.stringify(arg.json);
+    const name = arg.exportName ?? "default";
+    lines.push(
+      name === "default"
+        ? `import arg${i} from ${JSON.stringify(arg.module)};`
+        : `import { ${name} as arg${i} } from ${JSON.stringify(arg.module)};`,
+    );
+    return `arg${i}`;
+  });
+  lines.push(`export const handler = factory(${args.join(", ")});`);
+  return lines.join("\n");
+}
+
+/**
+ * Bundles a handler into one CommonJS file for the Node.js 22 Lambda runtime with esbuild. The
+ * AWS SDK v3 is left out: the runtime ships it (and the local cloud resolves it from
+ * node_modules). Bundles are cached per spec for the life of the process.
+ */
+export function bundleHandler(spec: HandlerSpec): string {
+  const key = JSON.stringify(spec);
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const result = esbuild.buildSync({
+    stdin: { contents: entrySource(spec), resolveDir: ROOT, sourcefile: "lambda-entry.ts", loader: "ts" },
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    external: ["@aws-sdk/*"],
+    write: false,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0].text;
+  cache.set(key, code);
+  return code;
+}

@@ -1,0 +1,539 @@
+/**
+ * The Step Functions definition (Amazon States Language, JSONPath) of the state machine that runs
+ * one job: a pure function of plain strings and numbers, so it can be tested, validated and
+ * executed locally without Pulumi.
+ *
+ * Execution input: `{"jobId": "<id>"}` (the execution name is the job id too). The submit side has
+ * already written the PENDING record (with `deadline` and `expiresAt`) before StartExecution.
+ *
+ *   MarkRunning ──▶ RunJob ──▶ CheckOutcome ──▶ RecordSucceededInline ─┐
+ *        │           │  │            ├───────▶ RecordSucceededRef ────┤
+ *        │           │  │            ├───────▶ RecordFailed ──────────┼──▶ Recorded
+ *        │           │  │            ├───────▶ Discarded              │
+ *        │           │  │            └───────▶ InvalidOutcome ─┐      │
+ *        │           │  └─ States.Timeout ──▶ RecordTimedOut ──┼──────┤
+ *        │           └──── States.ALL ──────▶ RecordCrashed ◀──┘──────┘
+ *        └─ not applied (cancelled / finished / past deadline) ──▶ Discarded
+ *   MarkRunning and every Record* state: not applied ──▶ Discarded; failing after retries ──▶ RecordingFailed
+ *
+ * One skeleton serves both stores: `TRANSITIONS` says what each record write means, and one
+ * helper per store turns a transition into states. With `dynamodb` a write is a direct
+ * `dynamodb:updateItem` whose ConditionExpression encodes the status rules, and a rejected
+ * condition is caught; with `s3` it is an invoke of the recorder Lambda, which answers
+ * `{"applied": boolean}`, followed by a Choice `<State>Applied`.
+ *
+ * Status rules encoded here (the same as `mayWrite` in lambdas/shared/status.ts):
+ * - MarkRunning only from PENDING, terminal writes only from RUNNING: the first terminal state
+ *   (a cancel, a timeout) wins and is never overwritten.
+ * - No write but TIMED_OUT once the record's `deadline` has passed (readers already see
+ *   TIMED_OUT then). ISO times with milliseconds compare as text, so `#deadline > :now` works.
+ * - Each write is idempotent under Step Functions retries: `$$.State.EnteredTime` does not change
+ *   between the attempts of one state, so a retry after an ambiguous failure (the write was
+ *   applied, the answer was lost) finds `status = <target> AND updatedAt = :now` and succeeds
+ *   again instead of being mistaken for a lost race.
+ * - Only error *names* ever reach a record: a Lambda failure's `Cause` (messages, stack traces,
+ *   ARNs) is never read.
+ */
+import type { JobRecord, JobStatus } from "../../lambdas/shared/types";
+
+// ---------------------------------------------------------------------------------------------
+// Types
+
+export type JsonPrimitive = string | number | boolean | null;
+export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface AslRetrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: "FULL" | "NONE";
+}
+
+export interface AslCatcher {
+  ErrorEquals: string[];
+  Next: string;
+  ResultPath?: string | null;
+}
+
+export interface AslTaskState {
+  Type: "Task";
+  Comment?: string;
+  Resource: string;
+  Parameters?: JsonObject;
+  ResultSelector?: JsonObject;
+  ResultPath?: string | null;
+  TimeoutSeconds?: number;
+  Retry?: AslRetrier[];
+  Catch?: AslCatcher[];
+  Next: string;
+}
+
+export type AslChoiceRule = JsonObject;
+
+export interface AslChoiceState {
+  Type: "Choice";
+  Comment?: string;
+  Choices: Array<AslChoiceRule & { Next: string }>;
+  Default: string;
+}
+
+export interface AslPassState {
+  Type: "Pass";
+  Comment?: string;
+  Result?: JsonValue;
+  ResultPath?: string | null;
+  Next: string;
+}
+
+export interface AslSucceedState {
+  Type: "Succeed";
+  Comment?: string;
+}
+
+export interface AslFailState {
+  Type: "Fail";
+  Comment?: string;
+  Error: string;
+  Cause: string;
+}
+
+export type AslState = AslTaskState | AslChoiceState | AslPassState | AslSucceedState | AslFailState;
+
+/** A state machine definition as `aws.sfn.StateMachine` takes it (after `JSON.stringify`). */
+export interface AslDefinition {
+  Comment: string;
+  StartAt: string;
+  TimeoutSeconds: number;
+  States: Record<string, AslState>;
+}
+
+export interface WorkerRetry {
+  maxAttempts: number;
+  intervalSeconds: number;
+  backoffRate: number;
+}
+
+export interface StateMachineDefinitionArgs {
+  store: "dynamodb" | "s3";
+  /** The worker Lambda (runs the job). Invoked request-response with payload {"jobId.$": "$.jobId"}. */
+  workerFunctionArn: string;
+  /** store dynamodb: the jobs table; records are written with direct `arn:aws:states:::dynamodb:updateItem` integrations. */
+  tableName?: string;
+  /** store s3: the recorder Lambda that writes records (S3 has no conditional update in Step Functions' SDK integrations). */
+  recorderFunctionArn?: string;
+  /** Seconds the job may run: the RunJob Task's TimeoutSeconds. */
+  jobTimeoutSeconds: number;
+  workflowType: "STANDARD" | "EXPRESS";
+  /** Retries of the worker invoke on transient Lambda errors. @default {maxAttempts: 3, intervalSeconds: 2, backoffRate: 2} */
+  workerRetry?: WorkerRetry;
+}
+
+/** What the worker Lambda returns (its Payload). Job errors are returned, never thrown. */
+export type WorkerOutcome =
+  | { outcome: "SUCCEEDED"; result?: string; resultRef?: string; resultSize: number }
+  | { outcome: "FAILED"; error: { code: string; message: string } }
+  | { outcome: "DISCARDED" };
+
+/** The transitions the state machine asks the recorder (store s3) to make. */
+export type RecorderTransition = "RUNNING" | "SUCCEEDED" | "FAILED" | "TIMED_OUT";
+
+/**
+ * The payload the state machine sends the recorder Lambda (store s3). The recorder applies the
+ * same rules as the DynamoDB conditions: RUNNING only from PENDING; the others only from RUNNING;
+ * nothing but TIMED_OUT at or after `deadline` (compared with `at`); and a repeat of a write it
+ * already applied (`status` is the target and `updatedAt === at`) answers `applied: true` again.
+ */
+export interface RecorderPayload {
+  jobId: string;
+  transition: RecorderTransition;
+  /** `$$.State.EnteredTime` (ISO 8601 with milliseconds): `updatedAt` (and `startedAt` for RUNNING). */
+  at: string;
+  /** SUCCEEDED and job FAILED: the worker's outcome. */
+  run?: WorkerOutcome;
+  /** A worker crash: only the error name, never its Cause. */
+  failure?: { Error: string };
+  /** FAILED by a crash or an invalid worker outcome, and TIMED_OUT: the record's `error`, as is. */
+  error?: { code: string; message: string };
+}
+
+/** What the recorder Lambda returns. */
+export interface RecorderResult {
+  applied: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names and constants
+
+export const STATE = {
+  MarkRunning: "MarkRunning",
+  RunJob: "RunJob",
+  CheckOutcome: "CheckOutcome",
+  InvalidOutcome: "InvalidOutcome",
+  RecordSucceededInline: "RecordSucceededInline",
+  RecordSucceededRef: "RecordSucceededRef",
+  RecordFailed: "RecordFailed",
+  RecordTimedOut: "RecordTimedOut",
+  RecordCrashed: "RecordCrashed",
+  Recorded: "Recorded",
+  Discarded: "Discarded",
+  RecordingFailed: "RecordingFailed",
+} as const;
+export type StateName = (typeof STATE)[keyof typeof STATE];
+
+/** Store s3: the Choice that follows a recorder invoke. */
+export const appliedChoiceName = (recordState: string): string => `${recordState}Applied`;
+
+export const DYNAMODB_UPDATE_ITEM = "arn:aws:states:::dynamodb:updateItem";
+export const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
+
+export const DEFAULT_WORKER_RETRY: Readonly<WorkerRetry> = { maxAttempts: 3, intervalSeconds: 2, backoffRate: 2 };
+
+/** Execution-level backstop beyond the job timeout (STANDARD; EXPRESS is capped at 300 s). */
+export const EXECUTION_TIMEOUT_MARGIN_SECONDS = 300;
+export const EXPRESS_MAX_SECONDS = 300;
+export const MAX_JOB_TIMEOUT_SECONDS = 900;
+
+/** The Lambda service errors Step Functions recommends retrying (the function did not run, or may run again safely). */
+export const LAMBDA_TRANSIENT_ERRORS: readonly string[] = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+];
+
+/**
+ * DynamoDB errors worth retrying (throttling, server side). Never `States.TaskFailed` or
+ * `States.ALL`: Retry is evaluated before Catch, so those would retry a rejected condition.
+ */
+export const DYNAMODB_TRANSIENT_ERRORS: readonly string[] = [
+  "DynamoDB.ProvisionedThroughputExceededException",
+  "DynamoDB.RequestLimitExceeded",
+  "DynamoDB.RequestLimitExceededException",
+  "DynamoDB.ThrottlingException",
+  "DynamoDB.InternalServerErrorException",
+  "DynamoDB.InternalServerError",
+  "DynamoDB.ServiceUnavailableException",
+  "DynamoDB.TransactionConflictException",
+];
+
+export const CONDITION_FAILED_ERROR = "DynamoDB.ConditionalCheckFailedException";
+
+/** Retries of every record write (both stores). */
+export const WRITE_RETRY: Readonly<WorkerRetry> = { maxAttempts: 4, intervalSeconds: 1, backoffRate: 2 };
+
+/** The `error.message` of a job whose worker stopped (crashed, was killed, threw past the wrapper). */
+export const WORKER_CRASH_MESSAGE = "The worker stopped before the job finished";
+/** `error.code` of a job whose worker answered something that is not a `WorkerOutcome`. */
+export const INVALID_OUTCOME_ERROR = "InvalidWorkerOutput";
+export const TIMED_OUT_CODE = "TimedOut";
+export const timedOutMessage = (seconds: number): string => `The job did not finish within ${seconds} second${seconds === 1 ? "" : "s"}`;
+
+/** The Fail state's error: an execution that ends with it needs attention (a later issue routes it to a dead-letter target). */
+export const RECORDING_FAILED_ERROR = "RecordingFailed";
+export const RECORDING_FAILED_CAUSE = "The job record could not be written";
+
+// ---------------------------------------------------------------------------------------------
+// The skeleton: what each record write means, independent of the store
+
+/**
+ * Attribute names of the job record the definition writes. `resultSize` is listed on its own until
+ * `JobRecord` declares it (the lead is adding `resultSize?: number`); the union then collapses.
+ */
+type RecordAttribute = keyof JobRecord | "resultSize";
+
+/** A DynamoDB AttributeValue template (static, or with `S.$`/`N.$` paths). */
+type AttributeTemplate = JsonObject;
+
+interface Transition {
+  state: StateName;
+  from: "PENDING" | "RUNNING";
+  to: Exclude<JobStatus, "PENDING" | "CANCELLED">;
+  next: StateName;
+  /** Refuse the write at or after the record's deadline (every write but TIMED_OUT). */
+  beforeDeadline: boolean;
+  /** store dynamodb: attributes set besides status and updatedAt. */
+  set: Array<[RecordAttribute, AttributeTemplate]>;
+  /** store s3: payload fields besides jobId, transition and at. */
+  payload: JsonObject;
+}
+
+const NOW: AttributeTemplate = { "S.$": "$$.State.EnteredTime" };
+const RESULT_SIZE: AttributeTemplate = { "N.$": "States.JsonToString($.run.outcome.resultSize)" };
+
+const errorAttribute = (code: AttributeTemplate, message: AttributeTemplate): AttributeTemplate => ({ M: { code, message } });
+
+function transitions(jobTimeoutSeconds: number): Transition[] {
+  const timedOut = { code: TIMED_OUT_CODE, message: timedOutMessage(jobTimeoutSeconds) };
+  return [
+    {
+      state: STATE.MarkRunning,
+      from: "PENDING",
+      to: "RUNNING",
+      next: STATE.RunJob,
+      beforeDeadline: true,
+      set: [["startedAt", NOW]],
+      payload: {},
+    },
+    {
+      state: STATE.RecordSucceededInline,
+      from: "RUNNING",
+      to: "SUCCEEDED",
+      next: STATE.Recorded,
+      beforeDeadline: true,
+      set: [
+        ["result", { "S.$": "$.run.outcome.result" }],
+        ["resultSize", RESULT_SIZE],
+      ],
+      payload: { "run.$": "$.run.outcome" },
+    },
+    {
+      state: STATE.RecordSucceededRef,
+      from: "RUNNING",
+      to: "SUCCEEDED",
+      next: STATE.Recorded,
+      beforeDeadline: true,
+      set: [
+        ["resultRef", { "S.$": "$.run.outcome.resultRef" }],
+        ["resultSize", RESULT_SIZE],
+      ],
+      payload: { "run.$": "$.run.outcome" },
+    },
+    {
+      state: STATE.RecordFailed,
+      from: "RUNNING",
+      to: "FAILED",
+      next: STATE.Recorded,
+      beforeDeadline: true,
+      set: [["error", errorAttribute({ "S.$": "$.run.outcome.error.code" }, { "S.$": "$.run.outcome.error.message" })]],
+      payload: { "run.$": "$.run.outcome" },
+    },
+    {
+      state: STATE.RecordTimedOut,
+      from: "RUNNING",
+      to: "TIMED_OUT",
+      next: STATE.Recorded,
+      beforeDeadline: false,
+      set: [["error", errorAttribute({ S: timedOut.code }, { S: timedOut.message })]],
+      payload: { error: timedOut },
+    },
+    {
+      state: STATE.RecordCrashed,
+      from: "RUNNING",
+      to: "FAILED",
+      next: STATE.Recorded,
+      beforeDeadline: true,
+      set: [["error", errorAttribute({ "S.$": "$.failure.Error" }, { S: WORKER_CRASH_MESSAGE })]],
+      payload: {
+        failure: { "Error.$": "$.failure.Error" },
+        error: { "code.$": "$.failure.Error", message: WORKER_CRASH_MESSAGE },
+      },
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// One helper per store: a transition → its states
+
+const retrier = (errors: readonly string[], r: Readonly<WorkerRetry>): AslRetrier => ({
+  ErrorEquals: [...errors],
+  IntervalSeconds: r.intervalSeconds,
+  MaxAttempts: r.maxAttempts,
+  BackoffRate: r.backoffRate,
+  JitterStrategy: "FULL",
+});
+
+const valueName = (status: JobStatus): string => `:${status.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase())}`;
+
+/** store dynamodb: one `updateItem` Task; a rejected condition is caught and goes to Discarded. */
+function dynamoDbRecordStates(t: Transition, tableName: string): Record<string, AslState> {
+  const names: JsonObject = { "#status": "status", "#updatedAt": "updatedAt", "#version": "version" };
+  const values: JsonObject = { [valueName(t.from)]: { S: t.from }, [valueName(t.to)]: { S: t.to }, ":now": NOW, ":one": { N: "1" } };
+  const sets = ["#status = " + valueName(t.to), "#updatedAt = :now"];
+  for (const [attribute, template] of t.set) {
+    names[`#${attribute}`] = attribute;
+    if (template === NOW) {
+      sets.push(`#${attribute} = :now`);
+    } else {
+      values[`:${attribute}`] = template;
+      sets.push(`#${attribute} = :${attribute}`);
+    }
+  }
+  let allowed = `#status = ${valueName(t.from)}`;
+  if (t.beforeDeadline) {
+    names["#deadline"] = "deadline";
+    allowed = `(${allowed} AND #deadline > :now)`;
+  }
+  const repeated = `(#status = ${valueName(t.to)} AND #updatedAt = :now)`;
+  return {
+    [t.state]: {
+      Type: "Task",
+      Comment: `${t.from} -> ${t.to}, unless the record moved on (or repeats this very write)`,
+      Resource: DYNAMODB_UPDATE_ITEM,
+      Parameters: {
+        TableName: tableName,
+        Key: { pk: { "S.$": "$.jobId" } },
+        UpdateExpression: `SET ${sets.join(", ")} ADD #version :one`,
+        ConditionExpression: `${allowed} OR ${repeated}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+      ResultPath: null,
+      Retry: [retrier(DYNAMODB_TRANSIENT_ERRORS, WRITE_RETRY)],
+      Catch: [
+        { ErrorEquals: [CONDITION_FAILED_ERROR], Next: STATE.Discarded, ResultPath: null },
+        { ErrorEquals: ["States.ALL"], Next: STATE.RecordingFailed, ResultPath: null },
+      ],
+      Next: t.next,
+    },
+  };
+}
+
+/** store s3: an invoke of the recorder, then a Choice on its `applied` answer. */
+function recorderRecordStates(t: Transition, recorderFunctionArn: string): Record<string, AslState> {
+  const choice = appliedChoiceName(t.state);
+  return {
+    [t.state]: {
+      Type: "Task",
+      Comment: `${t.from} -> ${t.to} by the recorder, unless the record moved on (or repeats this very write)`,
+      Resource: LAMBDA_INVOKE,
+      Parameters: {
+        FunctionName: recorderFunctionArn,
+        Payload: { "jobId.$": "$.jobId", transition: t.to, "at.$": "$$.State.EnteredTime", ...t.payload },
+      },
+      ResultSelector: { "applied.$": "$.Payload.applied" },
+      ResultPath: "$.record",
+      Retry: [retrier(LAMBDA_TRANSIENT_ERRORS, WRITE_RETRY)],
+      Catch: [{ ErrorEquals: ["States.ALL"], Next: STATE.RecordingFailed, ResultPath: null }],
+      Next: choice,
+    },
+    [choice]: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.record.applied", BooleanEquals: true, Next: t.next }],
+      Default: STATE.Discarded,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+function fail(message: string): never {
+  throw new Error(`buildStateMachineDefinition: ${message}`);
+}
+
+const isInteger = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n);
+const nonEmpty = (s: unknown): s is string => typeof s === "string" && s.length > 0;
+
+function checkArgs(args: StateMachineDefinitionArgs): Required<Pick<StateMachineDefinitionArgs, "workerRetry">> {
+  if (args.store !== "dynamodb" && args.store !== "s3") fail(`store must be "dynamodb" or "s3", not ${JSON.stringify(args.store)}`);
+  if (args.workflowType !== "STANDARD" && args.workflowType !== "EXPRESS") {
+    fail(`workflowType must be "STANDARD" or "EXPRESS", not ${JSON.stringify(args.workflowType)}`);
+  }
+  if (!nonEmpty(args.workerFunctionArn)) fail("workerFunctionArn is required");
+  if (args.tableName !== undefined && args.recorderFunctionArn !== undefined) {
+    fail("give tableName (store dynamodb) or recorderFunctionArn (store s3), not both");
+  }
+  if (args.store === "dynamodb") {
+    if (!nonEmpty(args.tableName)) fail("store dynamodb needs tableName (the jobs table the state machine writes to)");
+  } else if (!nonEmpty(args.recorderFunctionArn)) {
+    fail("store s3 needs recorderFunctionArn (the Lambda that writes job records to S3)");
+  }
+  if (!isInteger(args.jobTimeoutSeconds) || args.jobTimeoutSeconds < 1 || args.jobTimeoutSeconds > MAX_JOB_TIMEOUT_SECONDS) {
+    fail(`jobTimeoutSeconds must be an integer from 1 to ${MAX_JOB_TIMEOUT_SECONDS} (the Lambda worker's limit), not ${args.jobTimeoutSeconds}`);
+  }
+  if (args.workflowType === "EXPRESS" && args.jobTimeoutSeconds > EXPRESS_MAX_SECONDS) {
+    fail(
+      `jobTimeoutSeconds ${args.jobTimeoutSeconds} is too long for an EXPRESS workflow: Express workflows stop at 5 minutes ` +
+        `(${EXPRESS_MAX_SECONDS} seconds). Use workflowType STANDARD, or a jobTimeoutSeconds of at most ${EXPRESS_MAX_SECONDS}.`,
+    );
+  }
+  const workerRetry = args.workerRetry ?? DEFAULT_WORKER_RETRY;
+  if (!isInteger(workerRetry.maxAttempts) || workerRetry.maxAttempts < 0) fail("workerRetry.maxAttempts must be an integer >= 0");
+  if (!isInteger(workerRetry.intervalSeconds) || workerRetry.intervalSeconds < 1) fail("workerRetry.intervalSeconds must be an integer >= 1");
+  if (typeof workerRetry.backoffRate !== "number" || !(workerRetry.backoffRate >= 1)) fail("workerRetry.backoffRate must be a number >= 1");
+  return { workerRetry };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The definition
+
+const present = (path: string, test: JsonObject): AslChoiceRule[] => [
+  { Variable: path, IsPresent: true },
+  { Variable: path, ...test },
+];
+
+export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): AslDefinition {
+  const { workerRetry } = checkArgs(args);
+  const recordStates = (t: Transition): Record<string, AslState> =>
+    args.store === "dynamodb" ? dynamoDbRecordStates(t, args.tableName!) : recorderRecordStates(t, args.recorderFunctionArn!);
+
+  const outcome = "$.run.outcome";
+  const isOutcome = (value: WorkerOutcome["outcome"]) => present(`${outcome}.outcome`, { StringEquals: value });
+  const isString = (field: string) => present(`${outcome}.${field}`, { IsString: true });
+  const isNumber = (field: string) => present(`${outcome}.${field}`, { IsNumeric: true });
+
+  const steps: Record<string, AslState> = {
+    [STATE.RunJob]: {
+      Type: "Task",
+      Comment: "Run the job: the worker returns its outcome (job errors included) and never throws them",
+      Resource: LAMBDA_INVOKE,
+      Parameters: { FunctionName: args.workerFunctionArn, Payload: { "jobId.$": "$.jobId" } },
+      ResultSelector: { "outcome.$": "$.Payload" },
+      ResultPath: "$.run",
+      TimeoutSeconds: args.jobTimeoutSeconds,
+      Retry: [retrier(LAMBDA_TRANSIENT_ERRORS, workerRetry)],
+      Catch: [
+        { ErrorEquals: ["States.Timeout"], Next: STATE.RecordTimedOut, ResultPath: "$.failure" },
+        { ErrorEquals: ["States.ALL"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
+      ],
+      Next: STATE.CheckOutcome,
+    },
+    [STATE.CheckOutcome]: {
+      Type: "Choice",
+      Choices: [
+        { And: [...isOutcome("SUCCEEDED"), ...isString("result"), ...isNumber("resultSize")], Next: STATE.RecordSucceededInline },
+        { And: [...isOutcome("SUCCEEDED"), ...isString("resultRef"), ...isNumber("resultSize")], Next: STATE.RecordSucceededRef },
+        { And: [...isOutcome("FAILED"), ...isString("error.code"), ...isString("error.message")], Next: STATE.RecordFailed },
+        { And: isOutcome("DISCARDED"), Next: STATE.Discarded },
+      ],
+      Default: STATE.InvalidOutcome,
+    },
+    [STATE.InvalidOutcome]: {
+      Type: "Pass",
+      Comment: "The worker answered something that is not an outcome: record the job FAILED",
+      Result: { Error: INVALID_OUTCOME_ERROR },
+      ResultPath: "$.failure",
+      Next: STATE.RecordCrashed,
+    },
+  };
+
+  const states: Record<string, AslState> = {};
+  const all = transitions(args.jobTimeoutSeconds);
+  Object.assign(states, recordStates(all[0]), steps);
+  for (const t of all.slice(1)) Object.assign(states, recordStates(t));
+  Object.assign(states, {
+    [STATE.Recorded]: { Type: "Succeed", Comment: "The job's outcome is in its record" },
+    [STATE.Discarded]: {
+      Type: "Succeed",
+      Comment: "The record had moved on (cancelled, already finished, or past its deadline): nothing written",
+    },
+    [STATE.RecordingFailed]: { Type: "Fail", Error: RECORDING_FAILED_ERROR, Cause: RECORDING_FAILED_CAUSE },
+  } satisfies Record<string, AslState>);
+
+  const timeoutSeconds =
+    args.workflowType === "EXPRESS"
+      ? Math.min(args.jobTimeoutSeconds + EXECUTION_TIMEOUT_MARGIN_SECONDS, EXPRESS_MAX_SECONDS)
+      : args.jobTimeoutSeconds + EXECUTION_TIMEOUT_MARGIN_SECONDS;
+
+  return {
+    Comment:
+      `async-api: runs one job (store ${args.store}, ${args.workflowType}): marks it RUNNING, invokes the worker ` +
+      `(at most ${args.jobTimeoutSeconds} s), records its outcome unless the job was cancelled or finished first`,
+    StartAt: STATE.MarkRunning,
+    TimeoutSeconds: timeoutSeconds,
+    States: states,
+  };
+}

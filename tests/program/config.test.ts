@@ -1,0 +1,59 @@
+import { expect } from "chai";
+import { ConfigError, DEFAULTS, parseStackConfig } from "../../program/config";
+
+describe("program/config parseStackConfig", () => {
+  it("applies the contract's defaults to an empty config", () => {
+    expect(parseStackConfig({})).to.deep.equal(DEFAULTS);
+    expect(DEFAULTS).to.include({ backend: "stepfunctions", store: "dynamodb", auth: "iam", workflowType: "STANDARD", worker: "lambda", resultTtlMinutes: 1440, jobTimeoutSeconds: 900 });
+  });
+
+  it("accepts every supported value", () => {
+    const c = parseStackConfig({ backend: "lambda", store: "s3", auth: "apiKey", resultTtlMinutes: "5", jobTimeoutSeconds: "60", corsOrigins: '["http://localhost:5173","https://app.example.com"]' });
+    expect(c).to.include({ backend: "lambda", store: "s3", auth: "apiKey", resultTtlMinutes: 5, jobTimeoutSeconds: 60 });
+    expect(c.corsOrigins).to.deep.equal(["http://localhost:5173", "https://app.example.com"]);
+  });
+
+  const wrong: [string, Record<string, string>, RegExp][] = [
+    ["backend", { backend: "ec2" }, /async-api:backend is 'ec2'; allowed values: stepfunctions, lambda, stream/],
+    ["store", { store: "redis" }, /async-api:store is 'redis'; allowed values: dynamodb, s3/],
+    ["auth", { auth: "cognito" }, /async-api:auth is 'cognito'; allowed values: iam, apiKey, none/],
+    ["workflowType", { workflowType: "express" }, /async-api:workflowType is 'express'; allowed values: STANDARD, EXPRESS/],
+    ["worker", { worker: "ec2" }, /async-api:worker is 'ec2'; allowed values: lambda, fargate/],
+    ["resultTtlMinutes zero", { resultTtlMinutes: "0" }, /async-api:resultTtlMinutes is '0'; it must be a whole number from 1 to 525600/],
+    ["resultTtlMinutes too big", { resultTtlMinutes: "525601" }, /async-api:resultTtlMinutes/],
+    ["resultTtlMinutes fraction", { resultTtlMinutes: "1.5" }, /async-api:resultTtlMinutes/],
+    ["jobTimeoutSeconds text", { jobTimeoutSeconds: "ten" }, /async-api:jobTimeoutSeconds is 'ten'; it must be a whole number from 1 to 900/],
+    ["jobTimeoutSeconds over Lambda's limit", { jobTimeoutSeconds: "901" }, /async-api:jobTimeoutSeconds/],
+    ["corsOrigins not JSON", { corsOrigins: "https://a.example.com" }, /async-api:corsOrigins must be a JSON list/],
+    ["corsOrigins with a path", { corsOrigins: '["https://a.example.com/app"]' }, /async-api:corsOrigins must be a list of origins/],
+    ["corsOrigins with a quote", { corsOrigins: '["https://a\'b.example.com"]' }, /async-api:corsOrigins/],
+  ];
+  for (const [what, raw, message] of wrong) {
+    it(`rejects a wrong ${what}, naming the key`, () => {
+      expect(() => parseStackConfig(raw)).to.throw(ConfigError, message);
+    });
+  }
+
+  it("rejects backend stream with store s3, naming both keys", () => {
+    expect(() => parseStackConfig({ backend: "stream", store: "s3" })).to.throw(ConfigError, /async-api:backend 'stream' needs async-api:store 'dynamodb'/);
+  });
+
+  it("rejects backend stream (not built yet) with a message naming the key", () => {
+    expect(() => parseStackConfig({ backend: "stream" })).to.throw(ConfigError, /async-api:backend 'stream' is not available yet/);
+  });
+
+  it("rejects worker fargate (not built yet), naming the key", () => {
+    expect(() => parseStackConfig({ worker: "fargate" })).to.throw(ConfigError, /async-api:worker 'fargate' is not available yet/);
+  });
+
+  it("rejects EXPRESS with a timeout over 5 minutes, naming both keys", () => {
+    expect(() => parseStackConfig({ workflowType: "EXPRESS" })).to.throw(ConfigError, /async-api:workflowType 'EXPRESS'.*async-api:jobTimeoutSeconds is 900/);
+    expect(parseStackConfig({ workflowType: "EXPRESS", jobTimeoutSeconds: "300" }).workflowType).to.equal("EXPRESS");
+  });
+
+  it("rejects a workflowType other than the default on backend lambda", () => {
+    expect(() => parseStackConfig({ backend: "lambda", workflowType: "EXPRESS", jobTimeoutSeconds: "60" })).to.throw(ConfigError, /workflowType applies only to async-api:backend 'stepfunctions'/);
+    // The CLI applies Pulumi.yaml's default (STANDARD) to every stack: that must not be an error.
+    expect(parseStackConfig({ backend: "lambda", workflowType: "STANDARD" }).backend).to.equal("lambda");
+  });
+});

@@ -69,11 +69,15 @@ export function recordStatements(location: RecordLocation, access: RecordAccess)
   }
   const jobs = `${location.bucketArn}/jobs/*`;
   const idempotency = `${location.bucketArn}/idempotency/*`;
-  if (access === "read") return [{ Sid: "JobRecords", Effect: "Allow", Action: ["s3:GetObject"], Resource: [jobs] }];
-  if (access === "readWrite") return [{ Sid: "JobRecords", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [jobs] }];
+  // Without ListBucket, S3 answers a GET of a missing key with 403 instead of 404, and an unknown
+  // or expired job id would look like an access error rather than "not found".
+  const list: PolicyStatement = { Sid: "TellMissingRecords", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [location.bucketArn] };
+  if (access === "read") return [{ Sid: "JobRecords", Effect: "Allow", Action: ["s3:GetObject"], Resource: [jobs] }, list];
+  if (access === "readWrite") return [{ Sid: "JobRecords", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [jobs] }, list];
   return [
     { Sid: "JobRecords", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [jobs] },
     { Sid: "IdempotencyRecords", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [idempotency] },
+    list,
   ];
 }
 

@@ -135,6 +135,8 @@ export interface StateMachineDefinitionArgs {
 export type WorkerOutcome =
   | { outcome: "SUCCEEDED"; result?: string; resultRef?: string; resultSize: number }
   | { outcome: "FAILED"; error: { code: string; message: string } }
+  /** The worker stopped the job at its time limit before Step Functions' own timeout fired. */
+  | { outcome: "TIMED_OUT"; error: { code: string; message: string } }
   | { outcome: "DISCARDED" };
 
 /** The transitions the state machine asks the recorder (store s3) to make. */
@@ -497,6 +499,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
         { And: [...isOutcome("SUCCEEDED"), ...isString("result"), ...isNumber("resultSize")], Next: STATE.RecordSucceededInline },
         { And: [...isOutcome("SUCCEEDED"), ...isString("resultRef"), ...isNumber("resultSize")], Next: STATE.RecordSucceededRef },
         { And: [...isOutcome("FAILED"), ...isString("error.code"), ...isString("error.message")], Next: STATE.RecordFailed },
+        { And: isOutcome("TIMED_OUT"), Next: STATE.RecordTimedOut },
         { And: isOutcome("DISCARDED"), Next: STATE.Discarded },
       ],
       Default: STATE.InvalidOutcome,

@@ -17,6 +17,8 @@ export const ENV = {
   RESULTS_BUCKET: "ASYNC_API_RESULTS_BUCKET",
   /** State machine that runs jobs (backend `stepfunctions`). */
   STATE_MACHINE_ARN: "ASYNC_API_STATE_MACHINE_ARN",
+  /** Step Functions workflow type, `STANDARD` or `EXPRESS` (backend `stepfunctions`; only STANDARD can be stopped). */
+  WORKFLOW_TYPE: "ASYNC_API_WORKFLOW_TYPE",
   /** Worker function invoked with `InvocationType: Event` (backend `lambda`). */
   WORKER_FUNCTION_NAME: "ASYNC_API_WORKER_FUNCTION_NAME",
   /** How long a finished job stays readable, in seconds. */

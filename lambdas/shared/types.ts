@@ -42,8 +42,12 @@ export interface JobRecord {
   result?: string;
   /** Key of the result object in the results bucket, when the result was offloaded. */
   resultRef?: string;
+  /** Bytes of the result's JSON text (inline or offloaded). */
+  resultSize?: number;
   error?: ErrorInfo;
   idempotencyKey?: string;
+  /** Backend `lambda`: the request id of the worker delivery that moved the job to RUNNING. */
+  runId?: string;
 }
 
 /** Remembers which job an `Idempotency-Key` created, for replays within the TTL. */

@@ -296,7 +296,7 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
 
   it("chooses the record state by outcome, and anything unexpected goes to InvalidOutcome", function () {
     const choice = build("dynamodb").States[STATE.CheckOutcome] as AslState & Record<string, any>;
-    expect(choice.Choices.map((c: any) => c.Next)).to.deep.equal([STATE.RecordSucceededInline, STATE.RecordSucceededRef, STATE.RecordFailed, STATE.Discarded]);
+    expect(choice.Choices.map((c: any) => c.Next)).to.deep.equal([STATE.RecordSucceededInline, STATE.RecordSucceededRef, STATE.RecordFailed, STATE.RecordTimedOut, STATE.Discarded]);
     expect(choice.Default).to.equal(STATE.InvalidOutcome);
     expect((build("dynamodb").States[STATE.InvalidOutcome] as any).Next).to.equal(STATE.RecordCrashed);
   });

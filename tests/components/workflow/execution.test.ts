@@ -133,6 +133,15 @@ for (const store of ["dynamodb", "s3"] as const) {
       expect(job).not.to.have.property("result");
     });
 
+    it("records TIMED_OUT when the worker itself stops the job at its time limit", async function () {
+      const r = await run(() => ({ outcome: "TIMED_OUT", error: { code: "TimedOut", message: "The job did not finish within its time limit" } }));
+      expect(r.ok, r.error).to.equal(true);
+      expect(r.path).to.include(STATE.RecordTimedOut).and.not.include(STATE.InvalidOutcome);
+      const job = fake.get(JOB)!;
+      expect(job.status).to.equal("TIMED_OUT");
+      expect(job.error).to.deep.equal({ code: "TimedOut", message: timedOutMessage(60) });
+    });
+
     it("does nothing for a job cancelled before it started: Discarded, no write, no worker", async function () {
       fake.cancel(JOB);
       const before = fake.get(JOB)!;

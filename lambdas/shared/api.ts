@@ -1,0 +1,44 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import type { Config } from "./config";
+import { corsHeaders, internalError } from "./http";
+import { errorDetails, logger } from "./logger";
+
+/**
+ * An API Gateway REST proxy handler. Assignable to `APIGatewayProxyHandler`, and awaitable
+ * directly (no callback), which is how the tests call it.
+ */
+export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+
+/**
+ * Wraps a route: CORS headers on every answer; anything thrown becomes the contract's 500
+ * `InternalError`, with the details (AWS error type, ARNs, stack) only in the log.
+ */
+export function apiHandler(route: string, handle: (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>): ApiHandler {
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    let response: APIGatewayProxyResult;
+    try {
+      response = await handle(event, context);
+    } catch (err) {
+      logger.error("Unhandled error", { route, ...errorDetails(err) });
+      response = internalError();
+    }
+    let cors = {};
+    try {
+      cors = corsHeaders(event);
+    } catch (err) {
+      logger.error("Bad CORS configuration", errorDetails(err));
+    }
+    return { ...response, headers: { ...(response.headers ?? {}), ...cors } };
+  };
+}
+
+/**
+ * Who is calling: auth `iam` → the SigV4 caller's ARN (`requestContext.identity.userArn`;
+ * `undefined` if absent), otherwise everyone is `"public"`.
+ */
+export function callerOf(event: APIGatewayProxyEvent, cfg: Pick<Config, "auth">): string | undefined {
+  if (cfg.auth !== "iam") return "public";
+  const arn = event.requestContext?.identity?.userArn;
+  return typeof arn === "string" && arn.length > 0 ? arn : undefined;
+}

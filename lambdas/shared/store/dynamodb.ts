@@ -1,0 +1,99 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dynamoDocumentClient } from "../clients";
+import { isExpired } from "../status";
+import type { IdempotencyRecord, JobRecord } from "../types";
+import { ConflictError } from "./types";
+import type { JobStore, StoreOptions } from "./types";
+
+function isConditionFailure(err: unknown): boolean {
+  return err instanceof ConditionalCheckFailedException || (err as Error | undefined)?.name === "ConditionalCheckFailedException";
+}
+
+async function conditional<T>(write: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isConditionFailure(err)) throw new ConflictError(what);
+    throw err;
+  }
+}
+
+/** Job and idempotency records as items of one table (partition key `pk`, TTL attribute `expiresAt`). */
+export class DynamoDbJobStore implements JobStore {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly tableName: string,
+    options: StoreOptions = {},
+    private readonly client: DynamoDBDocumentClient = dynamoDocumentClient(),
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  private async get(pk: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }));
+    const item = out.Item;
+    // DynamoDB's TTL deletes lazily (up to days late): an expired item is absent to readers.
+    if (!item || typeof item.expiresAt !== "number" || isExpired(item as { expiresAt: number }, this.now())) return undefined;
+    return item;
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    const item = await this.get(jobId);
+    return item && item.kind === "job" ? (item as unknown as JobRecord) : undefined;
+  }
+
+  async createJob(record: JobRecord): Promise<void> {
+    await conditional(
+      () =>
+        this.client.send(
+          new PutCommand({ TableName: this.tableName, Item: { ...record }, ConditionExpression: "attribute_not_exists(pk)" }),
+        ),
+      `job ${record.jobId} exists`,
+    );
+  }
+
+  async replaceJob(record: JobRecord, expectedVersion: number): Promise<JobRecord> {
+    const written: JobRecord = { ...record, version: expectedVersion + 1 };
+    await conditional(
+      () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...written },
+            ConditionExpression: "version = :expected",
+            ExpressionAttributeValues: { ":expected": expectedVersion },
+          }),
+        ),
+      `job ${record.jobId} is not at version ${expectedVersion}`,
+    );
+    return written;
+  }
+
+  async getIdempotency(pk: string): Promise<IdempotencyRecord | undefined> {
+    const item = await this.get(pk);
+    return item && item.kind === "idempotency" ? (item as unknown as IdempotencyRecord) : undefined;
+  }
+
+  async createIdempotency(record: IdempotencyRecord): Promise<void> {
+    await conditional(
+      () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...record },
+            // An expired record that TTL has not deleted yet does not count.
+            ConditionExpression: "attribute_not_exists(pk) OR expiresAt <= :nowSeconds",
+            ExpressionAttributeValues: { ":nowSeconds": Math.floor(this.now() / 1000) },
+          }),
+        ),
+      "idempotency key in use",
+    );
+  }
+
+  async deleteIdempotency(pk: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk } }));
+  }
+}

@@ -1,0 +1,145 @@
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { s3Client } from "../clients";
+import { isExpired } from "../status";
+import type { IdempotencyRecord, JobRecord } from "../types";
+import { ConflictError } from "./types";
+import type { JobStore, StoreOptions } from "./types";
+
+/** `jobs/<jobId>.json` */
+export function jobKey(jobId: string): string {
+  return `jobs/${jobId}.json`;
+}
+
+/** `idempotency/<sha256>.json` for the record `idem#<sha256>`. */
+export function idempotencyKey(pk: string): string {
+  return `idempotency/${pk.startsWith("idem#") ? pk.slice("idem#".length) : pk}.json`;
+}
+
+function status(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+function isMissing(err: unknown): boolean {
+  const name = (err as Error | undefined)?.name;
+  return name === "NoSuchKey" || name === "NotFound" || status(err) === 404;
+}
+
+/** A conditional PutObject that lost: 412 PreconditionFailed, or 409 when a concurrent conditional write is in flight. */
+function isPreconditionFailure(err: unknown): boolean {
+  const name = (err as Error | undefined)?.name;
+  return name === "PreconditionFailed" || name === "ConditionalRequestConflict" || status(err) === 412 || status(err) === 409;
+}
+
+interface Read<T> {
+  value: T;
+  etag: string;
+}
+
+/**
+ * Job and idempotency records as JSON objects in one bucket. Optimistic locking with S3
+ * conditional writes: create with `If-None-Match: *`, replace with `If-Match: <ETag of the read>`.
+ * The lifecycle rule deletes by whole days, so reads check `expiresAt` themselves.
+ */
+export class S3JobStore implements JobStore {
+  private readonly now: () => number;
+  /** ETag of the last read of each job at the version read, for `replaceJob`'s If-Match. */
+  private readonly etags = new Map<string, { version: number; etag: string }>();
+
+  constructor(
+    private readonly bucket: string,
+    options: StoreOptions = {},
+    private readonly client: S3Client = s3Client(),
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  private async read<T>(key: string): Promise<Read<T> | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const text = await out.Body!.transformToString("utf-8");
+      return { value: JSON.parse(text) as T, etag: out.ETag! };
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async write(key: string, value: unknown, condition: { IfNoneMatch: "*" } | { IfMatch: string }, what: string): Promise<string | undefined> {
+    try {
+      const out = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: JSON.stringify(value),
+          ContentType: "application/json",
+          ...condition,
+        }),
+      );
+      return out.ETag;
+    } catch (err) {
+      if (isPreconditionFailure(err)) throw new ConflictError(what);
+      throw err;
+    }
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    const read = await this.read<JobRecord>(jobKey(jobId));
+    if (!read || read.value.kind !== "job" || isExpired(read.value, this.now())) return undefined;
+    this.remember(jobId, read.value.version, read.etag);
+    return read.value;
+  }
+
+  private remember(jobId: string, version: number, etag: string): void {
+    this.etags.delete(jobId);
+    this.etags.set(jobId, { version, etag });
+    // A container serves one request at a time: a handful of entries is plenty.
+    while (this.etags.size > 32) this.etags.delete(this.etags.keys().next().value as string);
+  }
+
+  async createJob(record: JobRecord): Promise<void> {
+    const etag = await this.write(jobKey(record.jobId), record, { IfNoneMatch: "*" }, `job ${record.jobId} exists`);
+    if (etag) this.remember(record.jobId, record.version, etag);
+  }
+
+  async replaceJob(record: JobRecord, expectedVersion: number): Promise<JobRecord> {
+    let known = this.etags.get(record.jobId);
+    if (!known || known.version !== expectedVersion) {
+      const current = await this.read<JobRecord>(jobKey(record.jobId));
+      if (!current || current.value.version !== expectedVersion) {
+        throw new ConflictError(`job ${record.jobId} is not at version ${expectedVersion}`);
+      }
+      known = { version: expectedVersion, etag: current.etag };
+    }
+    const written: JobRecord = { ...record, version: expectedVersion + 1 };
+    this.etags.delete(record.jobId);
+    const etag = await this.write(jobKey(record.jobId), written, { IfMatch: known.etag }, `job ${record.jobId} is not at version ${expectedVersion}`);
+    if (etag) this.remember(record.jobId, written.version, etag);
+    return written;
+  }
+
+  async getIdempotency(pk: string): Promise<IdempotencyRecord | undefined> {
+    const read = await this.read<IdempotencyRecord>(idempotencyKey(pk));
+    if (!read || read.value.kind !== "idempotency" || isExpired(read.value, this.now())) return undefined;
+    return read.value;
+  }
+
+  async createIdempotency(record: IdempotencyRecord): Promise<void> {
+    const key = idempotencyKey(record.pk);
+    try {
+      await this.write(key, record, { IfNoneMatch: "*" }, "idempotency key in use");
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      // An expired record the lifecycle rule has not deleted yet does not count: replace it,
+      // conditionally on it being the very object we found expired.
+      const existing = await this.read<IdempotencyRecord>(key);
+      if (existing && !isExpired(existing.value, this.now())) throw err;
+      if (!existing) return this.write(key, record, { IfNoneMatch: "*" }, "idempotency key in use").then(() => undefined);
+      await this.write(key, record, { IfMatch: existing.etag }, "idempotency key in use");
+    }
+  }
+
+  async deleteIdempotency(pk: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: idempotencyKey(pk) }));
+  }
+}

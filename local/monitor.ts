@@ -1,0 +1,227 @@
+import * as crypto from "crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import {
+  LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
+  type ApiGatewayService,
+  type DynamoDbService,
+  type LambdaService,
+  type S3Service,
+  type StepFunctionsService,
+} from "./types";
+
+export interface LocalServices {
+  dynamodb: DynamoDbService;
+  s3: S3Service;
+  lambda: LambdaService;
+  stepfunctions: StepFunctionsService;
+  apigateway: ApiGatewayService;
+}
+
+/** One resource the program declared, as the local cloud materialised it. */
+export interface MaterialisedResource {
+  type: string;
+  name: string;
+  id: string;
+  inputs: Record<string, any>;
+  state: Record<string, any>;
+}
+
+type Materialiser = (name: string, inputs: Record<string, any>) => Promise<{ id: string; state: Record<string, any> }>;
+
+const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${resource}`;
+
+/** Reads the bundle text out of a Lambda's `code` (an AssetArchive with `index.js`). */
+async function bundleText(code: any, functionName: string): Promise<{ file: string; text: string }> {
+  const assets = code && (await code.assets);
+  if (!assets) throw new Error(`function ${functionName}: the local cloud runs functions whose code is an AssetArchive of StringAssets`);
+  for (const [file, asset] of Object.entries<any>(assets)) {
+    const text = asset && (await asset.text);
+    if (typeof text === "string") return { file, text };
+  }
+  throw new Error(`function ${functionName}: no StringAsset in its code archive`);
+}
+
+/**
+ * A Pulumi resource monitor (the mocks interface) that turns every resource the program declares
+ * into its local twin on an emulator, and answers with the state AWS would: names, ARNs, URLs.
+ * A type it does not know is an error naming the type: nothing is skipped silently.
+ */
+export class LocalMonitor implements pulumi.runtime.Mocks {
+  readonly resources: MaterialisedResource[] = [];
+  readonly errors: Error[] = [];
+  private readonly materialisers: Record<string, Materialiser>;
+
+  constructor(
+    private readonly services: LocalServices,
+    private readonly stack: string,
+  ) {
+    this.materialisers = this.buildMaterialisers();
+  }
+
+  /** A stable physical name, like Pulumi's auto-naming (`<name>-<7 chars>`) but the same across restarts. */
+  physicalName(name: string, inputs: Record<string, any>, max = 64): string {
+    if (typeof inputs.name === "string" && inputs.name) return inputs.name;
+    const suffix = crypto.createHash("sha256").update(`${this.stack}/${name}`).digest("hex").slice(0, 7);
+    return `${name.slice(0, max - 8)}-${suffix}`;
+  }
+
+  private shortId(name: string): string {
+    return crypto.createHash("sha256").update(`${this.stack}/${name}/id`).digest("hex").slice(0, 10);
+  }
+
+  async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, any> }> {
+    try {
+      const materialise = this.materialisers[args.type] ?? (args.custom === false || args.type.startsWith("async-api:") ? this.component : undefined);
+      if (!materialise) throw new Error(`The local cloud does not know resource type ${args.type} (resource "${args.name}"): add it to local/monitor.ts`);
+      const { id, state } = await materialise(args.name, args.inputs);
+      const full = { ...args.inputs, ...state };
+      this.resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, state: full });
+      return { id, state: full };
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.errors.push(error);
+      throw error;
+    }
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    switch (args.token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { accountId: LOCAL_ACCOUNT_ID, arn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:user/local`, userId: "AIDALOCAL", id: LOCAL_ACCOUNT_ID };
+      case "aws:index/getRegion:getRegion":
+        return { name: LOCAL_REGION, region: LOCAL_REGION, id: LOCAL_REGION, endpoint: `ec2.${LOCAL_REGION}.amazonaws.com`, description: "local" };
+      case "aws:index/getPartition:getPartition":
+        return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      default: {
+        const error = new Error(`The local cloud does not know the function ${args.token}: add it to local/monitor.ts`);
+        this.errors.push(error);
+        throw error;
+      }
+    }
+  }
+
+  private component: Materialiser = async (name) => ({ id: name, state: {} });
+
+  private buildMaterialisers(): Record<string, Materialiser> {
+    const s = this.services;
+    const accepted: Materialiser = async (name) => ({ id: `${name}-${this.shortId(name)}`, state: {} });
+    return {
+      "pulumi:providers:aws": async (name) => ({ id: `${name}-provider`, state: {} }),
+
+      "aws:dynamodb/table:Table": async (name, inputs) => {
+        const table = this.physicalName(name, inputs, 255);
+        await s.dynamodb.createTable({ name: table, hashKey: inputs.hashKey, rangeKey: inputs.rangeKey, attributes: inputs.attributes ?? [] });
+        if (inputs.ttl?.enabled && inputs.ttl.attributeName) s.dynamodb.enableTtl(table, inputs.ttl.attributeName);
+        const tableArn = arn("dynamodb", `table/${table}`);
+        return { id: table, state: { name: table, arn: tableArn, streamArn: inputs.streamEnabled ? `${tableArn}/stream/local` : undefined } };
+      },
+
+      "aws:s3/bucket:Bucket": async (name, inputs) => {
+        const bucket = (inputs.bucket ?? this.physicalName(name, {}, 63)).toLowerCase();
+        await s.s3.createBucket(bucket);
+        return {
+          id: bucket,
+          state: { bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${LOCAL_REGION}.amazonaws.com`, region: LOCAL_REGION },
+        };
+      },
+      // Access blocks, ownership and encryption change nothing locally; expiry is checked by every
+      // reader (records carry expiresAt), as it must be on AWS where lifecycle rules run daily.
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": accepted,
+      "aws:s3/bucketOwnershipControls:BucketOwnershipControls": accepted,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": accepted,
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": accepted,
+
+      "aws:cloudwatch/logGroup:LogGroup": async (name, inputs) => {
+        const group = this.physicalName(name, inputs, 512);
+        return { id: group, state: { name: group, arn: arn("logs", `log-group:${group}`) } };
+      },
+      "aws:iam/role:Role": async (name, inputs) => {
+        const role = this.physicalName(name, inputs);
+        return { id: role, state: { name: role, arn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${role}`, uniqueId: `AROA${this.shortId(name).toUpperCase()}` } };
+      },
+      "aws:iam/rolePolicy:RolePolicy": async (name, inputs) => ({ id: `${inputs.role}:${this.physicalName(name, inputs)}`, state: {} }),
+
+      "aws:lambda/function:Function": async (name, inputs) => {
+        const fn = this.physicalName(name, inputs);
+        const fnArn = arn("lambda", `function:${fn}`);
+        const { text } = await bundleText(inputs.code, fn);
+        await s.lambda.createFunction({
+          name: fn,
+          arn: fnArn,
+          code: text,
+          handler: inputs.handler ?? "index.handler",
+          environment: inputs.environment?.variables ?? {},
+          timeoutSeconds: inputs.timeout ?? 3,
+          memorySize: inputs.memorySize ?? 128,
+        });
+        return {
+          id: fn,
+          state: {
+            name: fn,
+            arn: fnArn,
+            qualifiedArn: `${fnArn}:$LATEST`,
+            version: "$LATEST",
+            invokeArn: `arn:aws:apigateway:${LOCAL_REGION}:lambda:path/2015-03-31/functions/${fnArn}/invocations`,
+          },
+        };
+      },
+      "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": async (name, inputs) => {
+        s.lambda.putEventInvokeConfig(inputs.functionName, {
+          maximumRetryAttempts: inputs.maximumRetryAttempts ?? 2,
+          maximumEventAgeInSeconds: inputs.maximumEventAgeInSeconds ?? 21600,
+          onFailureDestination: inputs.destinationConfig?.onFailure?.destination,
+        });
+        return { id: inputs.functionName, state: {} };
+      },
+      "aws:lambda/permission:Permission": async (name, inputs) => {
+        if (inputs.principal === "apigateway.amazonaws.com" && inputs.action === "lambda:InvokeFunction") {
+          s.apigateway.addLambdaPermission(inputs.function, inputs.sourceArn ?? "*");
+        }
+        return { id: this.physicalName(name, inputs), state: {} };
+      },
+
+      "aws:sfn/stateMachine:StateMachine": async (name, inputs) => {
+        const machine = this.physicalName(name, inputs, 80);
+        const machineArn = arn("states", `stateMachine:${machine}`);
+        await s.stepfunctions.createStateMachine({ name: machine, arn: machineArn, definition: inputs.definition, type: inputs.type ?? "STANDARD", roleArn: inputs.roleArn });
+        return { id: machineArn, state: { name: machine, arn: machineArn } };
+      },
+
+      "aws:apigateway/restApi:RestApi": async (name, inputs) => {
+        const apiId = this.shortId(name);
+        s.apigateway.putRestApi(apiId, inputs.body);
+        return { id: apiId, state: { rootResourceId: `${apiId}root`, executionArn: arn("execute-api", apiId) } };
+      },
+      "aws:apigateway/deployment:Deployment": async (name, inputs) => {
+        const deploymentId = `${this.shortId(name)}-${crypto.createHash("sha256").update(JSON.stringify(inputs.triggers ?? {})).digest("hex").slice(0, 6)}`;
+        s.apigateway.createDeployment(inputs.restApi, deploymentId);
+        return { id: deploymentId, state: {} };
+      },
+      "aws:apigateway/stage:Stage": async (name, inputs) => {
+        const invokeUrl = s.apigateway.createStage(inputs.restApi, inputs.stageName, inputs.deployment);
+        return {
+          id: `ags-${inputs.restApi}-${inputs.stageName}`,
+          state: { invokeUrl, executionArn: arn("execute-api", `${inputs.restApi}/${inputs.stageName}`) },
+        };
+      },
+      "aws:apigateway/methodSettings:MethodSettings": accepted,
+      "aws:apigateway/account:Account": accepted,
+      "aws:apigateway/apiKey:ApiKey": async (name, inputs) => {
+        const id = this.shortId(name);
+        const value = inputs.value ?? crypto.createHash("sha256").update(`${this.stack}/${name}/key`).digest("base64url").slice(0, 40);
+        s.apigateway.createApiKey({ id, value, enabled: inputs.enabled ?? true });
+        return { id, state: { value } };
+      },
+      "aws:apigateway/usagePlan:UsagePlan": async (name, inputs) => {
+        const id = this.shortId(name);
+        s.apigateway.createUsagePlan(id, (inputs.apiStages ?? []).map((st: any) => ({ apiId: st.apiId, stage: st.stage })));
+        return { id, state: {} };
+      },
+      "aws:apigateway/usagePlanKey:UsagePlanKey": async (name, inputs) => {
+        s.apigateway.addUsagePlanKey(inputs.usagePlanId, inputs.keyId);
+        return { id: `${inputs.usagePlanId}-${inputs.keyId}`, state: {} };
+      },
+    };
+  }
+}

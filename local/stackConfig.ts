@@ -1,0 +1,63 @@
+import * as fs from "fs";
+import * as path from "path";
+import YAML from "yaml";
+
+/** The project namespace: `--config backend=lambda` means `async-api:backend`. */
+export const PROJECT = "async-api";
+
+export class StackConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackConfigError";
+  }
+}
+
+/** Config values as the Pulumi engine hands them to a program: strings, structured values as JSON. */
+export type FlatConfig = Record<string, string>;
+
+const asConfigString = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
+
+const qualify = (key: string) => (key.includes(":") ? key : `${PROJECT}:${key}`);
+
+/**
+ * The stack's config as `pulumi up` would see it: the project's typed defaults from `Pulumi.yaml`,
+ * then `Pulumi.<stack>.yaml`, then `--config KEY=VALUE` overrides (key with or without the
+ * `async-api:` prefix; a list value is JSON).
+ */
+export function loadStackConfig(projectDir: string, stack: string, overrides: string[] = []): FlatConfig {
+  const projectFile = path.join(projectDir, "Pulumi.yaml");
+  if (!fs.existsSync(projectFile)) throw new StackConfigError(`No Pulumi.yaml in ${projectDir}`);
+  const project = YAML.parse(fs.readFileSync(projectFile, "utf8")) ?? {};
+  const config: FlatConfig = {};
+  for (const [key, spec] of Object.entries<any>(project.config ?? {})) {
+    const value = spec && typeof spec === "object" && "default" in spec ? spec.default : spec && typeof spec !== "object" ? spec : undefined;
+    if (value !== undefined) config[qualify(key)] = asConfigString(value);
+  }
+
+  const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (fs.existsSync(stackFile)) {
+    const stackConfig = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}).config ?? {};
+    for (const [key, value] of Object.entries(stackConfig)) {
+      if (value && typeof value === "object" && "secure" in (value as object)) {
+        throw new StackConfigError(`${key} in ${path.basename(stackFile)} is an encrypted secret, which the local cloud cannot read; override it with --config ${key}=...`);
+      }
+      config[qualify(key)] = asConfigString(value);
+    }
+  } else if (stack !== "dev") {
+    throw new StackConfigError(`No Pulumi.${stack}.yaml in ${projectDir} (stacks here: ${listStacks(projectDir).join(", ") || "none"})`);
+  }
+
+  for (const item of overrides) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new StackConfigError(`--config takes KEY=VALUE, got '${item}'`);
+    config[qualify(item.slice(0, eq).trim())] = item.slice(eq + 1);
+  }
+  return config;
+}
+
+export function listStacks(projectDir: string): string[] {
+  return fs
+    .readdirSync(projectDir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s);
+}

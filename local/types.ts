@@ -1,0 +1,137 @@
+/**
+ * The local cloud's service interfaces: each emulated AWS service is an object that the resource
+ * monitor (local/monitor.ts) configures from the program's declared resources, and that serves
+ * the real AWS wire protocol on a loopback port so the handlers' AWS SDK clients reach it through
+ * `AWS_ENDPOINT_URL_<SERVICE>`.
+ */
+
+export const LOCAL_ACCOUNT_ID = "000000000000";
+export const LOCAL_REGION = "us-east-1";
+/** Credentials the emulated functions get (s3rver only accepts this access key). */
+export const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+
+/** A started HTTP service. */
+export interface RunningService {
+  /** e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Where every emulator listens: handed to functions as `AWS_ENDPOINT_URL_<SERVICE>`. */
+export interface Endpoints {
+  dynamodb: string;
+  s3: string;
+  lambda: string;
+  sfn: string;
+}
+
+/** The environment that points AWS SDK v3 clients at the local services. */
+export function sdkEnvironment(endpoints: Endpoints): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
+    AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lambda
+
+export interface LocalFunctionConfig {
+  /** Physical function name. */
+  name: string;
+  arn: string;
+  /** The bundle's JavaScript text (`index.js` of the function's AssetArchive). */
+  code: string;
+  /** `index.handler` */
+  handler: string;
+  /** The function's own environment variables (the service adds `sdkEnvironment` and Lambda's own AWS_LAMBDA_* variables). */
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  memorySize: number;
+}
+
+export interface EventInvokeConfig {
+  maximumRetryAttempts: number;
+  maximumEventAgeInSeconds: number;
+  /** ARN of a function to invoke with Lambda's destination record when an async invocation finally fails. */
+  onFailureDestination?: string;
+}
+
+/** What a synchronous invoke returns, as Lambda's Invoke API does. */
+export interface InvokeResult {
+  statusCode: number;
+  /** `Unhandled` when the function threw, crashed or timed out. */
+  functionError?: "Unhandled";
+  /** The response payload (JSON text); for errors `{"errorType","errorMessage","trace"}`. */
+  payload: string;
+}
+
+export interface LambdaService extends RunningService {
+  createFunction(config: LocalFunctionConfig): Promise<void>;
+  putEventInvokeConfig(functionName: string, config: EventInvokeConfig): void;
+  /** `RequestResponse` waits for the result; `Event` queues it (retries, max age, destination) and resolves at once with 202. */
+  invoke(functionNameOrArn: string, payload: string, type: "RequestResponse" | "Event"): Promise<InvokeResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step Functions
+
+export interface LocalStateMachineConfig {
+  name: string;
+  arn: string;
+  /** ASL JSON text. */
+  definition: string;
+  type: "STANDARD" | "EXPRESS";
+  roleArn: string;
+}
+
+export interface StepFunctionsService extends RunningService {
+  createStateMachine(config: LocalStateMachineConfig): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DynamoDB and S3
+
+export interface DynamoDbService extends RunningService {
+  /** Creates the table (or keeps it, when the state dir already has it). */
+  createTable(input: { name: string; hashKey: string; attributes: { name: string; type: string }[]; rangeKey?: string }): Promise<void>;
+  /** Emulates DynamoDB TTL: items whose `attribute` (epoch seconds) is in the past are deleted by a periodic sweep. */
+  enableTtl(tableName: string, attribute: string): void;
+  /** Runs one TTL sweep now (tests call this instead of waiting). */
+  sweepTtl(now?: number): Promise<number>;
+}
+
+export interface S3Service extends RunningService {
+  /** Creates the bucket (or keeps it, when the state dir already has it). */
+  createBucket(name: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// API Gateway
+
+export interface LocalApiKey {
+  id: string;
+  value: string;
+  enabled: boolean;
+}
+
+export interface ApiGatewayService extends RunningService {
+  /** Imports an OpenAPI document (the RestApi's `body`) under an API id. */
+  putRestApi(apiId: string, body: string): void;
+  /** Snapshots the API's current document as a deployment. */
+  createDeployment(apiId: string, deploymentId: string): void;
+  /** Serves a deployment at `${endpoint}/${stageName}`; returns the stage's invoke URL. */
+  createStage(apiId: string, stageName: string, deploymentId: string): string;
+  createApiKey(key: LocalApiKey): void;
+  /** Makes the keys of a usage plan valid on these stages. */
+  createUsagePlan(planId: string, stages: { apiId: string; stage: string }[]): void;
+  addUsagePlanKey(planId: string, keyId: string): void;
+  /** Records a `lambda:InvokeFunction` permission for `apigateway.amazonaws.com` (checked before each integration call). */
+  addLambdaPermission(functionNameOrArn: string, sourceArn: string): void;
+}

@@ -1,0 +1,167 @@
+import { expect } from "chai";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { createStatusHandler } from "../../lambdas/api/status";
+import { createCancelHandler } from "../../lambdas/api/cancel";
+import { awsError } from "./support/fakeAws";
+import { ALICE, BOB, Clock, RESULTS_BUCKET, STORES, T0, apiEvent, call, configure, makeRecord, seed, useFakeAws } from "./support/harness";
+
+const ID = "3b241101-e2bb-4255-8caf-4136c566a962";
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export const HOSTILE_IDS = [
+  "../x",
+  "..%2f..%2fjobs%2fx",
+  "arn:aws:states:us-east-1:123456789012:execution:async-api-run-job:3b241101-e2bb-4255-8caf-4136c566a962",
+  "3b241101-e2bb-4255-8caf-4136c566a96é",
+  "ジョブ",
+  "a".repeat(1024),
+  "3B241101-E2BB-4255-8CAF-4136C566A962",
+  "3b241101e2bb42558caf4136c566a962",
+  "",
+];
+
+describe("lambdas/api/status: GET /jobs/{jobId}", () => {
+  const fake = useFakeAws();
+  let clock: Clock;
+  let status: ReturnType<typeof createStatusHandler>;
+  beforeEach(() => {
+    clock = new Clock();
+    status = createStatusHandler({ now: clock.now });
+  });
+
+  for (const store of STORES) {
+    describe(`store ${store}`, () => {
+      beforeEach(() => configure({ store }));
+
+      it("answers 200 {jobId, status, createdAt, updatedAt} and Retry-After while PENDING", async () => {
+        await seed(makeRecord({ jobId: ID }));
+        const res = await call(status, apiEvent({ jobId: ID }));
+        expect(res.status).to.equal(200);
+        expect(res.body).to.deep.equal({ jobId: ID, status: "PENDING", createdAt: iso(T0), updatedAt: iso(T0) });
+        expect(res.headers["Retry-After"]).to.equal("1");
+      });
+
+      it("gives a RUNNING job a Retry-After that grows with its running time", async () => {
+        await seed(makeRecord({ jobId: ID, status: "RUNNING", startedAt: iso(T0), deadline: iso(T0 + 3_600_000) }));
+        clock.advance(200_000);
+        const res = await call(status, apiEvent({ jobId: ID }));
+        expect(res.body.status).to.equal("RUNNING");
+        expect(res.headers["Retry-After"]).to.equal("20");
+      });
+
+      it("gives the inline result of a SUCCEEDED job as JSON, and no Retry-After", async () => {
+        await seed(makeRecord({ jobId: ID, status: "SUCCEEDED", result: '{"message":"Done after 1 seconds"}', resultSize: 34 }));
+        const res = await call(status, apiEvent({ jobId: ID }));
+        expect(res.body.result).to.deep.equal({ message: "Done after 1 seconds" });
+        expect(res.body).to.not.have.property("resultUrl");
+        expect(res.body).to.not.have.property("error");
+        expect(res.headers).to.not.have.property("Retry-After");
+      });
+
+      it("fetches an offloaded result of at most 256 KiB and gives it as `result`", async () => {
+        const text = JSON.stringify({ message: "big", padding: "p".repeat(100_000) });
+        fake.objects.set(`${RESULTS_BUCKET}/results/${ID}.json`, { body: text, etag: '"r"' });
+        await seed(makeRecord({ jobId: ID, status: "SUCCEEDED", resultRef: `results/${ID}.json`, resultSize: Buffer.byteLength(text) }));
+        const res = await call(status, apiEvent({ jobId: ID }));
+        expect(res.body.result).to.deep.equal(JSON.parse(text));
+        expect(res.body).to.not.have.property("resultUrl");
+        const gets = fake.s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input);
+        expect(gets).to.deep.include({ Bucket: RESULTS_BUCKET, Key: `results/${ID}.json` });
+      });
+
+      it("gives a larger result as a presigned `resultUrl` valid 15 minutes, without fetching it", async () => {
+        await seed(makeRecord({ jobId: ID, status: "SUCCEEDED", resultRef: `results/${ID}.json`, resultSize: 256 * 1024 + 1 }));
+        const res = await call(status, apiEvent({ jobId: ID }));
+        expect(res.body).to.not.have.property("result");
+        const url = new URL(res.body.resultUrl);
+        expect(url.protocol).to.equal("https:");
+        expect(`${url.host}${url.pathname}`).to.include(RESULTS_BUCKET).and.include(`results/${ID}.json`);
+        expect(url.searchParams.get("X-Amz-Expires")).to.equal("900");
+        expect(url.searchParams.get("X-Amz-Signature")).to.match(/^[0-9a-f]{64}$/);
+        expect(fake.s3.commandCalls(GetObjectCommand).filter((c) => c.args[0].input.Bucket === RESULTS_BUCKET)).to.have.length(0);
+      });
+
+      it("gives FAILED jobs their error", async () => {
+        await seed(makeRecord({ jobId: ID, status: "FAILED", error: { code: "TimerFailed", message: "Failed on purpose after 1 seconds" } }));
+        const res = await call(status, apiEvent({ jobId: ID }));
+        expect(res.body).to.deep.include({ status: "FAILED", error: { code: "TimerFailed", message: "Failed on purpose after 1 seconds" } });
+      });
+
+      it("reads a job past its deadline as TIMED_OUT with error TimedOut, though no one wrote it", async () => {
+        const record = await seed(makeRecord({ jobId: ID, status: "RUNNING", startedAt: iso(T0) }));
+        clock.t = Date.parse(record.deadline);
+        const res = await call(status, apiEvent({ jobId: ID }));
+        expect(res.body.status).to.equal("TIMED_OUT");
+        expect(res.body.error.code).to.equal("TimedOut");
+        expect(res.body.updatedAt).to.equal(record.deadline);
+        expect(res.headers).to.not.have.property("Retry-After");
+      });
+
+      it("answers 404 once the job has expired", async () => {
+        await seed(makeRecord({ jobId: ID, status: "SUCCEEDED", result: "1", expiresAt: T0 / 1000 + 60 }));
+        clock.advance(59_999);
+        expect((await call(status, apiEvent({ jobId: ID }))).status).to.equal(200);
+        clock.advance(1);
+        const res = await call(status, apiEvent({ jobId: ID }));
+        expect(res.status).to.equal(404);
+        expect(res.body).to.deep.equal({ error: { code: "NotFound", message: "No such job." } });
+      });
+
+      it("answers another caller (auth iam) with the very same 404 as an unknown id", async () => {
+        await seed(makeRecord({ jobId: ID, owner: ALICE }));
+        const other = await call(status, apiEvent({ jobId: ID, userArn: BOB }));
+        const unknown = await call(status, apiEvent({ jobId: "3b241101-e2bb-4255-8caf-4136c566a963", userArn: BOB }));
+        expect(other.status).to.equal(404);
+        expect(other.raw).to.equal(unknown.raw);
+        expect(other.headers).to.deep.equal(unknown.headers);
+        expect((await call(status, apiEvent({ jobId: ID, userArn: ALICE }))).status).to.equal(200);
+      });
+
+      it("does not check owners without auth iam", async () => {
+        configure({ store, auth: "none" });
+        await seed(makeRecord({ jobId: ID, owner: "public" }));
+        expect((await call(status, apiEvent({ jobId: ID, userArn: null }))).status).to.equal(200);
+      });
+    });
+  }
+
+  describe("hostile ids", () => {
+    const cancel = () => createCancelHandler({ now: clock.now });
+    for (const id of HOSTILE_IDS) {
+      it(`answers ${JSON.stringify(id.slice(0, 48))} with the same 404 (GET and DELETE) and no AWS call`, async () => {
+        const notFound = { error: { code: "NotFound", message: "No such job." } };
+        const get = await call(status, apiEvent({ jobId: id }));
+        const del = await call(cancel(), apiEvent({ jobId: id, method: "DELETE" }));
+        expect(get.status).to.equal(404);
+        expect(get.body).to.deep.equal(notFound);
+        expect(del.status).to.equal(404);
+        expect(del.body).to.deep.equal(notFound);
+        expect(fake.callCount()).to.equal(0);
+      });
+    }
+
+    it("answers a missing path parameter with 404 and no AWS call", async () => {
+      const event = apiEvent({ jobId: ID });
+      event.pathParameters = null;
+      expect((await call(status, event)).status).to.equal(404);
+      expect(fake.callCount()).to.equal(0);
+    });
+  });
+
+  it("answers 500 InternalError when the store fails, with no ARN or error type in the body", async () => {
+    fake.failAlways("dynamodb:Get", () =>
+      awsError("AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/status/fn is not authorized to perform: dynamodb:GetItem", 400),
+    );
+    const res = await call(status, apiEvent({ jobId: ID }));
+    expect(res.status).to.equal(500);
+    expect(res.body.error.code).to.equal("InternalError");
+  });
+
+  it("never calls Step Functions", async () => {
+    configure({ backend: "stepfunctions" });
+    await seed(makeRecord({ jobId: ID, status: "RUNNING" }));
+    await call(status, apiEvent({ jobId: ID }));
+    await call(status, apiEvent({ jobId: "3b241101-e2bb-4255-8caf-4136c566a963" }));
+    expect(fake.sfn.calls()).to.have.length(0);
+  });
+});

@@ -36,6 +36,7 @@ export function sdkEnvironment(endpoints: Endpoints): Record<string, string> {
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1",
   };
 }
 

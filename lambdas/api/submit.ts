@@ -137,12 +137,12 @@ export function createSubmitHandler(options: SubmitOptions): ApiHandler {
     const at = now();
     const jobId = newJobId();
 
-    let idempotencyPk: string | undefined;
-    if (key !== undefined) {
+    const idempotencyPk = key !== undefined ? `idem#${sha256(`${owner}\n${key}`)}` : undefined;
+    if (key !== undefined && idempotencyPk !== undefined) {
       const claim = await claimKey(
         store,
         {
-          pk: `idem#${sha256(`${owner}\n${key}`)}`,
+          pk: idempotencyPk,
           kind: "idempotency",
           jobId,
           bodyHash: sha256(canonical),
@@ -159,7 +159,6 @@ export function createSubmitHandler(options: SubmitOptions): ApiHandler {
         case "busy":
           return errorResponse(409, "Conflict", "A request with this Idempotency-Key is still in progress. Retry shortly.", { "Retry-After": "1" });
       }
-      idempotencyPk = `idem#${sha256(`${owner}\n${key}`)}`;
     }
 
     const deadlineMs = at + (cfg.jobTimeoutSeconds + START_ALLOWANCE_SECONDS) * 1000;

@@ -78,7 +78,9 @@ export class S3JobStore implements JobStore {
       );
       return out.ETag;
     } catch (err) {
-      if (isPreconditionFailure(err)) throw new ConflictError(what);
+      // S3 answers an `If-Match` write to a key that is gone (deleted by the lifecycle rule, or
+      // released in between) with 404: the object changed since it was read, so it is a conflict too.
+      if (isPreconditionFailure(err) || ("IfMatch" in condition && isMissing(err))) throw new ConflictError(what);
       throw err;
     }
   }

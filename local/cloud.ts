@@ -1,0 +1,109 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { startApiGatewayService } from "./apigateway/server";
+import { startDynamoDbService } from "./dynamodb";
+import { startLambdaService } from "./lambda";
+import { LocalMonitor, type LocalServices } from "./monitor";
+import { startS3Service } from "./s3";
+import { loadStackConfig, PROJECT, type FlatConfig } from "./stackConfig";
+import { startStepFunctionsService } from "./stepfunctions";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type Endpoints } from "./types";
+
+export interface LocalCloudOptions {
+  /** Directory with Pulumi.yaml and index.ts. */
+  projectDir: string;
+  stack: string;
+  /** `KEY=VALUE` stack config overrides. */
+  config?: string[];
+  /** Port of the API (0 = a free one). */
+  port?: number;
+  /** Where state lives. @default `<projectDir>/.async-api/<stack>` */
+  stateDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface StartedCloud {
+  outputs: Record<string, unknown>;
+  config: FlatConfig;
+  monitor: LocalMonitor;
+  services: LocalServices;
+  stateDir: string;
+  stop(): Promise<void>;
+}
+
+/** Waits until the monitor has had no new resource for a while (the program has finished declaring). */
+async function settle(monitor: LocalMonitor, quietMs = 150, limitMs = 120_000): Promise<void> {
+  const started = Date.now();
+  let count = -1;
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() - started > limitMs) throw new Error("the program did not finish declaring its resources in time");
+    await new Promise((r) => setTimeout(r, 25));
+    if (monitor.resources.length !== count) {
+      count = monitor.resources.length;
+      since = Date.now();
+    }
+  }
+}
+
+function resolveOutput(value: pulumi.Output<unknown>, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("an output did not resolve (a resource failed to materialise?)")), timeoutMs);
+    value.apply((v) => {
+      clearTimeout(timer);
+      resolve(v);
+      return v;
+    });
+  });
+}
+
+/**
+ * Starts the emulators, then evaluates the program itself (`index.ts`) through a resource monitor
+ * that materialises each declared resource on them. What runs is what `pulumi up` would deploy.
+ */
+export async function startLocalCloud(options: LocalCloudOptions): Promise<StartedCloud> {
+  const log = options.log ?? (() => undefined);
+  const config = loadStackConfig(options.projectDir, options.stack, options.config ?? []);
+  const stateDir = options.stateDir ?? path.join(options.projectDir, ".async-api", options.stack);
+  fs.mkdirSync(stateDir, { recursive: true });
+
+  const endpoints = {} as Endpoints;
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+  };
+  try {
+    const dynamodb = await startDynamoDbService({ dir: path.join(stateDir, "dynamodb"), log });
+    started.push(dynamodb);
+    const s3 = await startS3Service({ dir: path.join(stateDir, "s3"), log });
+    started.push(s3);
+    const lambda = await startLambdaService({ stateDir: path.join(stateDir, "lambda"), environment: () => sdkEnvironment(endpoints), log });
+    started.push(lambda);
+    const stepfunctions = await startStepFunctionsService({ lambda, dynamodbEndpoint: () => endpoints.dynamodb, log });
+    started.push(stepfunctions);
+    const apigateway = await startApiGatewayService({ port: options.port ?? 8080, lambda, accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, log });
+    started.push(apigateway);
+    Object.assign(endpoints, { dynamodb: dynamodb.endpoint, s3: s3.endpoint, lambda: lambda.endpoint, sfn: stepfunctions.endpoint });
+
+    const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway };
+    const monitor = new LocalMonitor(services, options.stack);
+    await pulumi.runtime.setMocks(monitor, PROJECT, options.stack, false);
+    pulumi.runtime.setAllConfig(config);
+
+    const program = require(path.join(options.projectDir, "index.ts")) as Record<string, unknown>;
+    const outputs: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(program)) {
+      const resolved = pulumi.Output.isInstance(value) ? await resolveOutput(value, 120_000).catch((e) => {
+        throw monitor.errors[0] ?? e;
+      }) : value;
+      if (resolved !== undefined) outputs[name] = resolved;
+    }
+    await settle(monitor);
+    if (monitor.errors.length) throw monitor.errors[0];
+    return { outputs, config, monitor, services, stateDir, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * Local S3: s3rver (objects as files under `dir`) served in this process by an HTTP server of
+ * ours on 127.0.0.1, path-style (`http://127.0.0.1:<port>/<bucket>/<key>`).
+ *
+ * s3rver ignores `If-None-Match`/`If-Match` on writes, and its writes are not atomic (a reader can
+ * see a half-written file). AWS S3 has honoured conditional writes since 2024 and never shows a
+ * torn object, and the S3 job store relies on both, so this layer adds them:
+ *
+ * - Per-key readers–writer locks around s3rver's own store operations: a write (PUT, copy,
+ *   CompleteMultipartUpload, DELETE) holds the key exclusively from its precondition check to the
+ *   last byte written; a GET/HEAD holds it shared until its response is done.
+ * - Conditional writes, checked under that lock, after s3rver has authenticated the request and
+ *   found the bucket (the order AWS uses): `If-None-Match: *` → 412 PreconditionFailed if the key
+ *   exists; `If-Match: <etag>` → 412 PreconditionFailed if the current ETag differs, and 404
+ *   NoSuchKey if there is no object (as AWS answers). Errors are s3rver's S3 XML error bodies.
+ *   `If-Match` on GET/HEAD is honoured too (412 when the ETag differs).
+ *
+ * The requests themselves reach s3rver unchanged (same Host, path, query), so presigned URLs work
+ * as s3rver treats them: it does not verify signatures, but it does enforce `X-Amz-Expires`.
+ */
+import { AsyncLocalStorage } from "async_hooks";
+import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
+import type { Readable } from "stream";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
+import type { S3Service } from "../types";
+import { KeyedRwLock } from "./keyedLock";
+
+// s3rver ships no type declarations: the parts used here.
+interface S3rverObject {
+  bucket: string;
+  key: string;
+  content: Readable | Buffer | null;
+  metadata?: Record<string, string>;
+}
+interface S3rverStore {
+  getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
+  getBucket(bucket: string): Promise<unknown>;
+  getObject(bucket: string, key: string, options?: unknown): Promise<S3rverObject | null>;
+  putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
+  copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacementMetadata?: unknown): Promise<unknown>;
+  deleteObject(bucket: string, key: string): Promise<void>;
+}
+interface S3rverInstance {
+  store: S3rverStore;
+  callback(): http.RequestListener;
+  on(event: "error", listener: (err: Error & { status?: number }) => void): void;
+  logger: { close(): void; exceptions: { unhandle(): void } };
+}
+type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
+type S3ErrorConstructor = new (code: string, message: string, detail?: Record<string, string>) => Error & { status: number };
+/* eslint-disable @typescript-eslint/no-require-imports */
+const S3rver = require("s3rver") as S3rverConstructor;
+const S3Error = require("s3rver/lib/models/error") as S3ErrorConstructor;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export interface S3ServiceOptions {
+  /** Buckets and objects live here (kept across restarts). */
+  dir: string;
+  /** @default 0 (a free port) */
+  port?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalS3Service extends S3Service {
+  /** Our HTTP server (listening on `endpoint`). */
+  readonly server: http.Server;
+  /** A client of this service (path-style, local credentials). */
+  readonly client: S3Client;
+  /**
+   * Fault injection: the next `count` object writes (PutObject, CopyObject,
+   * CompleteMultipartUpload) fail with 500 InternalError or 503 SlowDown before anything is
+   * written. The AWS SDK retries both by default (3 attempts in all).
+   */
+  failNextWrites(count: number, status?: 500 | 503): void;
+}
+
+interface RequestContext {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+}
+
+function header(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(",") : value;
+}
+
+/** `"abc"`, `W/"abc"`, `abc` → `abc`. */
+function bareEtag(value: string): string {
+  return value.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+}
+
+function preconditionFailed(condition: string): Error {
+  return new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: condition });
+}
+
+export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3Service> {
+  const log = options.log ?? (() => undefined);
+  await fs.promises.mkdir(options.dir, { recursive: true });
+
+  const s3rver = new S3rver({ directory: options.dir, silent: true, resetOnClose: false });
+  const store = s3rver.store;
+  const locks = new KeyedRwLock();
+  const context = new AsyncLocalStorage<RequestContext>();
+  const lockKey = (bucket: string, key: string) => `${bucket}\u0000${key}`;
+
+  let faults = { remaining: 0, status: 503 as 500 | 503 };
+  function injectFault(): void {
+    if (faults.remaining <= 0) return;
+    faults.remaining--;
+    throw faults.status === 500
+      ? new S3Error("InternalError", "We encountered an internal error. Please try again.")
+      : new S3Error("SlowDown", "Please reduce your request rate.");
+  }
+
+  async function currentEtag(bucket: string, key: string): Promise<string | undefined> {
+    try {
+      return bareEtag((await store.getMetadata(bucket, key)).etag);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+      throw err;
+    }
+  }
+
+  /** Throws the S3 error AWS would answer when the request's write preconditions do not hold. */
+  async function checkPreconditions(req: http.IncomingMessage, bucket: string, key: string): Promise<void> {
+    const ifNoneMatch = header(req, "if-none-match");
+    const ifMatch = header(req, "if-match");
+    if (ifNoneMatch === undefined && ifMatch === undefined) return;
+    if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== "*") {
+      // AWS accepts only `*` on writes.
+      throw new S3Error("NotImplemented", "A header you provided implies functionality that is not implemented", { Header: "If-None-Match" });
+    }
+    const current = await currentEtag(bucket, key);
+    if (ifNoneMatch !== undefined && current !== undefined) throw preconditionFailed("If-None-Match");
+    if (ifMatch !== undefined) {
+      if (current === undefined) throw new S3Error("NoSuchKey", "The specified key does not exist.", { Key: key });
+      const candidates = ifMatch.split(",").map(bareEtag);
+      if (!candidates.includes("*") && !candidates.includes(current)) throw preconditionFailed("If-Match");
+    }
+  }
+
+  // Wrap s3rver's store methods (called after its authentication and bucket checks).
+  const original = {
+    putObject: store.putObject.bind(store),
+    copyObject: store.copyObject.bind(store),
+    deleteObject: store.deleteObject.bind(store),
+    getObject: store.getObject.bind(store),
+  };
+
+  // PutObject, and CompleteMultipartUpload (s3rver's putObjectMultipart calls this.putObject).
+  store.putObject = async (object) => {
+    const ctx = context.getStore();
+    if (!ctx) return original.putObject(object);
+    injectFault();
+    const release = await locks.acquire(lockKey(object.bucket, object.key), true);
+    try {
+      await checkPreconditions(ctx.req, object.bucket, object.key);
+      return await original.putObject(object);
+    } finally {
+      release();
+    }
+  };
+
+  store.copyObject = async (srcBucket, srcKey, destBucket, destKey, replacementMetadata) => {
+    const ctx = context.getStore();
+    if (!ctx) return original.copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+    injectFault();
+    const release = await locks.acquireAll([
+      { key: lockKey(srcBucket, srcKey), exclusive: false },
+      { key: lockKey(destBucket, destKey), exclusive: true },
+    ]);
+    try {
+      await checkPreconditions(ctx.req, destBucket, destKey);
+      return await original.copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+    } finally {
+      release();
+    }
+  };
+
+  store.deleteObject = async (bucket, key) => {
+    const release = await locks.acquire(lockKey(bucket, key), true);
+    try {
+      return await original.deleteObject(bucket, key);
+    } finally {
+      release();
+    }
+  };
+
+  // GET/HEAD: hold the key shared until the response is done, so no write tears what is read.
+  store.getObject = async (bucket, key, getOptions) => {
+    const ctx = context.getStore();
+    if (!ctx) return original.getObject(bucket, key, getOptions);
+    const release = await locks.acquire(lockKey(bucket, key), false);
+    let object: S3rverObject | null;
+    try {
+      object = await original.getObject(bucket, key, getOptions);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const content = object?.content;
+    // s3rver ignores If-Match on GET/HEAD; AWS answers 412 when the ETag differs.
+    const ifMatch = header(ctx.req, "if-match");
+    if (object && ifMatch !== undefined) {
+      const etag = bareEtag(object.metadata?.etag ?? "");
+      const candidates = ifMatch.split(",").map(bareEtag);
+      if (!candidates.includes("*") && !candidates.includes(etag)) {
+        if (content && !Buffer.isBuffer(content)) content.destroy();
+        release();
+        throw preconditionFailed("If-Match");
+      }
+    }
+    if (!content || Buffer.isBuffer(content)) {
+      release();
+      return object;
+    }
+    const done = () => {
+      release();
+      // s3rver leaves the file stream open when it answers 304: close it with the response.
+      if (!content.destroyed) content.destroy();
+    };
+    content.once("close", release);
+    ctx.res.once("close", done);
+    if (ctx.res.writableFinished || ctx.res.destroyed) done();
+    return object;
+  };
+
+  s3rver.on("error", (err) => {
+    if ((err.status ?? 500) >= 500 && !["InternalError", "SlowDown"].includes((err as { code?: string }).code ?? "")) {
+      log(`s3: ${err.stack ?? err.message}`);
+    }
+  });
+  const s3rverHandler = s3rver.callback();
+
+  const server = http.createServer((req, res) => {
+    context.run({ req, res }, () => s3rverHandler(req, res));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new S3Client({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { ...LOCAL_CREDENTIALS },
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+  });
+  log(`s3: s3rver on ${endpoint} (state in ${options.dir})`);
+
+  let stopped = false;
+  return {
+    endpoint,
+    server,
+    client,
+
+    async createBucket(name) {
+      try {
+        await client.send(new CreateBucketCommand({ Bucket: name }));
+        log(`s3: created bucket ${name}`);
+      } catch (err) {
+        const code = (err as Error).name;
+        if (code !== "BucketAlreadyOwnedByYou" && code !== "BucketAlreadyExists") throw err;
+      }
+    },
+
+    failNextWrites(count, status = 503) {
+      faults = { remaining: count, status };
+    },
+
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      client.destroy();
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 2000);
+      try {
+        await closed;
+      } finally {
+        clearTimeout(force);
+        s3rver.logger.exceptions.unhandle();
+        s3rver.logger.close();
+      }
+      log("s3: stopped");
+    },
+  };
+}

@@ -1,0 +1,11 @@
+export { startStepFunctionsService, SfnError } from "./service";
+export type {
+  ExecutionDescription,
+  ExecutionStatus,
+  HistoryEvent,
+  LocalStepFunctionsService,
+  StartExecutionInput,
+  StartExecutionOutput,
+  StepFunctionsServiceOptions,
+} from "./service";
+export { classifyResource, SUPPORTED_RESOURCES, UnsupportedResourceError } from "./integrations";

@@ -1,0 +1,205 @@
+// End to end over real HTTP: the local cloud (`npm start`) runs the program for each backend x
+// store, and the same suite holds it to the contract's HTTP API. Only `--config` differs.
+import { execFile } from "child_process";
+import { expect } from "chai";
+import { clientFor, startCloud, type CloudHandle, type JobApi } from "../support/localCloud";
+
+const TIMEOUT_SECONDS = 3;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+const CONFIGS: { backend: string; store: string; auth: string }[] = [
+  { backend: "stepfunctions", store: "dynamodb", auth: "iam" },
+  { backend: "stepfunctions", store: "s3", auth: "apiKey" },
+  { backend: "lambda", store: "dynamodb", auth: "none" },
+  { backend: "lambda", store: "s3", auth: "iam" },
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** No error body may leak internals. */
+function expectCleanError(res: { status: number; text: string; body: any }, status: number, code: string) {
+  expect(res.status, res.text).to.equal(status);
+  expect(res.body?.error?.code, res.text).to.equal(code);
+  expect(res.body.error.message).to.be.a("string").that.is.not.empty;
+  expect(res.text).not.to.match(/arn:|\b\d{12}\b|\n\s+at /);
+}
+
+for (const { backend, store, auth } of CONFIGS) {
+  describe(`e2e: backend=${backend} store=${store} auth=${auth}`, function () {
+    this.timeout(120_000);
+    let cloud: CloudHandle;
+    let api: JobApi;
+
+    before(async () => {
+      cloud = await startCloud([`backend=${backend}`, `store=${store}`, `auth=${auth}`, `jobTimeoutSeconds=${TIMEOUT_SECONDS}`, "resultTtlMinutes=1"]);
+      api = clientFor(cloud);
+    });
+    after(async () => {
+      if (cloud) {
+        const code = await cloud.stop();
+        expect(code, `the local cloud exits 0 on SIGTERM; it printed:\n${cloud.output().slice(-3000)}`).to.equal(0);
+      }
+    });
+
+    it("exports the contract's outputs for this config", () => {
+      expect(cloud.outputs).to.include({ backend, store, auth });
+      expect(cloud.apiUrl).to.match(/^http:\/\/localhost:\d+\/v1$/);
+      expect(cloud.outputs.invokeRoleArn !== undefined).to.equal(auth === "iam");
+      expect(cloud.outputs.apiKey !== undefined).to.equal(auth === "apiKey");
+      expect(cloud.outputs.stateMachineArn !== undefined).to.equal(backend === "stepfunctions");
+      expect(cloud.outputs.jobsTableName !== undefined).to.equal(store === "dynamodb");
+    });
+
+    it("accepts a job (202, Location, Retry-After), never 404s it, shows RUNNING, then SUCCEEDED with the result", async () => {
+      const res = await api.submit({ seconds: 1 });
+      expect(res.status, res.text).to.equal(202);
+      expect(res.body.jobId).to.match(UUID);
+      expect(res.body.status).to.equal("PENDING");
+      expect(Date.parse(res.body.createdAt)).to.be.closeTo(Date.now(), 10_000);
+      expect(res.headers.get("location")).to.equal(`${cloud.apiUrl}/jobs/${res.body.jobId}`);
+      expect(Number(res.headers.get("retry-after"))).to.be.greaterThan(0);
+      const first = await api.get(res.body.jobId);
+      expect(first.status, "a GET right after the POST").to.equal(200);
+      expect(["PENDING", "RUNNING"]).to.include(first.body.status);
+      expect(Number(first.headers.get("retry-after"))).to.be.greaterThan(0);
+
+      const { last, seen } = await api.waitFor(res.body.jobId);
+      expect(seen).to.include("RUNNING");
+      expect(last.body.status).to.equal("SUCCEEDED");
+      expect(last.body.result).to.deep.equal({ message: "Done after 1 seconds" });
+      expect(last.headers.get("retry-after")).to.equal(null);
+      expect(last.body).to.have.keys("jobId", "status", "createdAt", "updatedAt", "result");
+    });
+
+    it("records a failing job as FAILED with error.code TimerFailed", async () => {
+      const res = await api.submit({ seconds: 0, fail: true });
+      const { last } = await api.waitFor(res.body.jobId);
+      expect(last.body.status).to.equal("FAILED");
+      expect(last.body.error.code).to.equal("TimerFailed");
+      expect(last.body).not.to.have.property("result");
+    });
+
+    it("times out a job longer than jobTimeoutSeconds: TIMED_OUT, error.code TimedOut", async () => {
+      const res = await api.submit({ seconds: TIMEOUT_SECONDS + 3 });
+      const { last } = await api.waitFor(res.body.jobId, undefined, 20_000);
+      expect(last.body.status).to.equal("TIMED_OUT");
+      expect(last.body.error.code).to.equal("TimedOut");
+    });
+
+    it("cancels a running job; the late result is discarded; a second cancel is 409", async () => {
+      const res = await api.submit({ seconds: 2 });
+      await api.waitFor(res.body.jobId, (s) => s === "RUNNING");
+      const cancel = await api.cancel(res.body.jobId);
+      expect(cancel.status, cancel.text).to.equal(202);
+      expect(cancel.body).to.deep.equal({ jobId: res.body.jobId, status: "CANCELLED" });
+      await sleep(3000); // the timer would have finished by now
+      const after = await api.get(res.body.jobId);
+      expect(after.body.status).to.equal("CANCELLED");
+      expect(after.body).not.to.have.property("result");
+      expectCleanError(await api.cancel(res.body.jobId), 409, "Conflict");
+    });
+
+    it("answers 409 to cancelling a finished job", async () => {
+      const res = await api.submit({ seconds: 0 });
+      await api.waitFor(res.body.jobId);
+      expectCleanError(await api.cancel(res.body.jobId), 409, "Conflict");
+    });
+
+    it("answers 404 NotFound to unknown and malformed ids, alike", async () => {
+      const unknown = await api.get("0f8fad5b-d9cb-469f-a165-70867728950e");
+      expectCleanError(unknown, 404, "NotFound");
+      for (const id of ["not-a-job", "0F8FAD5B-D9CB-469F-A165-70867728950E", "%2e%2e%2fetc", "arn%3Aaws%3Astates%3Aus-east-1", "x".repeat(1000)]) {
+        const res = await api.get(id);
+        expectCleanError(res, 404, "NotFound");
+        expect(res.body).to.deep.equal(unknown.body);
+      }
+      expectCleanError(await api.cancel("0f8fad5b-d9cb-469f-a165-70867728950e"), 404, "NotFound");
+    });
+
+    it("replays an Idempotency-Key with the same body and refuses another body", async () => {
+      const key = `e2e-${backend}-${store}-${Date.now()}`;
+      const first = await api.submit({ seconds: 0 }, { "Idempotency-Key": key });
+      expect(first.status).to.equal(202);
+      expect(first.headers.get("idempotent-replayed")).to.equal(null);
+      const again = await api.submit({ seconds: 0 }, { "Idempotency-Key": key });
+      expect(again.status).to.equal(202);
+      expect(again.body.jobId).to.equal(first.body.jobId);
+      expect(again.headers.get("idempotent-replayed")).to.equal("true");
+      expectCleanError(await api.submit({ seconds: 1 }, { "Idempotency-Key": key }), 409, "IdempotencyConflict");
+      expectCleanError(await api.submit({ seconds: 0 }, { "Idempotency-Key": "bad key!" }), 400, "BadRequest");
+    });
+
+    it("gives a 1 MiB result as a resultUrl that downloads it", async () => {
+      const res = await api.submit({ seconds: 0, resultBytes: 1048576 });
+      const { last } = await api.waitFor(res.body.jobId);
+      expect(last.body.status).to.equal("SUCCEEDED");
+      expect(last.body).not.to.have.property("result");
+      expect(last.body.resultUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+\//);
+      const download = await fetch(last.body.resultUrl);
+      expect(download.status).to.equal(200);
+      const result = JSON.parse(await download.text());
+      expect(result.message).to.equal("Done after 0 seconds");
+      expect(JSON.stringify(result).length).to.be.closeTo(1048576, 64);
+    });
+
+    it("rejects bad input with the contract's 4xx", async () => {
+      expectCleanError(await api.request("POST", "/jobs", { body: '{"seconds":1}', headers: { "Content-Type": "text/plain" } }), 415, "UnsupportedMediaType");
+      expectCleanError(await api.request("POST", "/jobs", { body: '{"seconds":', headers: { "Content-Type": "application/json" } }), 400, "BadRequest");
+      const missing = await api.submit({});
+      expectCleanError(missing, 400, "ValidationError");
+      expect(missing.body.error.message).to.contain("seconds");
+      const extra = await api.submit({ seconds: 1, colour: "red" });
+      expectCleanError(extra, 400, "ValidationError");
+      expect(extra.body.error.message).to.contain("colour");
+      const range = await api.submit({ seconds: 901 });
+      expectCleanError(range, 400, "ValidationError");
+      expect(range.body.error.message).to.contain("seconds");
+      expectCleanError(await api.submit({ seconds: "1" }), 400, "ValidationError");
+      const huge = JSON.stringify({ seconds: 1, pad: "x".repeat(300 * 1024) });
+      expectCleanError(await api.request("POST", "/jobs", { body: huge, headers: { "Content-Type": "application/json" } }), 413, "PayloadTooLarge");
+    });
+
+    if (auth === "iam") {
+      it("iam: refuses unsigned and badly signed requests with 403; another caller reads 404", async () => {
+        const unsigned = await api.with({ kind: "none" }).submit({ seconds: 0 });
+        expectCleanError(unsigned, 403, "Forbidden");
+        const wrongSecret = await api.with({ kind: "iam", accessKeyId: "alice", secret: "nope" }).submit({ seconds: 0 });
+        expectCleanError(wrongSecret, 403, "Forbidden");
+        const mine = await api.submit({ seconds: 0 });
+        expect(mine.status).to.equal(202);
+        const bob = api.with({ kind: "iam", accessKeyId: "bob" });
+        expectCleanError(await bob.get(mine.body.jobId), 404, "NotFound");
+        expectCleanError(await bob.cancel(mine.body.jobId), 404, "NotFound");
+        expect((await api.get(mine.body.jobId)).status).to.equal(200);
+      });
+
+      it("iam: a request signed by curl --aws-sigv4 works", async () => {
+        const out = await new Promise<string>((resolve, reject) =>
+          execFile(
+            "curl",
+            ["-s", "-w", "\n%{http_code}", "--aws-sigv4", "aws:amz:us-east-1:execute-api", "--user", "alice:test", "-H", "Content-Type: application/json", "-d", '{"seconds": 0}', `${cloud.apiUrl}/jobs`],
+            (err, stdout) => (err ? reject(err) : resolve(stdout)),
+          ),
+        );
+        const [body, status] = out.trim().split("\n");
+        expect(status).to.equal("202");
+        const jobId = JSON.parse(body).jobId;
+        expect((await api.get(jobId)).status, "alice reads the job curl submitted as alice").to.equal(200);
+      });
+    }
+
+    if (auth === "apiKey") {
+      it("apiKey: a missing or wrong key is 403", async () => {
+        expectCleanError(await api.with({ kind: "none" }).submit({ seconds: 0 }), 403, "Forbidden");
+        expectCleanError(await api.with({ kind: "apiKey", key: "wrong-key" }).submit({ seconds: 0 }), 403, "Forbidden");
+      });
+    }
+
+    if (auth === "none") {
+      it("none: anyone can submit and read", async () => {
+        const res = await api.submit({ seconds: 0 });
+        expect(res.status).to.equal(202);
+      });
+    }
+  });
+}

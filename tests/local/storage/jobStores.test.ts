@@ -1,0 +1,207 @@
+/*
+ * The project's own job stores (lambdas/shared/store) against the local emulators, configured the
+ * way a handler on the local cloud is: through the environment (`sdkEnvironment`, ASYNC_API_*).
+ * The clients are built exactly as lambdas/shared/clients.ts builds them (its module-level
+ * singletons may already exist in this mocha process with another environment).
+ */
+import { expect } from "chai";
+import * as path from "path";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteObjectCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { startDynamoDbService } from "../../../local/dynamodb";
+import type { LocalDynamoDbService } from "../../../local/dynamodb";
+import { startS3Service } from "../../../local/s3";
+import type { LocalS3Service } from "../../../local/s3";
+import { sdkEnvironment } from "../../../local/types";
+import { config, required } from "../../../lambdas/shared/config";
+import { ENV } from "../../../lambdas/shared/env";
+import { ConflictError, DynamoDbJobStore, S3JobStore } from "../../../lambdas/shared/store";
+import type { JobStore } from "../../../lambdas/shared/store";
+import { idempotencyKey, jobKey } from "../../../lambdas/shared/store/s3";
+import type { IdempotencyRecord, JobRecord } from "../../../lambdas/shared/types";
+import { cleanupTmpDirs, rejection, setEnv, tmpDir } from "./support";
+
+const TABLE = "async-api-jobs";
+const BUCKET = "async-api-jobs-bucket";
+const T0 = Date.parse("2030-01-01T00:00:00.000Z");
+
+function job(jobId: string, overrides: Partial<JobRecord> = {}): JobRecord {
+  return {
+    pk: jobId,
+    kind: "job",
+    jobId,
+    status: "PENDING",
+    owner: "public",
+    createdAt: new Date(T0).toISOString(),
+    updatedAt: new Date(T0).toISOString(),
+    deadline: new Date(T0 + 600_000).toISOString(),
+    expiresAt: T0 / 1000 + 3600,
+    version: 1,
+    input: '{"seconds":1}',
+    ...overrides,
+  };
+}
+
+function idempotency(pk: string, jobId: string, expiresAt = T0 / 1000 + 3600): IdempotencyRecord {
+  return { pk, kind: "idempotency", jobId, bodyHash: "0".repeat(64), createdAt: new Date(T0).toISOString(), expiresAt };
+}
+
+/** The store contract, the same for both stores. */
+function storeContract(make: (now?: () => number) => JobStore): void {
+  const now = () => T0;
+
+  it("creates a job once; a second create is a ConflictError", async () => {
+    const store = make(now);
+    await store.createJob(job("job-create"));
+    expect(await store.getJob("job-create")).to.deep.include({ jobId: "job-create", status: "PENDING", version: 1 });
+    const err = await rejection(store.createJob(job("job-create", { input: '{"other":true}' })));
+    expect(err).to.be.instanceOf(ConflictError);
+    expect((await make(now).getJob("job-create"))?.input).to.equal('{"seconds":1}');
+  });
+
+  it("replaces a job at the expected version; a stale replace is a ConflictError", async () => {
+    const store = make(now);
+    await store.createJob(job("job-replace"));
+    const read = (await store.getJob("job-replace"))!;
+    const written = await store.replaceJob({ ...read, status: "RUNNING" }, 1);
+    expect(written.version).to.equal(2);
+    expect(await make(now).getJob("job-replace")).to.deep.include({ status: "RUNNING", version: 2 });
+
+    // A stale writer (still at version 1) loses.
+    const stale = await rejection(make(now).replaceJob({ ...read, status: "CANCELLED" }, 1));
+    expect(stale).to.be.instanceOf(ConflictError);
+    expect(await make(now).getJob("job-replace")).to.deep.include({ status: "RUNNING", version: 2 });
+  });
+
+  it("a writer whose read was overtaken by another writer loses (optimistic lock on the stored record)", async () => {
+    const a = make(now);
+    const b = make(now);
+    await a.createJob(job("job-overtaken"));
+    const seenByA = (await a.getJob("job-overtaken"))!;
+    const seenByB = (await b.getJob("job-overtaken"))!;
+    await b.replaceJob({ ...seenByB, status: "RUNNING" }, 1);
+    const err = await rejection(a.replaceJob({ ...seenByA, status: "CANCELLED" }, 1));
+    expect(err).to.be.instanceOf(ConflictError);
+    expect(await make(now).getJob("job-overtaken")).to.deep.include({ status: "RUNNING", version: 2 });
+  });
+
+  it("lets exactly one of several concurrent writers at the same version win", async () => {
+    await make(now).createJob(job("job-race"));
+    const writers = await Promise.all(Array.from({ length: 8 }, async () => {
+      const store = make(now);
+      return { store, read: (await store.getJob("job-race"))! };
+    }));
+    const results = await Promise.allSettled(writers.map(({ store, read }, i) => store.replaceJob({ ...read, status: "FAILED", error: { code: "E", message: `writer ${i}` } }, 1)));
+    const won = results.filter((r) => r.status === "fulfilled");
+    expect(won).to.have.length(1);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).to.be.instanceOf(ConflictError);
+    const stored = (await make(now).getJob("job-race"))!;
+    expect(stored.version).to.equal(2);
+    expect(stored.error?.message).to.equal((won[0] as PromiseFulfilledResult<JobRecord>).value.error?.message);
+  });
+
+  it("treats an expired job as absent", async () => {
+    await make(now).createJob(job("job-expired", { expiresAt: T0 / 1000 - 1 }));
+    expect(await make(now).getJob("job-expired")).to.equal(undefined);
+  });
+
+  it("creates idempotency records once, replaces an expired one, and deletes them", async () => {
+    const store = make(now);
+    await store.createIdempotency(idempotency("idem#aaa", "job-1"));
+    expect(await rejection(store.createIdempotency(idempotency("idem#aaa", "job-2")))).to.be.instanceOf(ConflictError);
+    expect((await store.getIdempotency("idem#aaa"))?.jobId).to.equal("job-1");
+
+    await store.createIdempotency(idempotency("idem#old", "job-old", T0 / 1000 - 1));
+    await store.createIdempotency(idempotency("idem#old", "job-new"));
+    expect((await store.getIdempotency("idem#old"))?.jobId).to.equal("job-new");
+
+    await store.deleteIdempotency("idem#aaa");
+    expect(await store.getIdempotency("idem#aaa")).to.equal(undefined);
+    await store.createIdempotency(idempotency("idem#aaa", "job-3"));
+    expect((await store.getIdempotency("idem#aaa"))?.jobId).to.equal("job-3");
+  });
+}
+
+describe("the job stores on the local emulators", function () {
+  let dynamodb: LocalDynamoDbService;
+  let s3: LocalS3Service;
+  let restoreEnv: () => void;
+
+  before(async () => {
+    const dir = tmpDir("stores");
+    dynamodb = await startDynamoDbService({ dir: path.join(dir, "dynamodb"), ttlSweepMs: 0 });
+    s3 = await startS3Service({ dir: path.join(dir, "s3") });
+    await dynamodb.createTable({ name: TABLE, hashKey: "pk", attributes: [{ name: "pk", type: "S" }] });
+    dynamodb.enableTtl(TABLE, "expiresAt");
+    await s3.createBucket(BUCKET);
+    restoreEnv = setEnv({
+      ...sdkEnvironment({ dynamodb: dynamodb.endpoint, s3: s3.endpoint, lambda: "http://127.0.0.1:9", sfn: "http://127.0.0.1:9" }),
+      [ENV.JOBS_TABLE]: TABLE,
+      [ENV.JOBS_BUCKET]: BUCKET,
+    });
+  });
+
+  after(async () => {
+    restoreEnv?.();
+    await dynamodb?.stop();
+    await s3?.stop();
+    cleanupTmpDirs();
+  });
+
+  describe("S3JobStore", () => {
+    const clients: S3Client[] = [];
+    after(() => clients.forEach((c) => c.destroy()));
+    // As lambdas/shared/clients.ts: endpoint, region and credentials from the environment.
+    const make = (now?: () => number) => {
+      const client = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3), requestChecksumCalculation: "WHEN_REQUIRED" });
+      clients.push(client);
+      return new S3JobStore(required(config().jobsBucket, ENV.JOBS_BUCKET), { now }, client);
+    };
+
+    it("reaches the local S3 through AWS_ENDPOINT_URL_S3 alone", async () => {
+      await make().createJob(job("job-where"));
+      const out = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: jobKey("job-where") }));
+      expect(JSON.parse(await out.Body!.transformToString())).to.deep.include({ jobId: "job-where", version: 1 });
+      expect(idempotencyKey("idem#x")).to.equal("idempotency/x.json");
+    });
+
+    it("a replace of a record deleted since it was read (S3 answers 404 to If-Match) is a ConflictError", async () => {
+      const store = make(() => T0);
+      await store.createJob(job("job-vanished"));
+      const read = (await store.getJob("job-vanished"))!;
+      await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: jobKey("job-vanished") }));
+      expect(await rejection(store.replaceJob({ ...read, status: "RUNNING" }, 1))).to.be.instanceOf(ConflictError);
+    });
+
+    storeContract(make);
+  });
+
+  describe("DynamoDbJobStore", () => {
+    const clients: DynamoDBClient[] = [];
+    after(() => clients.forEach((c) => c.destroy()));
+    const make = (now?: () => number) => {
+      const client = new DynamoDBClient({});
+      clients.push(client);
+      const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+      return new DynamoDbJobStore(required(config().jobsTable, ENV.JOBS_TABLE), { now }, document);
+    };
+
+    it("reaches the local DynamoDB through AWS_ENDPOINT_URL_DYNAMODB alone", async () => {
+      await make().createJob(job("job-where"));
+      const out = await dynamodb.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: "job-where" } } }));
+      expect(out.Item?.jobId).to.deep.equal({ S: "job-where" });
+    });
+
+    storeContract(make);
+
+    it("the TTL sweep removes expired records the store already hides", async () => {
+      await make(() => T0).createJob(job("job-ttl", { expiresAt: T0 / 1000 + 10 }));
+      expect(await make(() => T0).getJob("job-ttl")).to.not.equal(undefined);
+      expect(await dynamodb.sweepTtl(T0)).to.equal(1); // job-expired, from the contract tests
+      expect(await dynamodb.sweepTtl(T0 + 10_000)).to.equal(1);
+      const out = await dynamodb.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: "job-ttl" } } }));
+      expect(out.Item).to.equal(undefined);
+    });
+  });
+});

@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { SignatureV4 } from "@smithy/signature-v4";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+export interface CloudHandle {
+  apiUrl: string;
+  outputs: Record<string, any>;
+  stateDir: string;
+  config: string[];
+  /** Everything the CLI printed so far. */
+  output(): string;
+  /** SIGTERM; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts the local cloud as a user would (`npm start -- --config ...`), on a free port, with its
+ * state in a temporary directory, and waits for the outputs file (written once the API answers).
+ */
+export async function startCloud(config: string[], options: { stateDir?: string; stack?: string; timeoutMs?: number } = {}): Promise<CloudHandle> {
+  const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "async-api-e2e-"));
+  const outputsFile = path.join(stateDir, `outputs-${Date.now()}.json`);
+  const args = ["-r", "ts-node/register/transpile-only", "local/cli.ts", "--port", "0", "--outputs", outputsFile, "--state-dir", stateDir, "--quiet"];
+  if (options.stack) args.push("--stack", options.stack);
+  for (const c of config) args.push("--config", c);
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
+  let printed = "";
+  child.stdout!.on("data", (d) => (printed += d));
+  child.stderr!.on("data", (d) => (printed += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+
+  const started = Date.now();
+  while (!fs.existsSync(outputsFile)) {
+    if (exitCode !== undefined) throw new Error(`the local cloud exited with ${exitCode}:\n${printed}`);
+    if (Date.now() - started > (options.timeoutMs ?? 90_000)) {
+      child.kill("SIGKILL");
+      throw new Error(`the local cloud did not become ready:\n${printed}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const outputs = JSON.parse(fs.readFileSync(outputsFile, "utf8"));
+  return {
+    apiUrl: outputs.apiUrl,
+    outputs,
+    stateDir,
+    config,
+    output: () => printed,
+    async stop() {
+      if (exitCode === undefined) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+export type Auth = { kind: "none" } | { kind: "iam"; accessKeyId: string; secret?: string } | { kind: "apiKey"; key: string };
+
+export interface Response {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: any;
+}
+
+/** A small HTTP client for the job API, signing with SigV4 or sending the API key as asked. */
+export class JobApi {
+  constructor(
+    readonly apiUrl: string,
+    readonly auth: Auth,
+  ) {}
+
+  with(auth: Auth): JobApi {
+    return new JobApi(this.apiUrl, auth);
+  }
+
+  async request(method: string, route: string, options: { body?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+    const url = new URL(`${this.apiUrl}${route}`);
+    let headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (this.auth.kind === "apiKey") headers["x-api-key"] = this.auth.key;
+    if (this.auth.kind === "iam") {
+      const signer = new SignatureV4({
+        service: "execute-api",
+        region: "us-east-1",
+        credentials: { accessKeyId: this.auth.accessKeyId, secretAccessKey: this.auth.secret ?? "test" },
+        sha256: Sha256,
+      });
+      const query: Record<string, string> = {};
+      url.searchParams.forEach((v, k) => (query[k] = v));
+      const signed = await signer.sign({
+        method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: url.pathname,
+        query,
+        headers: { host: url.host, ...headers },
+        body: options.body,
+      });
+      headers = signed.headers as Record<string, string>;
+      delete headers.host;
+    }
+    const res = await fetch(url, { method, headers, body: options.body });
+    const text = await res.text();
+    let body: any;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: res.status, headers: res.headers, text, body };
+  }
+
+  submit(input: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    return this.request("POST", "/jobs", { body: JSON.stringify(input), headers: { "Content-Type": "application/json", ...headers } });
+  }
+
+  get(jobId: string): Promise<Response> {
+    return this.request("GET", `/jobs/${jobId}`);
+  }
+
+  cancel(jobId: string): Promise<Response> {
+    return this.request("DELETE", `/jobs/${jobId}`);
+  }
+
+  /** Polls until the job's status satisfies `done` (default: terminal); returns every status seen. */
+  async waitFor(jobId: string, done: (status: string) => boolean = isTerminal, timeoutMs = 30_000): Promise<{ last: Response; seen: string[] }> {
+    const seen: string[] = [];
+    const started = Date.now();
+    for (;;) {
+      const last = await this.get(jobId);
+      if (last.status !== 200) throw new Error(`GET ${jobId} answered ${last.status}: ${last.text}`);
+      if (seen[seen.length - 1] !== last.body.status) seen.push(last.body.status);
+      if (done(last.body.status)) return { last, seen };
+      if (Date.now() - started > timeoutMs) throw new Error(`job ${jobId} still ${last.body.status} after ${timeoutMs} ms (seen ${seen.join(" → ")})`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}
+
+export const isTerminal = (status: string) => ["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"].includes(status);
+
+/** The API client for a started cloud, authenticated the way its `auth` output asks. */
+export function clientFor(cloud: CloudHandle, identity = "alice"): JobApi {
+  const auth: Auth =
+    cloud.outputs.auth === "iam" ? { kind: "iam", accessKeyId: identity } : cloud.outputs.auth === "apiKey" ? { kind: "apiKey", key: cloud.outputs.apiKey } : { kind: "none" };
+  return new JobApi(cloud.apiUrl, auth);
+}

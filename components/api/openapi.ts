@@ -3,6 +3,7 @@ import { authExtensions, routeSecurity, securitySchemes } from "./auth";
 import { preflightOperation, validateCorsOrigins } from "./cors";
 import { gatewayResponses } from "./gatewayResponses";
 import type { OpenApiDocument, OperationObject, PathItemObject } from "./openapiTypes";
+import { OPENAPI_PATH, openapiOperation, openapiOperationDoc } from "./openapiRoute";
 import { cancelOperation, statusOperation, submitOperation, type RouteIntegrations } from "./operations";
 import { componentSchemas } from "./schemas";
 
@@ -50,7 +51,7 @@ export function buildApiDocument(args: ApiDocumentArgs): OpenApiDocument {
   }
 
   const schemes = securitySchemes(args.auth);
-  return {
+  const document: OpenApiDocument = {
     openapi: "3.0.1",
     info: {
       title: args.title,
@@ -69,10 +70,13 @@ export function buildApiDocument(args: ApiDocumentArgs): OpenApiDocument {
     "x-amazon-apigateway-gateway-responses": gatewayResponses(origins),
     ...authExtensions(args.auth),
   };
+  // GET /openapi.json answers the public form of this very document (needs no credentials).
+  document.paths[OPENAPI_PATH] = { get: openapiOperation(publicApiDocument(document)) };
+  return document;
 }
 
 /**
- * A deep copy for clients (a future GET /openapi.json): no `x-amazon-apigateway-*` key at any
+ * A deep copy for clients (served at GET /openapi.json): no `x-amazon-apigateway-*` key at any
  * depth, hence no integration URIs, and no OPTIONS operations, which exist only for the gateway.
  */
 export function publicApiDocument(doc: OpenApiDocument): OpenApiDocument {
@@ -87,5 +91,6 @@ export function publicApiDocument(doc: OpenApiDocument): OpenApiDocument {
   };
   const copy = strip(doc) as OpenApiDocument;
   for (const item of Object.values(copy.paths)) delete item.options;
+  copy.paths[OPENAPI_PATH] = { get: openapiOperationDoc() };
   return copy;
 }

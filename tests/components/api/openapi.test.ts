@@ -45,7 +45,7 @@ describe("components/api buildApiDocument", () => {
 
   it("has exactly the contract's routes, each a Lambda proxy integration with its own URI", () => {
     const doc = build();
-    expect(Object.keys(doc.paths).sort()).to.deep.equal(["/jobs", "/jobs/{jobId}"]);
+    expect(Object.keys(doc.paths).sort()).to.deep.equal(["/jobs", "/jobs/{jobId}", "/openapi.json"]);
     expect(Object.keys(doc.paths["/jobs"]!)).to.deep.equal(["post"]);
     expect(Object.keys(doc.paths["/jobs/{jobId}"]!).sort()).to.deep.equal(["delete", "get"]);
     for (const [path, method, integration] of ROUTES) {

@@ -93,12 +93,15 @@ async function claimKey(store: JobStore, record: IdempotencyRecord, now: () => n
   return { kind: "busy" };
 }
 
+/**
+ * The 202 of the contract. A replay (same Idempotency-Key and body) answers exactly what the first
+ * request was answered, plus `Idempotent-Replayed: true`; the job's current state is GET's to tell.
+ */
 function accepted(event: APIGatewayProxyEvent, job: JobRecord, now: number, replayed: boolean): APIGatewayProxyResult {
-  const seen = view(job, now)!;
-  const headers: Record<string, string> = { Location: locationOf(event, job.jobId) };
-  if (!isTerminal(seen.status)) headers["Retry-After"] = String(retryAfterSeconds(job, now));
+  const asSubmitted: JobRecord = { ...job, status: "PENDING" };
+  const headers: Record<string, string> = { Location: locationOf(event, job.jobId), "Retry-After": String(retryAfterSeconds(asSubmitted, now)) };
   if (replayed) headers["Idempotent-Replayed"] = "true";
-  return json(202, { jobId: job.jobId, status: seen.status, createdAt: job.createdAt }, headers);
+  return json(202, { jobId: job.jobId, status: "PENDING", createdAt: job.createdAt }, headers);
 }
 
 /** POST /jobs: validate, write the PENDING record (and the idempotency record), then start the job. */

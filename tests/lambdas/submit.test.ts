@@ -9,7 +9,7 @@ import { timerSchema } from "../../lambdas/jobs/timer";
 import { isJobId } from "../../lambdas/shared/ids";
 import { storeFromEnv } from "../../lambdas/shared/store";
 import { awsError } from "./support/fakeAws";
-import { ALICE, BOB, Clock, JOB_TIMEOUT_SECONDS, STATE_MACHINE_ARN, STORES, T0, TTL_SECONDS, WORKER_FUNCTION, apiEvent, call, configure, rawJob, useFakeAws } from "./support/harness";
+import { ALICE, BOB, Clock, JOB_TIMEOUT_SECONDS, STATE_MACHINE_ARN, STORES, T0, TTL_SECONDS, WORKER_FUNCTION, apiEvent, call, configure, rawJob, useFakeAws, writeRaw } from "./support/harness";
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -89,13 +89,14 @@ describe("lambdas/api/submit: POST /jobs", () => {
           const withKey = (key: string, body: unknown = { seconds: 1 }, userArn: string = ALICE) =>
             apiEvent({ body: json(body), userArn, headers: { "content-type": "application/json", "idempotency-key": key } });
 
-          it("replays the same job (same jobId, current status, createdAt) with Idempotent-Replayed: true", async () => {
+          it("replays the first response (same jobId, status PENDING, createdAt) with Idempotent-Replayed: true", async () => {
             const first = await call(submit, withKey("order-42_A"));
             expect(first.status).to.equal(202);
             clock.advance(5_000);
-            // The job moved on meanwhile.
             const record = rawJob(fake, first.body.jobId)!;
             expect(record.idempotencyKey).to.equal("order-42_A");
+            // The job finished meanwhile: the replay still answers what the first POST answered.
+            writeRaw(fake, { ...record, status: "SUCCEEDED", result: JSON.stringify({ message: "done" }), version: record.version + 1 });
             const second = await call(submit, apiEvent({ body: json({ seconds: 1 }), headers: { "Content-Type": "application/json", "IDEMPOTENCY-KEY": "order-42_A" } }));
             expect(second.status).to.equal(202);
             expect(second.body).to.deep.equal(first.body);

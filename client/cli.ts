@@ -1,0 +1,471 @@
+// `async-api`: the command line of the client (bin shim: client/bin/async-api.js).
+process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= "1";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import type { AuthOptions } from "./auth";
+import { AsyncApiClient, type SubmitResult, type WaitProgress } from "./client";
+import { AsyncApiError } from "./errors";
+import type { Job } from "./types";
+
+export const USAGE = `usage: async-api <command> [options]
+
+commands:
+  submit <json|-|@file> [--wait] [--idempotency-key K]
+                          submit a job (input as JSON, '-' for stdin, @file for a file)
+  status <jobId>          print the job as it is now
+  wait <jobId>            wait until the job finishes; print it (with its result)
+  cancel <jobId>          cancel a PENDING or RUNNING job
+
+options:
+  --url URL               the API's base URL (default: apiUrl of the current stack, see below)
+  --outputs FILE          read apiUrl, auth and apiKey from this stack outputs JSON file
+  --stack NAME            the stack for 'pulumi stack output' (default: the selected stack)
+  --auth iam|apiKey|none  how to authenticate (default: the outputs' auth, else iam)
+  --api-key KEY           the API key for auth apiKey (or env ASYNC_API_KEY)
+  --region REGION         SigV4 region (default: from the execute-api host name, else AWS_REGION)
+  --wait                  submit: wait for the job to finish
+  --idempotency-key K     submit: 1-64 of A-Za-z0-9_- (default: a random key)
+  --timeout SECONDS       wait: give up after this long (exit 5; the job keeps running)
+  --retries N             retries of a failed request (default 3)
+  --json                  print one JSON document on stdout (progress still goes to stderr)
+  --quiet                 no progress on stderr
+  -h, --help              this text
+
+The API URL, first found: --url; env ASYNC_API_URL; the outputs file given by --outputs or env
+ASYNC_API_OUTPUTS; .async-api/outputs.json (write it with: npm start -- --outputs .async-api/outputs.json);
+'pulumi stack output --json'. Auth iam signs with the default AWS credential chain (env, profiles,
+SSO, assumed roles); on the local cloud any key id works with the secret 'test':
+AWS_ACCESS_KEY_ID=alice AWS_SECRET_ACCESS_KEY=test async-api submit '{"seconds": 2}' --wait
+
+exit codes: 0 done (waited job SUCCEEDED), 1 job FAILED, 2 job TIMED_OUT, 3 job CANCELLED,
+4 usage, API or transport error, 5 --timeout passed while the job was still running, 130 interrupted`;
+
+/** Exit codes, one per outcome. */
+export const EXIT = { OK: 0, FAILED: 1, TIMED_OUT: 2, CANCELLED: 3, ERROR: 4, WAIT_TIMEOUT: 5, INTERRUPTED: 130 } as const;
+
+/** Where output goes (tests pass their own). */
+export interface CliIo {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  readStdin(): Promise<string>;
+  /** Runs `pulumi stack output`: returns stdout, or throws with the reason. */
+  stackOutputs(args: string[]): string;
+}
+
+export interface CliOptions {
+  command?: string;
+  args: string[];
+  url?: string;
+  outputs?: string;
+  stack?: string;
+  auth?: string;
+  apiKey?: string;
+  region?: string;
+  wait: boolean;
+  idempotencyKey?: string;
+  timeoutSeconds?: number;
+  retries?: number;
+  json: boolean;
+  quiet: boolean;
+  help: boolean;
+}
+
+class UsageError extends Error {}
+
+const VALUE_FLAGS: Record<string, keyof CliOptions> = {
+  "--url": "url",
+  "--outputs": "outputs",
+  "--stack": "stack",
+  "--auth": "auth",
+  "--api-key": "apiKey",
+  "--region": "region",
+  "--idempotency-key": "idempotencyKey",
+  "--timeout": "timeoutSeconds",
+  "--retries": "retries",
+};
+
+export function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = { args: [], wait: false, json: false, quiet: false, help: false };
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg === "-h" || arg === "--help" || arg === "help") {
+      options.help = true;
+      continue;
+    }
+    if (!arg.startsWith("--") || arg === "-") {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+    switch (flag) {
+      case "--wait":
+      case "--json":
+      case "--quiet":
+        if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+        options[flag.slice(2) as "wait" | "json" | "quiet"] = true;
+        continue;
+    }
+    const key = VALUE_FLAGS[flag];
+    if (!key) throw new UsageError(`unknown option '${flag}'`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    if (key === "timeoutSeconds" || key === "retries") {
+      const n = Number(value);
+      if (value.trim() === "" || !Number.isFinite(n) || n < 0 || (key === "retries" && !Number.isInteger(n))) {
+        throw new UsageError(`${flag} takes a number >= 0${key === "retries" ? " (an integer)" : ""}, got '${value}'`);
+      }
+      options[key] = n;
+    } else {
+      (options as unknown as Record<string, string>)[key] = value;
+    }
+  }
+  options.command = positional[0];
+  options.args = positional.slice(1);
+  return options;
+}
+
+interface Target {
+  apiUrl: string;
+  auth: AuthOptions;
+  /** Where the URL came from, for error messages. */
+  source: string;
+}
+
+const DEFAULT_OUTPUTS = path.join(".async-api", "outputs.json");
+
+function readOutputsFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read the outputs file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // below
+  }
+  throw new UsageError(`the outputs file ${file} is not a JSON object of stack outputs`);
+}
+
+/** The API URL and auth: flags, then env, then an outputs file, then `pulumi stack output`. */
+export function resolveTarget(options: CliOptions, io: CliIo): Target {
+  let outputs: Record<string, unknown> | undefined;
+  let source: string;
+  let apiUrl = options.url ?? io.env.ASYNC_API_URL;
+  const explicitOutputs = options.outputs ?? io.env.ASYNC_API_OUTPUTS;
+  const pulumiArgs = ["stack", "output", "--json", ...(options.stack ? ["--stack", options.stack] : [])];
+  if (apiUrl) {
+    source = options.url ? "--url" : "ASYNC_API_URL";
+    if (explicitOutputs) outputs = readOutputsFile(path.resolve(io.cwd, explicitOutputs));
+  } else {
+    const file = explicitOutputs ?? (fs.existsSync(path.join(io.cwd, DEFAULT_OUTPUTS)) && !options.stack ? DEFAULT_OUTPUTS : undefined);
+    if (file) {
+      outputs = readOutputsFile(path.resolve(io.cwd, file));
+      source = file;
+    } else {
+      try {
+        outputs = JSON.parse(io.stackOutputs(pulumiArgs)) as Record<string, unknown>;
+      } catch (err) {
+        throw new UsageError(
+          `no API URL: 'pulumi stack output' failed (${(err as Error).message.trim().split("\n")[0]}).\n` +
+            "Pass --url URL (and --auth), or --outputs FILE: for the local cloud, run `npm start -- --outputs .async-api/outputs.json` " +
+            "and async-api reads that file by default.",
+        );
+      }
+      source = "pulumi stack output";
+    }
+    apiUrl = typeof outputs?.apiUrl === "string" ? outputs.apiUrl : undefined;
+    if (!apiUrl) throw new UsageError(`${source} has no apiUrl output; pass --url URL`);
+  }
+
+  const authType = options.auth ?? (typeof outputs?.auth === "string" ? outputs.auth : options.apiKey ? "apiKey" : "iam");
+  let auth: AuthOptions;
+  switch (authType) {
+    case "iam":
+      auth = { type: "iam", ...(options.region ? { region: options.region } : {}) };
+      break;
+    case "none":
+      auth = { type: "none" };
+      break;
+    case "apiKey": {
+      let key = options.apiKey ?? io.env.ASYNC_API_KEY ?? (typeof outputs?.apiKey === "string" && outputs.apiKey !== "[secret]" ? outputs.apiKey : undefined);
+      if (!key && source === "pulumi stack output") {
+        try {
+          const secret = JSON.parse(io.stackOutputs([...pulumiArgs, "--show-secrets"])) as Record<string, unknown>;
+          if (typeof secret.apiKey === "string") key = secret.apiKey;
+        } catch {
+          // reported below
+        }
+      }
+      if (!key) throw new UsageError("auth apiKey needs a key: --api-key KEY or env ASYNC_API_KEY");
+      auth = { type: "apiKey", key };
+      break;
+    }
+    default:
+      throw new UsageError(`--auth takes iam, apiKey or none, got '${authType}'`);
+  }
+  return { apiUrl, auth, source };
+}
+
+async function readInput(arg: string | undefined, io: CliIo): Promise<unknown> {
+  if (arg === undefined) throw new UsageError("submit needs the job's input as JSON, e.g. async-api submit '{\"seconds\": 2}'");
+  let text = arg;
+  let from = "the input";
+  if (arg === "-") {
+    text = await io.readStdin();
+    from = "stdin";
+  } else if (arg.startsWith("@")) {
+    try {
+      text = fs.readFileSync(path.resolve(io.cwd, arg.slice(1)), "utf8");
+    } catch (err) {
+      throw new UsageError(`cannot read ${arg.slice(1)}: ${(err as Error).message}`);
+    }
+    from = arg.slice(1);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${from} is not JSON (${(err as Error).message}); quote it for the shell: async-api submit '{"seconds": 2}'`);
+  }
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Progress while waiting: one line redrawn in place on a TTY, one line per status change otherwise. */
+class Progress {
+  private timer: NodeJS.Timeout | undefined;
+  private line = "";
+  private status = "";
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly out: CliIo["stderr"],
+    private readonly jobId: string,
+    private readonly enabled: boolean,
+  ) {
+    if (enabled && out.isTTY) {
+      this.timer = setInterval(() => this.redraw(), 200);
+      this.timer.unref();
+    }
+  }
+
+  update(p: WaitProgress) {
+    if (!this.enabled) return;
+    if (this.out.isTTY) {
+      this.status = p.status;
+      this.redraw();
+    } else if (p.changed) {
+      this.out.write(`${this.jobId} ${p.status} ${seconds(Date.now() - this.started)}\n`);
+    }
+  }
+
+  private redraw() {
+    if (!this.status) return;
+    this.line = `${this.jobId} ${this.status} ${seconds(Date.now() - this.started)}`;
+    this.out.write(`\r\x1b[2K${this.line}`);
+  }
+
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.enabled && this.out.isTTY && this.status) {
+      this.redraw();
+      this.out.write("\n");
+    }
+  }
+}
+
+function describeJob(job: Job, extra: Array<[string, unknown]> = []): string {
+  const rows: Array<[string, unknown]> = [
+    ["job", job.jobId],
+    ["status", job.status],
+    ["created", job.createdAt],
+    ["updated", job.updatedAt],
+    ...extra,
+  ];
+  if (job.error) rows.push(["error", `${job.error.code}: ${job.error.message}`]);
+  if (job.resultUrl && job.result === undefined) rows.push(["resultUrl", job.resultUrl]);
+  let text = rows
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k.padEnd(9)} ${v}`)
+    .join("\n");
+  if (job.result !== undefined) text += `\nresult\n${JSON.stringify(job.result, null, 2)}`;
+  return `${text}\n`;
+}
+
+function describeSubmit(s: SubmitResult): string {
+  const rows: Array<[string, unknown]> = [
+    ["job", s.jobId],
+    ["status", s.status],
+    ["created", s.createdAt],
+    ["location", s.location],
+    ["idempotency key", s.idempotencyKey],
+    ["replayed", s.replayed ? "yes (this key had already created the job)" : undefined],
+  ];
+  return `${rows
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k.padEnd(9)} ${v}`)
+    .join("\n")}\nfollow it: async-api wait ${s.jobId}\n`;
+}
+
+function exitCodeOf(job: Job): number {
+  switch (job.status) {
+    case "SUCCEEDED":
+      return EXIT.OK;
+    case "FAILED":
+      return EXIT.FAILED;
+    case "TIMED_OUT":
+      return EXIT.TIMED_OUT;
+    case "CANCELLED":
+      return EXIT.CANCELLED;
+    default:
+      return EXIT.ERROR;
+  }
+}
+
+async function waitAndReport(client: AsyncApiClient, jobId: string, options: CliOptions, io: CliIo): Promise<number> {
+  const progress = new Progress(io.stderr, jobId, !options.quiet);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once("SIGINT", onSigint);
+  let job: Job;
+  try {
+    job = await client.wait(jobId, {
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p),
+      ...(options.timeoutSeconds !== undefined ? { timeoutMs: options.timeoutSeconds * 1000 } : {}),
+    });
+  } catch (err) {
+    progress.stop();
+    if (err instanceof AsyncApiError && err.code === "Aborted") {
+      io.stderr.write(`stopped waiting; job ${jobId} keeps running (async-api status ${jobId}, async-api cancel ${jobId})\n`);
+      return EXIT.INTERRUPTED;
+    }
+    throw err;
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+  progress.stop();
+  io.stdout.write(options.json ? `${JSON.stringify(job)}\n` : describeJob(job));
+  if (job.status !== "SUCCEEDED") {
+    const why = job.error ? `${job.error.code}: ${job.error.message}` : job.status === "CANCELLED" ? "Cancelled: the job was cancelled" : job.status;
+    io.stderr.write(`async-api: job ${jobId} ${job.status}: ${why}\n`);
+  }
+  return exitCodeOf(job);
+}
+
+function needId(options: CliOptions): string {
+  const id = options.args[0];
+  if (!id) throw new UsageError(`${options.command} needs a job id: async-api ${options.command} <jobId>`);
+  if (options.args.length > 1) throw new UsageError(`${options.command} takes one job id, got ${options.args.length} arguments`);
+  return id;
+}
+
+async function run(options: CliOptions, io: CliIo): Promise<number> {
+  if (options.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return EXIT.OK;
+  }
+  const command = options.command;
+  if (!command) throw new UsageError("no command");
+  if (!["submit", "status", "wait", "cancel"].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (command !== "submit" && (options.wait || options.idempotencyKey !== undefined)) {
+    throw new UsageError(`--wait and --idempotency-key go with submit, not ${command}`);
+  }
+  const input = command === "submit" ? await readInput(options.args[0], io) : undefined;
+  if (command === "submit" && options.args.length > 1) throw new UsageError(`submit takes one input, got ${options.args.length} arguments (quote the JSON)`);
+  const jobId = command === "submit" ? undefined : needId(options);
+  const target = resolveTarget(options, io);
+  const client = new AsyncApiClient({ apiUrl: target.apiUrl, auth: target.auth, ...(options.retries !== undefined ? { retries: options.retries } : {}) });
+
+  switch (command) {
+    case "submit": {
+      const submitted = await client.submit(input, options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {});
+      if (!options.wait) {
+        io.stdout.write(options.json ? `${JSON.stringify(submitted)}\n` : describeSubmit(submitted));
+        return EXIT.OK;
+      }
+      if (!options.quiet && !options.json) io.stderr.write(`submitted job ${submitted.jobId}${submitted.replayed ? " (replayed)" : ""}\n`);
+      return waitAndReport(client, submitted.jobId, options, io);
+    }
+    case "status": {
+      const job = await client.get(jobId!);
+      io.stdout.write(options.json ? `${JSON.stringify(job)}\n` : describeJob(job));
+      return EXIT.OK;
+    }
+    case "wait":
+      return waitAndReport(client, jobId!, options, io);
+    case "cancel": {
+      const cancelled = await client.cancel(jobId!);
+      io.stdout.write(options.json ? `${JSON.stringify(cancelled)}\n` : `job ${cancelled.jobId} ${cancelled.status}\n`);
+      return EXIT.OK;
+    }
+  }
+  return EXIT.ERROR;
+}
+
+/** Runs the CLI; resolves with the exit code (it never throws). */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let options: CliOptions | undefined;
+  try {
+    options = parseArgs(argv);
+    return await run(options, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`async-api: ${err.message}\n${err.message.startsWith("no API URL") ? "" : "run 'async-api --help' for usage\n"}`);
+      if (options?.json) io.stdout.write(`${JSON.stringify({ error: { code: "Usage", message: err.message } })}\n`);
+      return EXIT.ERROR;
+    }
+    if (err instanceof AsyncApiError) {
+      const http = err.status !== undefined ? ` (HTTP ${err.status})` : "";
+      io.stderr.write(`async-api: ${err.code}${http}: ${err.message}\n`);
+      if (options?.json) io.stdout.write(`${JSON.stringify(err)}\n`);
+      return err.code === "WaitTimeout" ? EXIT.WAIT_TIMEOUT : EXIT.ERROR;
+    }
+    io.stderr.write(`async-api: ${(err as Error)?.stack ?? err}\n`);
+    return EXIT.ERROR;
+  }
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString("utf8");
+    },
+    stackOutputs: (args) => {
+      const res = spawnSync("pulumi", args, { encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] });
+      if (res.error) throw new Error((res.error as NodeJS.ErrnoException).code === "ENOENT" ? "the pulumi CLI is not installed or not on PATH" : res.error.message);
+      if (res.status !== 0) throw new Error(res.stderr.trim() || `pulumi exited with ${res.status}`);
+      return res.stdout;
+    },
+  };
+}
+
+/** Sets the exit code once stdout and stderr are flushed (a large result must not be cut off). */
+export function runAsMain(argv: string[] = process.argv.slice(2)): void {
+  void main(argv).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+if (require.main === module) runAsMain();

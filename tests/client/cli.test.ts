@@ -1,0 +1,244 @@
+// The CLI in-process: argument parsing, where the URL and auth come from, and progress on a TTY,
+// against a tiny scripted HTTP server. (tests/client/localCloud.test.ts runs it as a real process.)
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
+import { EXIT, USAGE, main, parseArgs, resolveTarget, type CliIo } from "../../client/cli";
+
+function fakeIo(options: { tty?: boolean; env?: NodeJS.ProcessEnv; cwd?: string; stackOutputs?: (args: string[]) => string; stdin?: string } = {}) {
+  const out = { stdout: "", stderr: "", pulumiCalls: [] as string[][] };
+  const io: CliIo = {
+    stdout: { write: (t: string) => (out.stdout += t), isTTY: false },
+    stderr: { write: (t: string) => (out.stderr += t), isTTY: options.tty ?? false },
+    env: options.env ?? {},
+    cwd: options.cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), "async-api-cli-unit-")),
+    readStdin: async () => options.stdin ?? "",
+    stackOutputs: (args) => {
+      out.pulumiCalls.push(args);
+      if (!options.stackOutputs) throw new Error("error: no Pulumi.yaml project file found");
+      return options.stackOutputs(args);
+    },
+  };
+  return { io, out };
+}
+
+/** A scripted API: POST → 202; GET → RUNNING `runningPolls` times (Retry-After: 0), then SUCCEEDED. */
+async function fakeApi(options: { runningPolls?: number; finalStatus?: string } = {}) {
+  const requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+  let polls = 0;
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      requests.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { "content-type": "application/json", ...headers });
+        res.end(JSON.stringify(payload));
+      };
+      const base = { jobId: "j1", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:01.000Z" };
+      if (req.method === "POST") return send(202, { jobId: "j1", status: "PENDING", createdAt: base.createdAt }, { Location: `http://x/v1/jobs/j1`, "Retry-After": "0" });
+      if (req.method === "GET" && req.url === "/v1/jobs/j1") {
+        polls++;
+        if (polls <= (options.runningPolls ?? 2)) return send(200, { ...base, status: "RUNNING" }, { "Retry-After": "0" });
+        const status = options.finalStatus ?? "SUCCEEDED";
+        return send(200, { ...base, status, ...(status === "SUCCEEDED" ? { result: { ok: true } } : status === "CANCELLED" ? {} : { error: { code: "Boom", message: "it broke" } }) });
+      }
+      send(404, { error: { code: "NotFound", message: "No such job." } });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  return { url, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe("client CLI (in-process)", () => {
+  describe("the async-api bin", () => {
+    const root = path.resolve(__dirname, "..", "..");
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { bin?: Record<string, string> };
+
+    it("package.json's bin points at an executable shim that loads client/cli.ts", () => {
+      const shim = pkg.bin?.["async-api"];
+      expect(shim).to.equal("client/bin/async-api.js");
+      const text = fs.readFileSync(path.join(root, shim!), "utf8");
+      expect(text.startsWith("#!/usr/bin/env node\n")).to.equal(true);
+      expect(text).to.include("transpileOnly: true").and.include("../cli.ts");
+    });
+
+    it("the shim is not git-ignored (a clone must have it)", function () {
+      const git = spawnSync("git", ["check-ignore", "-v", pkg.bin!["async-api"]], { cwd: root, encoding: "utf8" });
+      if (git.error || git.status === 128) return this.skip(); // no git, or not a work tree
+      expect(git.stdout.trim(), "fix .gitignore: 'bin/' ignores client/bin/; use '/bin/'").to.equal("");
+    });
+  });
+
+  describe("parseArgs", () => {
+    it("reads the command, its arguments and every option, in either --flag value or --flag=value form", () => {
+      const o = parseArgs(["submit", '{"seconds":1}', "--wait", "--idempotency-key=k1", "--url", "http://h/v1", "--auth", "apiKey", "--api-key", "K", "--timeout", "2.5", "--retries=0", "--json", "--quiet", "--region", "eu-west-1", "--stack", "prod", "--outputs", "o.json"]);
+      expect(o).to.deep.include({ command: "submit", args: ['{"seconds":1}'], wait: true, idempotencyKey: "k1", url: "http://h/v1", auth: "apiKey", apiKey: "K", timeoutSeconds: 2.5, retries: 0, json: true, quiet: true, region: "eu-west-1", stack: "prod", outputs: "o.json" });
+    });
+
+    it("rejects unknown options, missing values and bad numbers", () => {
+      expect(() => parseArgs(["status", "x", "--nope"])).to.throw(/unknown option '--nope'/);
+      expect(() => parseArgs(["status", "x", "--url"])).to.throw(/--url needs a value/);
+      expect(() => parseArgs(["wait", "x", "--timeout", "soon"])).to.throw(/--timeout/);
+      expect(() => parseArgs(["wait", "x", "--retries", "1.5"])).to.throw(/integer/);
+    });
+  });
+
+  describe("main: usage and errors", () => {
+    it("--help prints the usage and exits 0", async () => {
+      const { io, out } = fakeIo();
+      expect(await main(["--help"], io)).to.equal(EXIT.OK);
+      expect(out.stdout).to.equal(`${USAGE}\n`);
+      expect(USAGE).to.include("submit").and.include("status").and.include("wait").and.include("cancel").and.include("--json");
+    });
+
+    it("usage errors exit 4 without a request", async () => {
+      for (const argv of [[], ["frobnicate"], ["status"], ["status", "a", "b"], ["submit"], ["wait", "x", "--wait"], ["submit", "{nope", "--url", "http://127.0.0.1:9/v1"]]) {
+        const { io, out } = fakeIo();
+        expect(await main(argv, io), argv.join(" ")).to.equal(EXIT.ERROR);
+        expect(out.stderr, argv.join(" ")).to.match(/^async-api: /);
+        expect(out.pulumiCalls, argv.join(" ")).to.deep.equal([]);
+      }
+    });
+
+    it("a transport error exits 4 and names the code", async () => {
+      const { io, out } = fakeIo();
+      // Port 9 (discard) on loopback: connection refused.
+      expect(await main(["status", "x", "--url", "http://127.0.0.1:9/v1", "--auth", "none", "--retries", "0"], io)).to.equal(EXIT.ERROR);
+      expect(out.stderr).to.include("NetworkError");
+    });
+  });
+
+  describe("resolveTarget: where the URL and auth come from", () => {
+    const opts = (argv: string[]) => parseArgs(["status", "x", ...argv]);
+
+    it("--url alone: iam by default, apiKey with --api-key, --auth wins", () => {
+      const { io } = fakeIo();
+      expect(resolveTarget(opts(["--url", "http://a/v1"]), io)).to.deep.equal({ apiUrl: "http://a/v1", auth: { type: "iam" }, source: "--url" });
+      expect(resolveTarget(opts(["--url", "http://a/v1", "--api-key", "K"]), io).auth).to.deep.equal({ type: "apiKey", key: "K" });
+      expect(resolveTarget(opts(["--url", "http://a/v1", "--auth", "none"]), io).auth).to.deep.equal({ type: "none" });
+      expect(resolveTarget(opts(["--url", "http://a/v1", "--region", "eu-west-1"]), io).auth).to.deep.equal({ type: "iam", region: "eu-west-1" });
+      expect(() => resolveTarget(opts(["--url", "http://a/v1", "--auth", "oauth"]), io)).to.throw(/iam, apiKey or none/);
+      expect(() => resolveTarget(opts(["--url", "http://a/v1", "--auth", "apiKey"]), io)).to.throw(/--api-key/);
+    });
+
+    it("then ASYNC_API_URL, then an outputs file (--outputs, ASYNC_API_OUTPUTS, .async-api/outputs.json)", () => {
+      const { io } = fakeIo({ env: { ASYNC_API_URL: "http://env/v1", ASYNC_API_KEY: "EK" } });
+      expect(resolveTarget(opts(["--auth", "apiKey"]), io)).to.deep.equal({ apiUrl: "http://env/v1", auth: { type: "apiKey", key: "EK" }, source: "ASYNC_API_URL" });
+
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "async-api-cli-unit-"));
+      fs.mkdirSync(path.join(dir, ".async-api"));
+      fs.writeFileSync(path.join(dir, ".async-api", "outputs.json"), JSON.stringify({ apiUrl: "http://default/v1", auth: "apiKey", apiKey: "DK" }));
+      fs.writeFileSync(path.join(dir, "other.json"), JSON.stringify({ apiUrl: "http://other/v1", auth: "none" }));
+      const local = fakeIo({ cwd: dir });
+      expect(resolveTarget(opts([]), local.io)).to.deep.equal({ apiUrl: "http://default/v1", auth: { type: "apiKey", key: "DK" }, source: path.join(".async-api", "outputs.json") });
+      expect(resolveTarget(opts(["--outputs", "other.json"]), local.io)).to.deep.include({ apiUrl: "http://other/v1", auth: { type: "none" } });
+      const viaEnv = fakeIo({ cwd: dir, env: { ASYNC_API_OUTPUTS: "other.json" } });
+      expect(resolveTarget(opts([]), viaEnv.io).apiUrl).to.equal("http://other/v1");
+      expect(local.out.pulumiCalls).to.deep.equal([]);
+      expect(() => resolveTarget(opts(["--outputs", "missing.json"]), local.io)).to.throw(/cannot read the outputs file/);
+    });
+
+    it("then `pulumi stack output --json` (asking for secrets only for an apiKey stack)", () => {
+      const { io, out } = fakeIo({
+        stackOutputs: (args) => JSON.stringify({ apiUrl: "https://abc.execute-api.eu-west-1.amazonaws.com/v1", auth: "apiKey", apiKey: args.includes("--show-secrets") ? "SECRET" : "[secret]" }),
+      });
+      expect(resolveTarget(opts(["--stack", "prod"]), io)).to.deep.equal({
+        apiUrl: "https://abc.execute-api.eu-west-1.amazonaws.com/v1",
+        auth: { type: "apiKey", key: "SECRET" },
+        source: "pulumi stack output",
+      });
+      expect(out.pulumiCalls).to.deep.equal([
+        ["stack", "output", "--json", "--stack", "prod"],
+        ["stack", "output", "--json", "--stack", "prod", "--show-secrets"],
+      ]);
+    });
+
+    it("says to pass --url when pulumi fails", async () => {
+      const { io, out } = fakeIo();
+      expect(await main(["status", "x"], io)).to.equal(EXIT.ERROR);
+      expect(out.pulumiCalls).to.have.length(1);
+      expect(out.stderr).to.include("no Pulumi.yaml project file found").and.include("Pass --url URL").and.include("npm start -- --outputs .async-api/outputs.json");
+    });
+  });
+
+  describe("progress and exit codes (scripted API)", () => {
+    it("on a TTY, one line redrawn in place with \\r, ended by a newline; the result on stdout", async () => {
+      const api = await fakeApi({ runningPolls: 3 });
+      try {
+        const { io, out } = fakeIo({ tty: true });
+        expect(await main(["submit", '{"seconds":1}', "--wait", "--url", api.url, "--auth", "none"], io)).to.equal(EXIT.OK);
+        const redraws = out.stderr.split("\r\x1b[2K").slice(1);
+        expect(redraws.length).to.be.at.least(2);
+        expect(redraws.slice(0, -1).every((r) => !r.includes("\n"))).to.equal(true);
+        expect(redraws[0]).to.match(/^j1 RUNNING \d+\.\ds/);
+        expect(redraws[redraws.length - 1]).to.match(/^j1 SUCCEEDED \d+\.\ds\n$/);
+        expect(out.stdout).to.include("status    SUCCEEDED").and.include('"ok": true');
+        expect(api.requests[0].headers["idempotency-key"]).to.match(/^[A-Za-z0-9_-]{1,64}$/);
+      } finally {
+        await api.close();
+      }
+    });
+
+    it("not on a TTY, one plain line per status change", async () => {
+      const api = await fakeApi({ runningPolls: 3 });
+      try {
+        const { io, out } = fakeIo();
+        expect(await main(["wait", "j1", "--url", api.url, "--auth", "none"], io)).to.equal(EXIT.OK);
+        expect(out.stderr).to.not.include("\r");
+        expect(out.stderr.trim().split("\n").map((l) => l.replace(/ \d+\.\ds$/, ""))).to.deep.equal(["j1 RUNNING", "j1 SUCCEEDED"]);
+      } finally {
+        await api.close();
+      }
+    });
+
+    it("exit codes: FAILED 1, TIMED_OUT 2, CANCELLED 3, --timeout 5; --quiet prints no progress", async () => {
+      const cases: Array<[string, number]> = [
+        ["FAILED", EXIT.FAILED],
+        ["TIMED_OUT", EXIT.TIMED_OUT],
+        ["CANCELLED", EXIT.CANCELLED],
+      ];
+      for (const [status, code] of cases) {
+        const api = await fakeApi({ runningPolls: 0, finalStatus: status });
+        try {
+          const { io, out } = fakeIo();
+          expect(await main(["wait", "j1", "--url", api.url, "--auth", "none", "--quiet"], io), status).to.equal(code);
+          expect(out.stderr).to.match(new RegExp(`^async-api: job j1 ${status}: `));
+        } finally {
+          await api.close();
+        }
+      }
+      const slow = await fakeApi({ runningPolls: 1000 });
+      try {
+        const { io, out } = fakeIo();
+        expect(await main(["wait", "j1", "--url", slow.url, "--auth", "none", "--timeout", "0.3", "--json"], io)).to.equal(EXIT.WAIT_TIMEOUT);
+        expect(JSON.parse(out.stdout).error.code).to.equal("WaitTimeout");
+      } finally {
+        await slow.close();
+      }
+    });
+
+    it("submit reads its input from stdin ('-') and @file, and --json prints the submit result", async () => {
+      const api = await fakeApi();
+      try {
+        const { io, out } = fakeIo({ stdin: '{"seconds": 3}' });
+        expect(await main(["submit", "-", "--json", "--url", api.url, "--auth", "none", "--idempotency-key", "k-1"], io)).to.equal(EXIT.OK);
+        expect(JSON.parse(out.stdout)).to.deep.include({ jobId: "j1", status: "PENDING", replayed: false, idempotencyKey: "k-1" });
+        expect(api.requests[0].body).to.equal('{"seconds":3}');
+        const file = path.join(io.cwd, "input.json");
+        fs.writeFileSync(file, '{"seconds": 4}');
+        const second = fakeIo({ cwd: io.cwd });
+        expect(await main(["submit", "@input.json", "--url", api.url, "--auth", "none"], second.io)).to.equal(EXIT.OK);
+        expect(api.requests[1].body).to.equal('{"seconds":4}');
+        expect(second.out.stdout).to.include("job       j1").and.include("follow it: async-api wait j1");
+      } finally {
+        await api.close();
+      }
+    });
+  });
+});

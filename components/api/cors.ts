@@ -33,6 +33,14 @@ export function validateCorsOrigins(corsOrigins: readonly string[]): string[] {
  * interpolates. The body is `{}`.
  */
 export function preflightResponseTemplate(origins: readonly string[]): string {
+  return `${allowOriginTemplate(origins)}\n{}`;
+}
+
+/**
+ * VTL that sets `Access-Control-Allow-Origin` to the request's `Origin` when it is one of
+ * `origins`, for mock integrations; it prints nothing itself.
+ */
+export function allowOriginTemplate(origins: readonly string[]): string {
   const lines = [
     "#set($origin = $input.params('Origin'))##",
     // Over HTTP/2 the header arrives as `origin`; a null reference is tested through "$!origin".
@@ -45,7 +53,7 @@ export function preflightResponseTemplate(origins: readonly string[]): string {
       `#set($context.responseOverride.header.Access-Control-Allow-Origin = ${literal})##`,
     );
   });
-  lines.push("#end##", "{}");
+  lines.push("#end##");
   return lines.join("\n");
 }
 

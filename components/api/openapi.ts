@@ -71,7 +71,7 @@ export function buildApiDocument(args: ApiDocumentArgs): OpenApiDocument {
     ...authExtensions(args.auth),
   };
   // GET /openapi.json answers the public form of this very document (needs no credentials).
-  document.paths[OPENAPI_PATH] = { get: openapiOperation(publicApiDocument(document)) };
+  document.paths[OPENAPI_PATH] = { get: openapiOperation(publicApiDocument(document), origins) };
   return document;
 }
 

@@ -1,3 +1,4 @@
+import { allowOriginTemplate } from "./cors";
 import type { OpenApiDocument, OperationObject } from "./openapiTypes";
 
 /** Where the API serves its own public OpenAPI document. */
@@ -19,16 +20,18 @@ export function openapiOperationDoc(): OperationObject {
  * document is put in a Velocity unparsed block (`#[[ ... ]]#`), so `$` and `#` in it (e.g.
  * `$ref`, patterns) are sent as they are rather than evaluated.
  */
-export function openapiOperation(publicDocument: OpenApiDocument): OperationObject {
+export function openapiOperation(publicDocument: OpenApiDocument, corsOrigins: readonly string[] = []): OperationObject {
   const text = JSON.stringify(publicDocument);
   if (text.includes("]]#")) throw new Error("the public API document cannot contain ']]#' (it ends a Velocity unparsed block)");
+  // Browsers on an allowed origin (e.g. the console) may read it too.
+  const cors = corsOrigins.length > 0 ? `#set($context.responseOverride.header.Vary = 'Origin')##\n${allowOriginTemplate(corsOrigins)}\n` : "";
   return {
     ...openapiOperationDoc(),
     "x-amazon-apigateway-integration": {
       type: "mock",
       passthroughBehavior: "when_no_match",
       requestTemplates: { "application/json": '{"statusCode": 200}' },
-      responses: { default: { statusCode: "200", responseTemplates: { "application/json": `#[[${text}]]#` } } },
+      responses: { default: { statusCode: "200", responseTemplates: { "application/json": `${cors}#[[${text}]]#` } } },
     },
   } as OperationObject;
 }

@@ -32,4 +32,15 @@ describe("components/api GET /openapi.json", () => {
       expect(result.valid, JSON.stringify(result.errors)).to.equal(true);
     });
   }
+
+  it("lets allowed browser origins read it (CORS), and only them", () => {
+    const doc = buildApiDocument({ title: "jobs", auth: "none", jobSchema: timerSchema, integrations, corsOrigins: ["http://localhost:5173"] });
+    const template = (doc.paths[OPENAPI_PATH]!.get as any)["x-amazon-apigateway-integration"].responses.default.responseTemplates["application/json"];
+    const allowed = renderTemplate(template, { headers: { Origin: "http://localhost:5173" } });
+    expect(allowed.responseOverride.header["Access-Control-Allow-Origin"]).to.equal("http://localhost:5173");
+    expect(JSON.parse(allowed.output)).to.deep.equal(publicApiDocument(doc));
+    const other = renderTemplate(template, { headers: { Origin: "https://evil.example" } });
+    expect(other.responseOverride.header["Access-Control-Allow-Origin"]).to.equal(undefined);
+    expect(JSON.parse(other.output)).to.deep.equal(publicApiDocument(doc));
+  });
 });

@@ -43,3 +43,8 @@ export const apiKey = api.apiKeyValue;
 export const stateMachineArn = api.stateMachineArn;
 export const jobsTableName = api.jobsTableName;
 export const resultsBucketName = api.resultsBucketName;
+// Where a failure goes when recording it failed too; for `aws events start-replay` (see the README).
+export const failureBusArn = api.failureBusArn;
+export const failureRuleArn = api.failureRuleArn;
+export const failureArchiveArn = api.failureArchiveArn;
+export const deadLetterQueueUrl = api.deadLetterQueueUrl;

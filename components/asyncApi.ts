@@ -5,6 +5,7 @@ import type { AuthMode, Backend, StoreKind } from "../lambdas/shared/types";
 import { buildApiDocument } from "./api/openapi";
 import type { AsyncApiArgs } from "./asyncApi/args";
 import { createAuthResources } from "./asyncApi/auth";
+import { createFailureChannel, failureRecordingSettings, routeFailures, type FailureChannel } from "./asyncApi/failures";
 import { createGateway } from "./asyncApi/gateway";
 import { createLambdaBackend } from "./asyncApi/lambdaBackend";
 import { invokeFunctionStatement, recordStatements, resultStatement, startExecutionStatement, stopExecutionStatement, type PolicyStatement } from "./iam/policies";
@@ -14,7 +15,7 @@ import { BundledFunction } from "./lambda/bundledFunction";
 import { JobStateMachine } from "./jobStateMachine";
 import { ResultStore } from "./resultStore";
 
-export type { AsyncApiArgs, LambdaWorkerArgs } from "./asyncApi/args";
+export type { AsyncApiArgs, FailureRecordingArgs, LambdaWorkerArgs } from "./asyncApi/args";
 
 type Route = "submit" | "status" | "cancel";
 const ROUTES: Record<Route, { method: string; path: string; description: string }> = {
@@ -52,6 +53,19 @@ export class AsyncApi extends pulumi.ComponentResource {
   public readonly stateMachineArn?: pulumi.Output<string>;
   public readonly jobsTableName?: pulumi.Output<string>;
   public readonly resultsBucketName: pulumi.Output<string>;
+  /**
+   * Records jobs that ended without a recorded outcome, from the failures bus (absent for EXPRESS
+   * workflows: Step Functions sends no status-change events for them).
+   */
+  public readonly failureRecorder?: BundledFunction;
+  /** The bus failure events reach (Lambda destinations; forwarded Step Functions status changes). */
+  public readonly failureBusArn?: pulumi.Output<string>;
+  /** The rule on that bus that sends them to the recorder: `FilterArns` of a replay. */
+  public readonly failureRuleArn?: pulumi.Output<string>;
+  /** The archive of failure events: `--event-source-arn` of `aws events start-replay`. */
+  public readonly failureArchiveArn?: pulumi.Output<string>;
+  /** Where failures that could not be delivered or recorded end (SQS, encrypted). */
+  public readonly deadLetterQueueUrl?: pulumi.Output<string>;
 
   constructor(name: string, args: AsyncApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("async-api:index:AsyncApi", name, {}, opts);
@@ -71,6 +85,7 @@ export class AsyncApi extends pulumi.ComponentResource {
     if (args.store && args.resultStore) throw new Error(`${self}: give either store (to create a ResultStore) or resultStore (to use one), not both`);
     if (args.workflowType && this.backend !== "stepfunctions") throw new Error(`${self}: workflowType applies only to backend "stepfunctions"`);
     if (args.lambdaWorker && this.backend !== "lambda") throw new Error(`${self}: lambdaWorker applies only to backend "lambda"`);
+    const failureSettings = failureRecordingSettings(self, args.failureRecording);
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) throw new Error(`${self}: stageName must be 1-128 of A-Z a-z 0-9 _ -, got "${stageName}"`);
 
     this.store =
@@ -85,6 +100,14 @@ export class AsyncApi extends pulumi.ComponentResource {
       [ENV.JOB_TIMEOUT_SECONDS]: String(jobTimeoutSeconds),
       [ENV.CORS_ORIGINS]: JSON.stringify(corsOrigins),
     }));
+
+    // Where a job's failure goes when recording it failed too: the failures bus, its recorder, its
+    // archive and the dead-letter queue (STANDARD workflows and the Lambda backend: EXPRESS
+    // executions send no status-change events).
+    let failures: FailureChannel | undefined;
+    if (this.backend === "lambda" || (args.workflowType ?? "STANDARD") === "STANDARD") {
+      failures = createFailureChannel(name, this, { store, environment: baseEnv, logRetentionInDays, settings: failureSettings });
+    }
 
     // What starts and stops jobs, per backend.
     let startEnv: pulumi.Output<Record<string, string>>;
@@ -102,6 +125,11 @@ export class AsyncApi extends pulumi.ComponentResource {
       startStatements = this.workflow.arn.apply((arn) => [startExecutionStatement(arn)]);
       // Express executions cannot be stopped: a cancelled job's late result is discarded instead.
       if (workflowType === "STANDARD") cancelStatements = this.workflow.arn.apply((arn) => [stopExecutionStatement(arn)]);
+      if (failures) {
+        const routing = routeFailures(name, this, failures, { kind: "stepfunctions", stateMachineArn: this.workflow.arn }, failureSettings);
+        this.failureRuleArn = routing.rule.arn;
+        this.failureArchiveArn = routing.archive.arn;
+      }
     } else {
       const backend = createLambdaBackend(name, this, {
         job: args.job,
@@ -110,8 +138,12 @@ export class AsyncApi extends pulumi.ComponentResource {
         jobTimeoutSeconds,
         logRetentionInDays,
         options: args.lambdaWorker ?? {},
+        failureBusArn: failures!.bus.arn,
       });
       this.worker = backend.worker;
+      const routing = routeFailures(name, this, failures!, { kind: "lambda", workerFunctionArn: backend.worker.arn }, failureSettings);
+      this.failureRuleArn = routing.rule.arn;
+      this.failureArchiveArn = routing.archive.arn;
       startEnv = backend.worker.functionName.apply((fn): Record<string, string> => ({ [ENV.WORKER_FUNCTION_NAME]: fn }));
       startStatements = backend.worker.arn.apply((arn) => [invokeFunctionStatement("StartJobs", [arn])]);
     }
@@ -174,6 +206,9 @@ export class AsyncApi extends pulumi.ComponentResource {
     this.apiUrl = gateway.stage.invokeUrl.apply((url) => url.replace(/\/+$/, ""));
     this.jobsTableName = store.tableName;
     this.resultsBucketName = store.bucketName;
+    this.failureRecorder = failures?.recorder;
+    this.failureBusArn = failures?.bus.arn;
+    this.deadLetterQueueUrl = failures?.deadLetterQueue.url;
     this.registerOutputs({
       apiUrl: this.apiUrl,
       invokeRoleArn: this.invokeRoleArn,
@@ -181,6 +216,10 @@ export class AsyncApi extends pulumi.ComponentResource {
       stateMachineArn: this.stateMachineArn,
       jobsTableName: this.jobsTableName,
       resultsBucketName: this.resultsBucketName,
+      failureBusArn: this.failureBusArn,
+      failureRuleArn: this.failureRuleArn,
+      failureArchiveArn: this.failureArchiveArn,
+      deadLetterQueueUrl: this.deadLetterQueueUrl,
     });
   }
 }

@@ -1,4 +1,4 @@
-export { AsyncApi, type AsyncApiArgs, type LambdaWorkerArgs } from "./asyncApi";
+export { AsyncApi, type AsyncApiArgs, type FailureRecordingArgs, type LambdaWorkerArgs } from "./asyncApi";
 export { JobStateMachine, type JobStateMachineArgs } from "./jobStateMachine";
 export { ResultStore, type ResultStoreArgs } from "./resultStore";
 export { BundledFunction, type BundledFunctionArgs } from "./lambda/bundledFunction";

@@ -30,8 +30,7 @@ export interface JobArgs {
   memorySize?: number;
 }
 
-/** A worker function's timeout: the job's time plus a margin for recording, within Lambda's 900 s. */
-export const workerTimeoutSeconds = (jobTimeoutSeconds: number) => Math.min(900, jobTimeoutSeconds + 10);
+export { workerTimeoutSeconds } from "../lambdas/shared/env";
 
 export function validateJob(component: string, job: JobArgs): void {
   if (!job || typeof job.name !== "string" || !job.name) throw new Error(`${component}: job.name is required`);

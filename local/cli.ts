@@ -1,4 +1,4 @@
-// `npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE]`
+// `npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--faults]`
 import "./polyfills";
 // The SDK's notice about Node 20 support would be printed by every function: once is in the README.
 process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= "1";
@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { startLocalCloud } from "./cloud";
 
-const USAGE = "usage: npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--state-dir DIR] [--quiet]";
+const USAGE = "usage: npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--state-dir DIR] [--quiet] [--faults]";
 
 export interface CliOptions {
   stack: string;
@@ -16,10 +16,12 @@ export interface CliOptions {
   /** Where emulator state lives. @default .async-api/<stack> */
   stateDir?: string;
   quiet: boolean;
+  /** Serve the local-only fault-injection admin API (local/admin.ts); outputs gain `adminUrl` and `localEndpoints`. */
+  faults: boolean;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { stack: "dev", config: [], port: 8080, quiet: false };
+  const options: CliOptions = { stack: "dev", config: [], port: 8080, quiet: false, faults: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") && !arg.startsWith("--config=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -51,6 +53,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case "--quiet":
         options.quiet = true;
+        break;
+      case "--faults":
+        options.faults = true;
         break;
       case "--help":
       case "-h":
@@ -103,6 +108,7 @@ async function main(): Promise<void> {
     port: options.port,
     stateDir: options.stateDir ? path.resolve(options.stateDir) : undefined,
     log,
+    faults: options.faults,
   });
   const outputs = cloud.outputs;
   await waitUntilAnswering(String(outputs.apiUrl));
@@ -118,6 +124,7 @@ async function main(): Promise<void> {
   console.log("Outputs:");
   for (const [k, v] of Object.entries(outputs)) console.log(`  ${k.padEnd(width)}  ${typeof v === "string" ? v : JSON.stringify(v)}`);
   if (outputs.auth === "none") console.log("\n  WARNING: auth is 'none': anyone who can reach this port can submit jobs.");
+  if (options.faults) console.log(`\n  Fault injection is on: POST ${outputs.adminUrl}/_local/faults (see local/admin.ts).`);
   console.log(`\nTry it:\n  ${curlExample(outputs)}\n`);
 
   let stopping = false;

@@ -1,11 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { startAdminServer } from "./admin";
 import { startApiGatewayService } from "./apigateway/server";
 import { startDynamoDbService } from "./dynamodb";
+import { startEventBridgeService, type LocalEventBridgeService } from "./eventbridge";
 import { startLambdaService } from "./lambda";
 import { LocalMonitor, type LocalServices } from "./monitor";
 import { startS3Service } from "./s3";
+import { startSqsService } from "./sqs";
 import { loadStackConfig, PROJECT, type FlatConfig } from "./stackConfig";
 import { startStepFunctionsService } from "./stepfunctions";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type Endpoints } from "./types";
@@ -21,6 +24,8 @@ export interface LocalCloudOptions {
   /** Where state lives. @default `<projectDir>/.async-api/<stack>` */
   stateDir?: string;
   log?: (line: string) => void;
+  /** Serve the fault-injection admin API (local/admin.ts); its URL is the output `adminUrl`. @default false */
+  faults?: boolean;
 }
 
 export interface StartedCloud {
@@ -78,15 +83,36 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
     started.push(dynamodb);
     const s3 = await startS3Service({ dir: path.join(stateDir, "s3"), log });
     started.push(s3);
-    const lambda = await startLambdaService({ stateDir: path.join(stateDir, "lambda"), environment: () => sdkEnvironment(endpoints), log });
+    // With --faults, the admin API watches the Lambda service's log for invocation starts.
+    const lambdaTaps: ((line: string) => void)[] = [];
+    const lambdaLog = options.faults ? (line: string) => (lambdaTaps.forEach((tap) => tap(line)), log(line)) : log;
+    const sqs = await startSqsService({ dir: path.join(stateDir, "sqs"), log });
+    started.push(sqs);
+    // Lambda destinations reach EventBridge, which reaches Lambda: bound once both run.
+    let eventbridge: LocalEventBridgeService | undefined;
+    const lambda = await startLambdaService({
+      stateDir: path.join(stateDir, "lambda"),
+      environment: () => sdkEnvironment(endpoints),
+      log: lambdaLog,
+      destinations: { events: () => eventbridge, sqs: () => sqs },
+    });
     started.push(lambda);
-    const stepfunctions = await startStepFunctionsService({ lambda, dynamodbEndpoint: () => endpoints.dynamodb, log });
+    eventbridge = await startEventBridgeService({ dir: path.join(stateDir, "eventbridge"), lambda, sqs, log });
+    started.push(eventbridge);
+    const stepfunctions = await startStepFunctionsService({ lambda, dynamodbEndpoint: () => endpoints.dynamodb, log, events: () => eventbridge });
     started.push(stepfunctions);
     const apigateway = await startApiGatewayService({ port: options.port ?? 8080, lambda, accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, log });
     started.push(apigateway);
-    Object.assign(endpoints, { dynamodb: dynamodb.endpoint, s3: s3.endpoint, lambda: lambda.endpoint, sfn: stepfunctions.endpoint });
+    Object.assign(endpoints, {
+      dynamodb: dynamodb.endpoint,
+      s3: s3.endpoint,
+      lambda: lambda.endpoint,
+      sfn: stepfunctions.endpoint,
+      eventbridge: eventbridge.endpoint,
+      sqs: sqs.endpoint,
+    });
 
-    const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway };
+    const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway, eventbridge, sqs };
     const monitor = new LocalMonitor(services, options.stack);
     await pulumi.runtime.setMocks(monitor, PROJECT, options.stack, false);
     pulumi.runtime.setAllConfig(config);
@@ -101,6 +127,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
     }
     await settle(monitor);
     if (monitor.errors.length) throw monitor.errors[0];
+    if (options.faults) {
+      const functionNames = () => monitor.resources.filter((r) => r.type === "aws:lambda/function:Function").map((r) => r.id);
+      const admin = await startAdminServer({ dynamodb, s3, lambda, endpoints: { ...endpoints }, functionNames, log });
+      started.push(admin);
+      lambdaTaps.push(admin.observeLambdaLog);
+      outputs.adminUrl = admin.url;
+      outputs.localEndpoints = { ...endpoints };
+    }
     return { outputs, config, monitor, services, stateDir, stop: stopAll };
   } catch (e) {
     await stopAll();

@@ -5,8 +5,10 @@ import {
   LOCAL_REGION,
   type ApiGatewayService,
   type DynamoDbService,
+  type EventBridgeService,
   type LambdaService,
   type S3Service,
+  type SqsService,
   type StepFunctionsService,
 } from "./types";
 
@@ -16,6 +18,8 @@ export interface LocalServices {
   lambda: LambdaService;
   stepfunctions: StepFunctionsService;
   apigateway: ApiGatewayService;
+  eventbridge: EventBridgeService;
+  sqs: SqsService;
 }
 
 /** One resource the program declared, as the local cloud materialised it. */
@@ -177,8 +181,64 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
       "aws:lambda/permission:Permission": async (name, inputs) => {
         if (inputs.principal === "apigateway.amazonaws.com" && inputs.action === "lambda:InvokeFunction") {
           s.apigateway.addLambdaPermission(inputs.function, inputs.sourceArn ?? "*");
+        } else if (inputs.principal === "events.amazonaws.com" && inputs.action === "lambda:InvokeFunction") {
+          s.eventbridge.addLambdaPermission(inputs.function, inputs.sourceArn ?? "*");
+        } else {
+          throw new Error(`permission ${name}: the local cloud knows lambda:InvokeFunction for apigateway.amazonaws.com and events.amazonaws.com only`);
         }
         return { id: this.physicalName(name, inputs), state: {} };
+      },
+
+      "aws:cloudwatch/eventBus:EventBus": async (name, inputs) => {
+        const bus = this.physicalName(name, inputs, 256);
+        const busArn = s.eventbridge.createEventBus(bus);
+        return { id: bus, state: { name: bus, arn: busArn } };
+      },
+      "aws:cloudwatch/eventRule:EventRule": async (name, inputs) => {
+        if (inputs.scheduleExpression) throw new Error(`rule ${name}: the local EventBridge runs no schedules`);
+        const rule = this.physicalName(name, inputs, 64);
+        const bus = inputs.eventBusName ?? "default";
+        const ruleArn = s.eventbridge.putRule({ name: rule, eventBusName: bus, eventPattern: inputs.eventPattern, state: inputs.state ?? (inputs.isEnabled === false ? "DISABLED" : "ENABLED"), description: inputs.description });
+        return { id: bus === "default" ? rule : `${bus}/${rule}`, state: { name: rule, arn: ruleArn, eventBusName: bus } };
+      },
+      "aws:cloudwatch/eventTarget:EventTarget": async (name, inputs) => {
+        for (const unsupported of ["inputTransformer", "ecsTarget", "batchTarget", "kinesisTarget", "sqsTarget", "httpTarget", "runCommandTargets", "redshiftTarget", "sagemakerPipelineTarget", "appsyncTarget"]) {
+          if (inputs[unsupported] !== undefined) throw new Error(`target ${name}: the local EventBridge does not support ${unsupported}`);
+        }
+        const targetId = inputs.targetId ?? this.physicalName(name, {}, 64);
+        const bus = inputs.eventBusName ?? "default";
+        s.eventbridge.putTarget(inputs.rule, bus, {
+          id: targetId,
+          arn: inputs.arn,
+          roleArn: inputs.roleArn,
+          input: inputs.input,
+          inputPath: inputs.inputPath,
+          retryPolicy: inputs.retryPolicy,
+          deadLetterArn: inputs.deadLetterConfig?.arn,
+        });
+        return { id: `${bus}-${inputs.rule}-${targetId}`, state: { targetId, eventBusName: bus } };
+      },
+      "aws:cloudwatch/eventArchive:EventArchive": async (name, inputs) => {
+        const archive = this.physicalName(name, inputs, 48);
+        const archiveArn = s.eventbridge.createArchive({ name: archive, eventSourceArn: inputs.eventSourceArn, eventPattern: inputs.eventPattern, retentionDays: inputs.retentionDays, description: inputs.description });
+        return { id: archive, state: { name: archive, arn: archiveArn } };
+      },
+
+      "aws:sqs/queue:Queue": async (name, inputs) => {
+        if (inputs.fifoQueue) throw new Error(`queue ${name}: the local SQS has standard queues only`);
+        const queue = this.physicalName(name, inputs, 80);
+        const attributes: Record<string, string> = {};
+        if (inputs.messageRetentionSeconds !== undefined) attributes.MessageRetentionPeriod = String(inputs.messageRetentionSeconds);
+        if (inputs.visibilityTimeoutSeconds !== undefined) attributes.VisibilityTimeout = String(inputs.visibilityTimeoutSeconds);
+        if (inputs.sqsManagedSseEnabled !== undefined) attributes.SqsManagedSseEnabled = String(inputs.sqsManagedSseEnabled);
+        if (inputs.kmsMasterKeyId !== undefined) attributes.KmsMasterKeyId = String(inputs.kmsMasterKeyId);
+        if (inputs.policy) attributes.Policy = inputs.policy;
+        const { url, arn: queueArn } = s.sqs.createQueue(queue, attributes);
+        return { id: url, state: { name: queue, arn: queueArn, url } };
+      },
+      "aws:sqs/queuePolicy:QueuePolicy": async (name, inputs) => {
+        s.sqs.setQueuePolicy(inputs.queueUrl, inputs.policy);
+        return { id: inputs.queueUrl, state: {} };
       },
 
       "aws:sfn/stateMachine:StateMachine": async (name, inputs) => {

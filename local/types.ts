@@ -23,6 +23,10 @@ export interface Endpoints {
   s3: string;
   lambda: string;
   sfn: string;
+  /** EventBridge (`AWSEvents.<Action>`, awsJson1_1). */
+  eventbridge?: string;
+  /** SQS (`AmazonSQS.<Action>`, awsJson1_0; and the query protocol older CLIs speak). */
+  sqs?: string;
 }
 
 /** The environment that points AWS SDK v3 clients at the local services. */
@@ -36,6 +40,8 @@ export function sdkEnvironment(endpoints: Endpoints): Record<string, string> {
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
+    ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
     AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1",
   };
 }
@@ -60,7 +66,11 @@ export interface LocalFunctionConfig {
 export interface EventInvokeConfig {
   maximumRetryAttempts: number;
   maximumEventAgeInSeconds: number;
-  /** ARN of a function to invoke with Lambda's destination record when an async invocation finally fails. */
+  /**
+   * Where Lambda sends its destination record when an async invocation finally fails: a function
+   * (invoked with the record), an EventBridge bus (an event whose `detail` is the record) or an
+   * SQS queue (a message whose body is the record).
+   */
   onFailureDestination?: string;
 }
 
@@ -135,4 +145,107 @@ export interface ApiGatewayService extends RunningService {
   addUsagePlanKey(planId: string, keyId: string): void;
   /** Records a `lambda:InvokeFunction` permission for `apigateway.amazonaws.com` (checked before each integration call). */
   addLambdaPermission(functionNameOrArn: string, sourceArn: string): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// EventBridge and SQS
+
+/** An event as EventBridge delivers it to targets (and keeps it in archives). */
+export interface EventEnvelope {
+  version: "0";
+  id: string;
+  "detail-type": string;
+  source: string;
+  account: string;
+  /** ISO 8601, whole seconds (`2026-03-01T12:00:00Z`). */
+  time: string;
+  region: string;
+  resources: string[];
+  detail: Record<string, unknown>;
+  /** Set on events a replay re-sends. */
+  "replay-name"?: string;
+}
+
+/** An event an AWS service puts on a bus itself (Lambda destinations, Step Functions status changes): its `source` may be `aws.*`. */
+export interface ServiceEvent {
+  source: string;
+  detailType: string;
+  detail: Record<string, unknown>;
+  resources?: string[];
+  time?: Date;
+}
+
+/** Where services send their events: a bus by name or ARN. Rejects when the bus does not exist. */
+export interface EventsSink {
+  publish(busNameOrArn: string, event: ServiceEvent): Promise<{ eventId: string }>;
+}
+
+export interface LocalEventRule {
+  name: string;
+  /** @default "default" */
+  eventBusName?: string;
+  /** JSON text. */
+  eventPattern?: string;
+  /** @default "ENABLED" */
+  state?: "ENABLED" | "DISABLED" | string;
+  description?: string;
+}
+
+export interface LocalEventTarget {
+  /** `targetId`. */
+  id: string;
+  /** A Lambda function, an event bus or an SQS queue. */
+  arn: string;
+  roleArn?: string;
+  /** EventBridge's defaults: 185 attempts, 86400 s. */
+  retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
+  /** An SQS queue ARN. */
+  deadLetterArn?: string;
+  /** Constant JSON text sent instead of the event. */
+  input?: string;
+  /** A JSONPath (`$.detail`, `$.detail.x`) selecting what is sent. */
+  inputPath?: string;
+}
+
+export interface LocalEventArchive {
+  name: string;
+  /** The bus whose events it keeps. */
+  eventSourceArn: string;
+  /** JSON text; absent = every event on the bus. */
+  eventPattern?: string;
+  /** 0 or absent = indefinitely. */
+  retentionDays?: number;
+  description?: string;
+}
+
+export interface EventBridgeService extends RunningService, EventsSink {
+  /** Returns the bus ARN. */
+  createEventBus(name: string): string;
+  /** Returns the rule ARN. */
+  putRule(rule: LocalEventRule): string;
+  putTarget(ruleName: string, eventBusName: string | undefined, target: LocalEventTarget): void;
+  /** Creates (or keeps, with its events, when the state dir already has it) an archive; returns its ARN. */
+  createArchive(archive: LocalEventArchive): string;
+  /** Records a `lambda:InvokeFunction` permission for `events.amazonaws.com` (checked before each delivery). */
+  addLambdaPermission(functionNameOrArn: string, sourceArn: string): void;
+}
+
+/** A message attribute as SQS takes it. */
+export interface QueueMessageAttribute {
+  DataType: string;
+  StringValue?: string;
+}
+
+export interface QueueSink {
+  /** Sends to a queue given by URL or ARN; rejects when it does not exist. */
+  sendMessage(queueUrlOrArn: string, body: string, attributes?: Record<string, QueueMessageAttribute>): Promise<{ messageId: string }>;
+}
+
+export interface SqsService extends RunningService, QueueSink {
+  /** Creates (or keeps, with its messages, when the state dir already has it) a queue. */
+  createQueue(name: string, attributes?: Record<string, string>): { url: string; arn: string };
+  /** The queue's resource policy (JSON text). */
+  setQueuePolicy(queueUrlOrArn: string, policy: string): void;
+  /** Whether the queue's policy lets `service` (e.g. `events.amazonaws.com`) send to it on behalf of `sourceArn`. */
+  allowsServiceSend(queueUrlOrArn: string, service: string, sourceArn: string): boolean;
 }

@@ -18,6 +18,39 @@ export interface LambdaWorkerArgs {
   maximumEventAgeSeconds?: number;
 }
 
+/**
+ * Where a job's failure goes when recording it failed too (a worker crash whose record write kept
+ * failing, a state machine ending in `RecordingFailed`): an EventBridge bus whose rule sends it to
+ * the failure recorder, an archive of the bus that `aws events start-replay` re-sends, and a
+ * dead-letter queue for what could not be recorded after the retries.
+ */
+export interface FailureRecordingArgs {
+  /**
+   * Days the archive keeps failure events for replay (`0`: indefinitely).
+   * @default 7
+   */
+  archiveRetentionDays?: number;
+  /**
+   * Retries of EventBridge's delivery of an event to the recorder (0 to 185). Delivery fails only
+   * when Lambda does not take the event (throttled, not found, not allowed); a recorder that
+   * throws is retried by Lambda (`recorderRetryAttempts`).
+   * See https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+   * @default 185
+   */
+  deliveryRetryAttempts?: number;
+  /**
+   * Seconds EventBridge keeps retrying a delivery before it dead-letters the event (60 to 86400).
+   * @default 3600
+   */
+  deliveryMaximumEventAgeSeconds?: number;
+  /**
+   * Lambda's retries of a recorder invocation that threw (0 to 2); then its destination record
+   * (with the event as `requestPayload`) goes to the dead-letter queue.
+   * @default 2
+   */
+  recorderRetryAttempts?: number;
+}
+
 export interface AsyncApiArgs {
   /** The job the API runs. */
   job: JobArgs;
@@ -87,4 +120,6 @@ export interface AsyncApiArgs {
   manageApiGatewayAccountRole?: boolean;
   /** Options of the Lambda worker (backend `lambda` only). */
   lambdaWorker?: LambdaWorkerArgs;
+  /** The failures bus, archive and dead-letter queue. */
+  failureRecording?: FailureRecordingArgs;
 }

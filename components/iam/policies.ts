@@ -138,3 +138,44 @@ export function apiGatewayLoggingStatement(region: string, accountId: string): P
     Resource: [`arn:aws:logs:${region}:${accountId}:log-group:*`],
   };
 }
+
+/** Putting events on one EventBridge bus (Lambda destinations and bus-to-bus targets send with the role given). */
+export function putEventsStatement(sid: string, eventBusArn: string): PolicyStatement {
+  return { Sid: sid, Effect: "Allow", Action: ["events:PutEvents"], Resource: [eventBusArn] };
+}
+
+/** Sending messages to one SQS queue (a Lambda on-failure destination sends with the function's role). */
+export function sendMessageStatement(sid: string, queueArn: string): PolicyStatement {
+  return { Sid: sid, Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queueArn] };
+}
+
+/** A statement of a resource policy: a service principal, named actions on the resource itself. */
+export interface ResourcePolicyStatement {
+  Sid?: string;
+  Effect: "Allow";
+  Principal: { Service: string };
+  Action: string[];
+  Resource: string[];
+  Condition: Condition;
+}
+
+/**
+ * The policy of a dead-letter queue of EventBridge targets: `events.amazonaws.com` may send to it
+ * on behalf of these rules only (`aws:SourceArn`), and of no other rule or account.
+ */
+export function deadLetterQueuePolicy(queueArn: string, ruleArns: string[]): PolicyDocument<ResourcePolicyStatement> {
+  if (!ruleArns.length) throw new Error("deadLetterQueuePolicy: give the ARNs of the rules whose targets dead-letter to the queue");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DeadLetterFromFailureRules",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["sqs:SendMessage"],
+        Resource: [queueArn],
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+      },
+    ],
+  };
+}

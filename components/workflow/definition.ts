@@ -224,6 +224,9 @@ export const DYNAMODB_TRANSIENT_ERRORS: readonly string[] = [
 export const CONDITION_FAILED_ERROR = "DynamoDB.ConditionalCheckFailedException";
 
 /** Retries of every record write (both stores). */
+/** The recorder's error for a request it can never apply (not worth a retry). */
+export const INVALID_RECORDER_EVENT = "InvalidRecorderEvent";
+
 export const WRITE_RETRY: Readonly<WorkerRetry> = { maxAttempts: 4, intervalSeconds: 1, backoffRate: 2 };
 
 /** The `error.message` of a job whose worker stopped (crashed, was killed, threw past the wrapper). */
@@ -407,7 +410,9 @@ function recorderRecordStates(t: Transition, recorderFunctionArn: string): Recor
       },
       ResultSelector: { "applied.$": "$.Payload.applied" },
       ResultPath: "$.record",
-      Retry: [retrier(LAMBDA_TRANSIENT_ERRORS, WRITE_RETRY)],
+      // Anything but a malformed request is worth retrying (a store that is briefly down, S3's
+      // SlowDown, Lambda's own errors): the recorder repeats the same write for the same `at`.
+      Retry: [{ ErrorEquals: [INVALID_RECORDER_EVENT], MaxAttempts: 0 }, retrier(["States.ALL"], WRITE_RETRY)],
       Catch: [{ ErrorEquals: ["States.ALL"], Next: STATE.RecordingFailed, ResultPath: null }],
       Next: choice,
     },

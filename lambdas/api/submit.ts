@@ -7,7 +7,7 @@ import type { ApiHandler } from "../shared/api";
 import { lambdaClient, sfnClient } from "../shared/clients";
 import { config, required } from "../shared/config";
 import type { Config } from "../shared/config";
-import { ENV, MAX_INLINE_RESPONSE_BYTES, START_ALLOWANCE_SECONDS } from "../shared/env";
+import { ENV, MAX_INLINE_RESPONSE_BYTES, startAllowanceSeconds } from "../shared/env";
 import { errorResponse, header, json, locationOf } from "../shared/http";
 import { newJobId } from "../shared/ids";
 import { errorDetails, logger } from "../shared/logger";
@@ -164,7 +164,7 @@ export function createSubmitHandler(options: SubmitOptions): ApiHandler {
       }
     }
 
-    const deadlineMs = at + (cfg.jobTimeoutSeconds + START_ALLOWANCE_SECONDS) * 1000;
+    const deadlineMs = at + (cfg.jobTimeoutSeconds + startAllowanceSeconds(cfg.backend)) * 1000;
     const record: JobRecord = {
       pk: jobId,
       kind: "job",

@@ -29,8 +29,21 @@ export const ENV = {
   CORS_ORIGINS: "ASYNC_API_CORS_ORIGINS",
 } as const;
 
-/** Seconds a PENDING job may wait for its worker to start before its deadline passes. */
+/** Seconds a PENDING job may wait for its worker to start before its deadline passes (the longest, backend lambda). */
 export const START_ALLOWANCE_SECONDS = 300;
+
+/**
+ * Backend stepfunctions starts the execution right after the record is written, and nothing
+ * moves the deadline later (a state machine cannot do date arithmetic): 30 s covers its start,
+ * a cold worker and the worker's retry backoff, so an abandoned RUNNING job reads TIMED_OUT
+ * soon after its timeout rather than minutes later.
+ */
+export const STEP_FUNCTIONS_START_ALLOWANCE_SECONDS = 30;
+
+/** How long after its submission a job may be before it has to be finished or running on time. */
+export function startAllowanceSeconds(backend: string): number {
+  return backend === "stepfunctions" ? STEP_FUNCTIONS_START_ALLOWANCE_SECONDS : START_ALLOWANCE_SECONDS;
+}
 
 /** Results whose JSON is larger than this are kept in the results bucket, not in the record. */
 export const INLINE_RESULT_LIMIT_BYTES = 64 * 1024;
@@ -40,3 +53,6 @@ export const MAX_INLINE_RESPONSE_BYTES = 256 * 1024;
 
 /** Presigned `resultUrl`s stay valid this long (the contract asks for at least 5 minutes). */
 export const RESULT_URL_TTL_SECONDS = 15 * 60;
+
+/** The worker function's Lambda timeout: the job's time plus a margin for recording, within Lambda's 900 s. */
+export const workerTimeoutSeconds = (jobTimeoutSeconds: number) => Math.min(900, jobTimeoutSeconds + 10);

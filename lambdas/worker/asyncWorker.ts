@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
 import type { JobDefinition } from "../jobs/types";
 import { config } from "../shared/config";
+import { workerTimeoutSeconds } from "../shared/env";
 import { isJobId } from "../shared/ids";
 import { logger } from "../shared/logger";
 import { storeResult } from "../shared/results";
@@ -53,6 +54,7 @@ export function createAsyncWorker(job: JobDefinition, options: WorkerOptions = {
     );
 
     let record: JobRecord;
+    let retried = false;
     if (start.applied) {
       record = start.record;
     } else if (start.current && isPastDeadline(start.current, now())) {
@@ -62,13 +64,24 @@ export function createAsyncWorker(job: JobDefinition, options: WorkerOptions = {
       return;
     } else if (start.reason === "skipped" && start.current?.status === "RUNNING" && start.current.runId === runId) {
       record = start.current;
+      retried = true;
       logger.info("Running again: Lambda retried this delivery", { jobId, runId });
     } else {
       logger.info("Duplicate or stale delivery ignored", { jobId, runId, reason: start.reason, status: start.current?.status, runningAs: start.current?.runId });
       return;
     }
 
-    const outcome = await runJob(job, jobId, record.input, budgetMs(cfg.jobTimeoutSeconds, context.getRemainingTimeInMillis(), record.deadline, now()));
+    const budget = budgetMs(cfg.jobTimeoutSeconds, context.getRemainingTimeInMillis(), record.deadline, now(), record.startedAt);
+    if (retried && budget <= 0) {
+      // The previous attempt of this delivery ended without recording anything, and the job's time
+      // is spent. Lambda kills a hung worker only at the function's timeout: if that moment has not
+      // come yet, the previous attempt must have crashed (exit, out of memory).
+      const killedAt = Date.parse(record.startedAt ?? record.createdAt) + workerTimeoutSeconds(cfg.jobTimeoutSeconds) * 1000;
+      const patch: JobPatch = now() >= killedAt ? { status: "TIMED_OUT", error: { ...TIMED_OUT_ERROR } } : { status: "FAILED", error: { ...WORKER_CRASHED_ERROR } };
+      await finish(store, jobId, runId, patch, opts, context);
+      return;
+    }
+    const outcome = await runJob(job, jobId, record.input, budget);
     let patch: JobPatch;
     switch (outcome.kind) {
       case "succeeded":
@@ -81,12 +94,40 @@ export function createAsyncWorker(job: JobDefinition, options: WorkerOptions = {
         patch = { status: "TIMED_OUT", error: { ...TIMED_OUT_ERROR } };
         break;
     }
-    await finish(store, jobId, runId, patch, opts);
+    await finish(store, jobId, runId, patch, opts, context);
   };
 }
 
-async function finish(store: JobStore, jobId: string, runId: string, patch: JobPatch, opts: TransitionOptions): Promise<void> {
-  const done = await applyTransition(store, jobId, (current) => (current.status === "RUNNING" && current.runId === runId ? patch : undefined), opts);
+export const WORKER_CRASHED_ERROR = { code: "WorkerCrashed", message: "The worker stopped before the job finished (it crashed or ran out of memory)." };
+
+/** Delays between attempts to record an outcome when the store fails (beyond the SDK's own retries). */
+const RECORD_RETRY_DELAYS_MS = [250, 500, 1000, 2000];
+
+/**
+ * Records the outcome. A store that fails for a moment is retried here, with backoff and within the
+ * invocation's remaining time, so a computed result is not thrown away: a throw makes Lambda retry
+ * the whole delivery, which runs the job again.
+ */
+async function finish(
+  store: JobStore,
+  jobId: string,
+  runId: string,
+  patch: JobPatch,
+  opts: TransitionOptions,
+  context: Pick<Context, "getRemainingTimeInMillis">,
+): Promise<void> {
+  const apply = () => applyTransition(store, jobId, (current) => (current.status === "RUNNING" && current.runId === runId ? patch : undefined), opts);
+  let done: Awaited<ReturnType<typeof apply>> | undefined;
+  for (let attempt = 0; done === undefined; attempt++) {
+    try {
+      done = await apply();
+    } catch (err) {
+      const delay = RECORD_RETRY_DELAYS_MS[attempt];
+      if (delay === undefined || context.getRemainingTimeInMillis() < delay + 2000) throw err;
+      logger.warn("Could not record the outcome yet; retrying", { jobId, runId, attempt: attempt + 1, error: (err as Error).name });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
   if (done.applied) logger.info("Job finished", { jobId, runId, status: patch.status });
   else logger.info("Outcome discarded: the job was already finished or cancelled", { jobId, runId, outcome: patch.status, status: done.current?.status });
 }

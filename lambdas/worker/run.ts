@@ -48,9 +48,15 @@ export async function runJob(job: JobDefinition, jobId: string, inputText: strin
   }
 }
 
-/** The job's time: the configured timeout, what the invocation has left minus a margin, and the deadline. */
-export function budgetMs(jobTimeoutSeconds: number, remainingMs: number | undefined, deadline: string | undefined, now: number): number {
+/**
+ * The job's time: the configured timeout (counted from `startedAt` when given, so a retried
+ * delivery gets only what is left of it), what the invocation has left minus a margin, and the
+ * deadline.
+ */
+export function budgetMs(jobTimeoutSeconds: number, remainingMs: number | undefined, deadline: string | undefined, now: number, startedAt?: string): number {
   let budget = jobTimeoutSeconds * 1000;
+  const startedMs = startedAt ? Date.parse(startedAt) : NaN;
+  if (Number.isFinite(startedMs)) budget = Math.min(budget, startedMs + jobTimeoutSeconds * 1000 - now);
   if (remainingMs !== undefined && Number.isFinite(remainingMs)) budget = Math.min(budget, remainingMs - SAFETY_MARGIN_MS);
   const deadlineMs = deadline ? Date.parse(deadline) : NaN;
   if (Number.isFinite(deadlineMs)) budget = Math.min(budget, deadlineMs - now);

@@ -362,6 +362,10 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
     try {
       outcome = await Promise.race([invocation, timedOut]);
     } catch (e) {
+      // Over Lambda's 6 MB invoke payload limit: AWS answers the client 413, not a gateway error.
+      if ((e as { statusCode?: number }).statusCode === 413 || (e as Error).name === "RequestTooLargeException") {
+        throw new Rejection({ type: "REQUEST_TOO_LARGE" }, `Lambda refused the request payload: ${(e as Error).message}`);
+      }
       throw new Rejection({ type: "INTEGRATION_FAILURE" }, `Lambda invoke failed: ${(e as Error).message ?? String(e)}`);
     } finally {
       clearTimeout(timer);

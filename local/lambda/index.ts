@@ -4,7 +4,7 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
-import type { EventInvokeConfig, InvokeResult, LambdaService, LocalFunctionConfig } from "../types";
+import type { EventInvokeConfig, EventsSink, InvokeResult, LambdaService, LocalFunctionConfig, QueueSink } from "../types";
 import { RUNNER_SOURCE } from "./runner";
 import { MAX_RESPONSE_BYTES, Worker, type FunctionRuntime, type InvocationOutcome, type WorkerHost } from "./workers";
 
@@ -44,7 +44,19 @@ export interface LambdaServiceOptions {
   duplicateDeliveries?: number;
   /** Called after every invocation attempt (tests and tracing). */
   onInvocation?: (record: InvocationRecord) => void;
+  /**
+   * The services behind on-failure destinations that are not functions (read at delivery time,
+   * so they may start after this one): an EventBridge bus gets an event whose `detail` is the
+   * destination record, an SQS queue a message whose body is the record.
+   */
+  destinations?: { events?: () => EventsSink | undefined; sqs?: () => QueueSink | undefined };
 }
+
+/** The `detail-type` of the event Lambda puts on an EventBridge bus destination for a failed async invocation. */
+export const FAILURE_DESTINATION_DETAIL_TYPE = "Lambda Function Invocation Result - Failure";
+
+const EVENT_BUS_ARN = /^arn:aws[a-z-]*:events:[^:]*:\d{12}:event-bus\/.+$/;
+const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[^:]*:\d{12}:[^:]+$/;
 
 /** One finished invocation attempt. */
 export interface InvocationRecord {
@@ -423,7 +435,7 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
     }
   }
 
-  function fail(fn: FunctionState, ev: QueuedEvent, condition: "RetriesExhausted" | "EventAgeExceeded"): void {
+  async function fail(fn: FunctionState, ev: QueuedEvent, condition: "RetriesExhausted" | "EventAgeExceeded"): Promise<void> {
     const cfg = eventConfigOf(fn.config.name);
     const destination = cfg.onFailureDestination;
     note(`async invocation ${ev.requestId} of ${fn.config.name} discarded (${condition}, ${ev.attempts} attempt(s))${destination ? `; sent to ${destination}` : ""}`);
@@ -454,9 +466,33 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
           }
         : {}),
     };
+    if (EVENT_BUS_ARN.test(destination) || QUEUE_ARN.test(destination)) {
+      // As on AWS, a record that cannot be delivered is lost (Lambda counts DestinationDeliveryFailures).
+      const bus = EVENT_BUS_ARN.test(destination);
+      const sink = bus ? options.destinations?.events?.() : options.destinations?.sqs?.();
+      if (!sink) {
+        note(`destination ${destination}: no local ${bus ? "EventBridge" : "SQS"}; record dropped: ${JSON.stringify(record)}`);
+        return;
+      }
+      try {
+        if (bus) {
+          await (sink as EventsSink).publish(destination, {
+            source: "lambda",
+            detailType: FAILURE_DESTINATION_DETAIL_TYPE,
+            detail: record,
+            resources: [destination, `${fn.config.arn}:$LATEST`],
+          });
+        } else {
+          await (sink as QueueSink).sendMessage(destination, JSON.stringify(record));
+        }
+      } catch (e) {
+        note(`destination ${destination} could not take the record (${(e as Error).message}); record dropped: ${JSON.stringify(record)}`);
+      }
+      return;
+    }
     const target = parseFunctionRef(destination);
     if (destination.startsWith("arn:") && !destination.startsWith("arn:aws:lambda:")) {
-      note(`destination ${destination} is not a Lambda function: the local cloud only delivers to functions; record dropped: ${JSON.stringify(record)}`);
+      note(`destination ${destination} is not a Lambda function, an EventBridge bus or an SQS queue; record dropped: ${JSON.stringify(record)}`);
       return;
     }
     const dest = functions.get(target.name);

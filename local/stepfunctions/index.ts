@@ -1,4 +1,4 @@
-export { startStepFunctionsService, SfnError } from "./service";
+export { EXECUTION_STATUS_CHANGE, startStepFunctionsService, SfnError } from "./service";
 export type {
   ExecutionDescription,
   ExecutionStatus,

@@ -15,7 +15,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "aws-local-stepfunctions";
-import type { LambdaService, LocalStateMachineConfig, StepFunctionsService } from "../types";
+import type { EventsSink, LambdaService, LocalStateMachineConfig, StepFunctionsService } from "../types";
 import { engineDefinition, InvalidDefinitionError, taskIntegrations, withEntryHook } from "./definition";
 import { historyEvent } from "./history";
 import type { EngineEvent, HistoryEvent } from "./history";
@@ -66,7 +66,16 @@ export interface StepFunctionsServiceOptions {
   /** The local DynamoDB endpoint, read at each DynamoDB Task. */
   dynamodbEndpoint: () => string;
   log?: (line: string) => void;
+  /**
+   * Where "Step Functions Execution Status Change" events go (to the `default` bus), as AWS sends
+   * them for STANDARD executions: when one starts (RUNNING) and when it ends (SUCCEEDED, FAILED,
+   * TIMED_OUT, ABORTED). None are sent while the service stops. Read at each event.
+   */
+  events?: () => EventsSink | undefined;
 }
+
+/** The `detail-type` of Step Functions' execution events. */
+export const EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change";
 
 export interface LocalStepFunctionsService extends StepFunctionsService {
   /** StartExecution (same rules and errors as the API). */
@@ -254,6 +263,31 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     return machine;
   }
 
+  /** A STANDARD execution's status change, on the default bus (best effort, as on AWS). */
+  function emitStatusChange(execution: Execution): void {
+    const sink = options.events?.();
+    if (!sink || stopping || execution.machine.type !== "STANDARD") return;
+    const ended = execution.status !== "RUNNING";
+    const detail = {
+      executionArn: execution.arn,
+      stateMachineArn: execution.machine.arn,
+      name: execution.name,
+      status: execution.status,
+      startDate: execution.startDate.getTime(),
+      stopDate: ended ? (execution.stopDate ?? new Date()).getTime() : null,
+      input: execution.input,
+      output: execution.status === "SUCCEEDED" ? (execution.output ?? null) : null,
+      inputDetails: { included: true },
+      outputDetails: execution.status === "SUCCEEDED" ? { included: true } : null,
+      error: execution.error ?? null,
+      cause: execution.cause ?? null,
+      redriveCount: 0,
+    };
+    sink
+      .publish("default", { source: "aws.states", detailType: EXECUTION_STATUS_CHANGE, detail, resources: [execution.arn], time: ended ? execution.stopDate : execution.startDate })
+      .catch((err) => log(`sfn: the ${execution.status} event of ${execution.name} was not delivered: ${(err as Error).message}`));
+  }
+
   function executionOf(arn: string): Execution {
     const execution = executions.get(arn);
     if (!execution) throw new SfnError("ExecutionDoesNotExist", `Execution Does Not Exist: '${arn}'`);
@@ -423,9 +457,11 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
         const ms = (execution.stopDate ?? new Date()).getTime() - execution.startDate.getTime();
         const why = execution.error ? ` (${execution.error}${execution.cause ? `: ${execution.cause.slice(0, 200)}` : ""})` : "";
         log(`sfn: ${machine.name}/${name} ${execution.status} in ${ms} ms${why}`);
+        emitStatusChange(execution);
       });
     executions.set(arn, execution);
     log(`sfn: started ${machine.name}/${name}`);
+    emitStatusChange(execution);
     return execution;
   }
 

@@ -3,7 +3,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createStatusHandler } from "../../lambdas/api/status";
 import { timerJob } from "../../lambdas/jobs/timer";
 import type { JobDefinition } from "../../lambdas/jobs/types";
-import { createAsyncWorker } from "../../lambdas/worker/asyncWorker";
+import { WORKER_CRASHED_ERROR, createAsyncWorker } from "../../lambdas/worker/asyncWorker";
 import { awsError } from "./support/fakeAws";
 import { Clock, JOB_TIMEOUT_SECONDS, RESULTS_BUCKET, STORES, T0, TTL_SECONDS, apiEvent, call, configure, lambdaContext, makeRecord, rawJob, seed, useFakeAws, writeRaw } from "./support/harness";
 
@@ -135,6 +135,33 @@ describe("lambdas/worker/asyncWorker (backend lambda)", () => {
         expect(rawJob(fake, ID)).to.include({ status: "SUCCEEDED", result: '"again"', version: 3 });
       });
 
+      it("a retry after the job's time, before the function's own timeout could kill a hang: the last attempt crashed → FAILED WorkerCrashed, not run", async () => {
+        const record = await seed(makeRecord({ jobId: ID, status: "RUNNING", runId: REQUEST, startedAt: iso(T0), deadline: iso(T0 + (JOB_TIMEOUT_SECONDS + 30) * 1000) }));
+        clock.t = T0 + JOB_TIMEOUT_SECONDS * 1000 + 1;
+        expect(Date.parse(record.deadline)).to.be.greaterThan(clock.t);
+        const job = testJob(async () => "late");
+        await createAsyncWorker(job, { now: clock.now })({ jobId: ID }, lambdaContext(REQUEST));
+        expect(job.runs).to.have.length(0);
+        expect(rawJob(fake, ID)).to.deep.include({ status: "FAILED", error: WORKER_CRASHED_ERROR });
+      });
+
+      it("a retry after the function's timeout (a hung worker was killed) → TIMED_OUT, not run", async () => {
+        await seed(makeRecord({ jobId: ID, status: "RUNNING", runId: REQUEST, startedAt: iso(T0), deadline: iso(T0 + (JOB_TIMEOUT_SECONDS + 30) * 1000) }));
+        clock.t = T0 + (JOB_TIMEOUT_SECONDS + 10) * 1000 + 1_000;
+        const job = testJob(async () => "late");
+        await createAsyncWorker(job, { now: clock.now })({ jobId: ID }, lambdaContext(REQUEST));
+        expect(job.runs).to.have.length(0);
+        expect(rawJob(fake, ID)?.status).to.equal("TIMED_OUT");
+      });
+
+      it("a retry of the same delivery gets only what is left of the timeout", async () => {
+        await seed(makeRecord({ jobId: ID, status: "RUNNING", runId: REQUEST, startedAt: iso(T0), deadline: iso(T0 + (JOB_TIMEOUT_SECONDS + 30) * 1000) }));
+        clock.t = T0 + JOB_TIMEOUT_SECONDS * 1000 - 50; // 50 ms left
+        const job = testJob((_input, { signal }) => new Promise((resolve) => signal.addEventListener("abort", () => resolve("too late"))));
+        await createAsyncWorker(job, { now: clock.now })({ jobId: ID }, lambdaContext(REQUEST));
+        expect(rawJob(fake, ID)?.status).to.equal("TIMED_OUT");
+      });
+
       it("a retry of the same delivery past the deadline does not run, and records TIMED_OUT", async () => {
         const record = await seed(makeRecord({ jobId: ID, status: "RUNNING", runId: REQUEST, startedAt: iso(T0) }));
         clock.t = Date.parse(record.deadline) + 1;
@@ -177,6 +204,18 @@ describe("lambdas/worker/asyncWorker (backend lambda)", () => {
         ]);
         expect(job.runs).to.have.length(1);
         expect(rawJob(fake, ID)?.status).to.equal("SUCCEEDED");
+      });
+
+      it("retries a store that fails for a moment while the outcome is recorded, keeping the result (no re-run)", async () => {
+        await seed(makeRecord({ jobId: ID, status: "RUNNING", runId: REQUEST }));
+        const op = store === "s3" ? "s3:PutObject" : "dynamodb:Put";
+        fake.once(op, () => {
+          throw awsError("ServiceUnavailable", "try later", 503);
+        });
+        const job = testJob(async () => "kept");
+        await createAsyncWorker(job, { now: clock.now })({ jobId: ID }, lambdaContext(REQUEST));
+        expect(job.runs).to.have.length(1);
+        expect(rawJob(fake, ID)).to.include({ status: "SUCCEEDED", result: '"kept"' });
       });
 
       it("throws when the outcome cannot be recorded (so Lambda retries the delivery)", async () => {

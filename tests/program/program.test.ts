@@ -23,6 +23,12 @@ const T = {
   usagePlan: "aws:apigateway/usagePlan:UsagePlan",
   usagePlanKey: "aws:apigateway/usagePlanKey:UsagePlanKey",
   account: "aws:apigateway/account:Account",
+  bus: "aws:cloudwatch/eventBus:EventBus",
+  rule: "aws:cloudwatch/eventRule:EventRule",
+  target: "aws:cloudwatch/eventTarget:EventTarget",
+  archive: "aws:cloudwatch/eventArchive:EventArchive",
+  queue: "aws:sqs/queue:Queue",
+  queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
 };
 
 const names = (run: ProgramRun, type: string) => run.byType(type).map((r) => r.name).sort();
@@ -59,16 +65,17 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           const api = ["jobs-cancel-function", "jobs-status-function", "jobs-submit-function"];
           if (backend === "stepfunctions") {
             const wf = store === "s3" ? ["jobs-workflow-recorder-function", "jobs-workflow-worker-function"] : ["jobs-workflow-worker-function"];
-            expect(fns).to.deep.equal([...api, ...wf].sort());
+            expect(fns).to.deep.equal([...api, "jobs-failure-recorder-function", ...wf].sort());
             expect(names(run, T.sm)).to.deep.equal(["jobs-workflow-state-machine"]);
             expect(run.one(T.sm, "jobs-workflow-state-machine").inputs.type).to.equal("STANDARD");
-            expect(names(run, T.invokeConfig)).to.deep.equal([]);
+            expect(names(run, T.invokeConfig)).to.deep.equal(["jobs-failure-recorder-invoke-config"]);
           } else {
             expect(fns).to.deep.equal([...api, "jobs-failure-recorder-function", "jobs-worker-function"].sort());
             expect(names(run, T.sm)).to.deep.equal([]);
             const cfg = run.one(T.invokeConfig, "jobs-worker-invoke-config").inputs;
             expect(cfg).to.include({ maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 });
-            expect(cfg.destinationConfig.onFailure.destination).to.match(/:function:jobs-failure-recorder-function/);
+            // Crashes, timeouts and expired events go to the failures bus (its rule has them recorded).
+            expect(cfg.destinationConfig.onFailure.destination).to.equal(`arn:aws:events:${REGION}:${ACCOUNT_ID}:event-bus/jobs-failures-0123abcd`);
           }
           for (const fn of run.byType(T.fn)) {
             expect(fn.inputs.runtime, fn.name).to.equal("nodejs22.x");
@@ -95,7 +102,7 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           const stage = run.one(T.stage, "jobs-stage").inputs;
           expect(stage.stageName).to.equal("v1");
           expect(stage.accessLogSettings.destinationArn).to.match(/log-group:jobs-access-logs/);
-          const perms = run.byType(T.permission).map((p) => p.inputs.sourceArn).sort();
+          const perms = run.byType(T.permission).filter((p) => p.inputs.principal === "apigateway.amazonaws.com").map((p) => p.inputs.sourceArn).sort();
           expect(perms).to.deep.equal([
             `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/DELETE/jobs/*`,
             `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/GET/jobs/*`,
@@ -149,6 +156,121 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
             expect(await simulate(submit, "lambda:InvokeFunction", worker)).to.equal("Allowed");
             expect(await simulate(status, "lambda:InvokeFunction", worker)).to.equal("ImplicitlyDenied");
           }
+        });
+
+        describe("failure recording (a job whose failure could not be recorded)", () => {
+          const busName = "jobs-failures-0123abcd";
+          const busArn = `arn:aws:events:${REGION}:${ACCOUNT_ID}:event-bus/${busName}`;
+          const ruleArn = `arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/${busName}/jobs-failures-rule-0123abcd`;
+          const executionRuleArn = `arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/jobs-execution-failures-0123abcd`;
+          const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:jobs-failures-dlq-0123abcd`;
+          const recorderArn = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:jobs-failure-recorder-function-0123abcd`;
+          const smArn = `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:jobs-workflow-state-machine-0123abcd`;
+          const workerArn = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:jobs-worker-function-0123abcd`;
+          const expectedPattern =
+            backend === "lambda"
+              ? {
+                  source: ["lambda"],
+                  "detail-type": ["Lambda Function Invocation Result - Failure"],
+                  detail: { requestContext: { functionArn: [{ prefix: `${workerArn}:` }] } },
+                }
+              : {
+                  source: ["aws.states"],
+                  "detail-type": ["Step Functions Execution Status Change"],
+                  detail: { stateMachineArn: [smArn], status: ["FAILED", "TIMED_OUT", "ABORTED"] },
+                };
+
+          it("declares the failures bus, its rule, archive and dead-letter queue; on stepfunctions the default-bus rule that forwards to it", () => {
+            expect(names(run, T.bus)).to.deep.equal(["jobs-failures"]);
+            expect(names(run, T.archive)).to.deep.equal(["jobs-failures-archive"]);
+            expect(names(run, T.queue)).to.deep.equal(["jobs-failures-dlq"]);
+            expect(names(run, T.queuePolicy)).to.deep.equal(["jobs-failures-dlq-policy"]);
+            expect(names(run, T.rule)).to.deep.equal(backend === "stepfunctions" ? ["jobs-execution-failures", "jobs-failures-rule"] : ["jobs-failures-rule"]);
+            expect(names(run, T.target)).to.deep.equal(backend === "stepfunctions" ? ["jobs-execution-failures-target", "jobs-failures-target"] : ["jobs-failures-target"]);
+            expect(names(run, T.role).includes("jobs-execution-failures-role")).to.equal(backend === "stepfunctions");
+          });
+
+          it("matches exactly this API's failures, and archives what the rule matches", () => {
+            const rule = run.one(T.rule, "jobs-failures-rule").inputs;
+            expect(rule.eventBusName).to.equal(busName);
+            expect(JSON.parse(rule.eventPattern)).to.deep.equal(expectedPattern);
+            const archive = run.one(T.archive, "jobs-failures-archive").inputs;
+            expect(archive.eventSourceArn).to.equal(busArn);
+            expect(archive.eventPattern).to.equal(rule.eventPattern);
+            expect(archive.retentionDays).to.equal(7);
+            if (backend === "stepfunctions") {
+              const forward = run.one(T.rule, "jobs-execution-failures").inputs;
+              expect(forward.eventBusName, "Step Functions sends to the default bus").to.equal(undefined);
+              expect(JSON.parse(forward.eventPattern).detail.stateMachineArn).to.deep.equal([smArn]);
+              expect(forward.eventPattern).to.equal(rule.eventPattern);
+            }
+          });
+
+          it("sends them to the recorder with a retry policy and the dead-letter queue, allowed from that rule only", () => {
+            const target = run.one(T.target, "jobs-failures-target").inputs;
+            expect(target).to.deep.include({ rule: "jobs-failures-rule-0123abcd", eventBusName: busName, arn: recorderArn });
+            expect(target.retryPolicy).to.deep.equal({ maximumRetryAttempts: 185, maximumEventAgeInSeconds: 3600 });
+            expect(target.deadLetterConfig).to.deep.equal({ arn: queueArn });
+            const permission = run.byType(T.permission).filter((p) => p.inputs.principal === "events.amazonaws.com");
+            expect(permission.map((p) => p.inputs)).to.deep.equal([
+              { action: "lambda:InvokeFunction", function: "jobs-failure-recorder-function-0123abcd", principal: "events.amazonaws.com", sourceArn: ruleArn },
+            ]);
+            // A recorder that throws is Lambda's to retry, then to send to the same queue.
+            const recorderConfig = run.one(T.invokeConfig, "jobs-failure-recorder-invoke-config").inputs;
+            expect(recorderConfig).to.deep.include({ functionName: "jobs-failure-recorder-function-0123abcd", maximumRetryAttempts: 2 });
+            expect(recorderConfig.destinationConfig.onFailure.destination).to.equal(queueArn);
+            if (backend === "stepfunctions") {
+              const forward = run.one(T.target, "jobs-execution-failures-target").inputs;
+              expect(forward).to.deep.include({ rule: "jobs-execution-failures-0123abcd", arn: busArn, roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/jobs-execution-failures-role-0123abcd` });
+              expect(forward.deadLetterConfig).to.deep.equal({ arn: queueArn });
+              expect(forward.retryPolicy, "bus targets take no retry policy").to.equal(undefined);
+            }
+          });
+
+          it("keeps the dead-letter queue encrypted, for 14 days, writable by EventBridge from these rules only", () => {
+            const queue = run.one(T.queue, "jobs-failures-dlq").inputs;
+            expect(queue).to.include({ sqsManagedSseEnabled: true, messageRetentionSeconds: 14 * 24 * 3600 });
+            const policy = run.one(T.queuePolicy, "jobs-failures-dlq-policy").inputs;
+            expect(policy.queueUrl).to.equal(`https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/jobs-failures-dlq-0123abcd`);
+            const doc = JSON.parse(policy.policy);
+            expect(policy.policy).not.to.contain("*");
+            expect(doc.Statement).to.deep.equal([
+              {
+                Sid: "DeadLetterFromFailureRules",
+                Effect: "Allow",
+                Principal: { Service: "events.amazonaws.com" },
+                Action: ["sqs:SendMessage"],
+                Resource: [queueArn],
+                Condition: { ArnEquals: { "aws:SourceArn": backend === "stepfunctions" ? [ruleArn, executionRuleArn] : [ruleArn] } },
+              },
+            ]);
+          });
+
+          it("lets each role send failures exactly where they go", async () => {
+            const otherBus = `arn:aws:events:${REGION}:${ACCOUNT_ID}:event-bus/default`;
+            const recorder = policyOf(run, "jobs-failure-recorder");
+            expect(await simulate(recorder, "sqs:SendMessage", queueArn)).to.equal("Allowed");
+            expect(await simulate(recorder, "sqs:SendMessage", `${queueArn}-other`)).to.equal("ImplicitlyDenied");
+            expect(await simulate(recorder, "events:PutEvents", busArn)).to.equal("ImplicitlyDenied");
+            if (backend === "lambda") {
+              const worker = policyOf(run, "jobs-worker");
+              expect(await simulate(worker, "events:PutEvents", busArn)).to.equal("Allowed");
+              expect(await simulate(worker, "events:PutEvents", otherBus)).to.equal("ImplicitlyDenied");
+              expect(await simulate(worker, "lambda:InvokeFunction", recorderArn), "the destination is the bus now").to.equal("ImplicitlyDenied");
+            } else {
+              const forward = JSON.parse(run.one(T.rolePolicy, "jobs-execution-failures-policy").inputs.policy);
+              expect(forward.Statement).to.have.length(1);
+              expect(await simulate(forward, "events:PutEvents", busArn)).to.equal("Allowed");
+              expect(await simulate(forward, "events:PutEvents", otherBus)).to.equal("ImplicitlyDenied");
+              const trust = JSON.parse(run.one(T.role, "jobs-execution-failures-role").inputs.assumeRolePolicy);
+              expect(trust.Statement[0]).to.deep.include({ Principal: { Service: "events.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT_ID } } });
+            }
+          });
+
+          it("exports what the replay command needs", () => {
+            expect(run.outputs).to.include({ failureBusArn: busArn, failureRuleArn: ruleArn, failureArchiveArn: `arn:aws:events:${REGION}:${ACCOUNT_ID}:archive/jobs-failures-archive-0123abcd` });
+            expect(run.outputs.deadLetterQueueUrl).to.equal(`https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/jobs-failures-dlq-0123abcd`);
+          });
         });
 
         it("sets TTL and lifecycle from resultTtlMinutes", () => {
@@ -225,5 +347,32 @@ describe("program: config errors", () => {
     // Express executions cannot be stopped: the cancel role gets no StopExecution.
     const cancel = JSON.parse(run.one(T.rolePolicy, "jobs-cancel-policy").inputs.policy);
     expect(JSON.stringify(cancel)).not.to.contain("states:StopExecution");
+    // Step Functions sends no status-change events for EXPRESS executions: no failure routing.
+    for (const type of [T.bus, T.rule, T.target, T.archive, T.queue]) expect(run.byType(type), type).to.have.length(0);
+    expect(run.outputs.failureArchiveArn).to.equal(undefined);
+  });
+
+  it("takes the failure recording settings and refuses values outside the services' limits", async () => {
+    const { AsyncApi } = await import("../../components");
+    const { timerJob } = await import("../../lambdas/jobs/timer");
+    const job = { name: "timer", module: require.resolve("../../lambdas/jobs/timer"), exportName: "timerJob", schema: timerJob.schema };
+    expect(() => new AsyncApi("bad", { job, backend: "lambda", failureRecording: { deliveryRetryAttempts: 186 } })).to.throw(/failureRecording.deliveryRetryAttempts must be an integer from 0 to 185, got 186/);
+    expect(() => new AsyncApi("bad2", { job, backend: "lambda", failureRecording: { recorderRetryAttempts: 3 } })).to.throw(/recorderRetryAttempts must be an integer from 0 to 2/);
+    expect(() => new AsyncApi("bad3", { job, failureRecording: { deliveryMaximumEventAgeSeconds: 30 } })).to.throw(/deliveryMaximumEventAgeSeconds must be an integer from 60 to 86400/);
+  });
+
+  it("passes the failure recording settings to the archive, the target and the recorder (within Lambda's 6-hour event age)", async () => {
+    const { AsyncApi } = await import("../../components");
+    const { timerJob } = await import("../../lambdas/jobs/timer");
+    const { recorded, resetRecorded, valueOf } = await import("../support/mocks");
+    resetRecorded();
+    const job = { name: "timer", module: require.resolve("../../lambdas/jobs/timer"), exportName: "timerJob", schema: timerJob.schema };
+    const api = new AsyncApi("tuned", { job, backend: "lambda", auth: "none", failureRecording: { archiveRetentionDays: 30, deliveryRetryAttempts: 10, deliveryMaximumEventAgeSeconds: 86400, recorderRetryAttempts: 0 } });
+    await valueOf(api.failureArchiveArn);
+    await new Promise((r) => setTimeout(r, 100));
+    const of = (type: string, name: string) => recorded.find((r) => r.type === type && r.name === name)!.inputs;
+    expect(of(T.archive, "tuned-failures-archive").retentionDays).to.equal(30);
+    expect(of(T.target, "tuned-failures-target").retryPolicy).to.deep.equal({ maximumRetryAttempts: 10, maximumEventAgeInSeconds: 86400 });
+    expect(of(T.invokeConfig, "tuned-failure-recorder-invoke-config")).to.include({ maximumRetryAttempts: 0, maximumEventAgeInSeconds: 21600 });
   });
 });

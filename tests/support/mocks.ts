@@ -55,6 +55,16 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
       return { id: "a1b2c3d4e5", state: { rootResourceId: "r00t1d", executionArn: `${arnPrefix("execute-api")}:a1b2c3d4e5` } };
     case "aws:apigateway/stage:Stage":
       return { id: `ags-a1b2c3d4e5-${inputs.stageName}`, state: { invokeUrl: `https://a1b2c3d4e5.execute-api.${REGION}.amazonaws.com/${inputs.stageName}`, executionArn: `${arnPrefix("execute-api")}:a1b2c3d4e5/${inputs.stageName}` } };
+    case "aws:cloudwatch/eventBus:EventBus":
+      return { id: physical, state: { name: physical, arn: `${arnPrefix("events")}:event-bus/${physical}` } };
+    case "aws:cloudwatch/eventRule:EventRule": {
+      const bus = inputs.eventBusName ?? "default";
+      return { id: physical, state: { name: physical, arn: `${arnPrefix("events")}:rule/${bus === "default" ? "" : `${bus}/`}${physical}` } };
+    }
+    case "aws:cloudwatch/eventArchive:EventArchive":
+      return { id: physical, state: { name: physical, arn: `${arnPrefix("events")}:archive/${physical}` } };
+    case "aws:sqs/queue:Queue":
+      return { id: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/${physical}`, state: { name: physical, arn: `${arnPrefix("sqs")}:${physical}`, url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/${physical}` } };
     case "aws:apigateway/apiKey:ApiKey":
       return { id: "k3y1d", state: { value: inputs.value ?? "generated-api-key-value-0123456789" } };
     default:

@@ -283,8 +283,19 @@ for (const store of ["dynamodb", "s3"] as const) {
       expect(fake.get(JOB)!.status).to.equal("SUCCEEDED");
     });
 
-    it("fails the execution with RecordingFailed when a write keeps failing", async function () {
-      const broken = store === "dynamodb" ? "DynamoDB.AmazonDynamoDBException" : "Lambda.Unknown";
+    if (store === "s3") {
+      it("retries a recorder that fails for a passing reason (S3 SlowDown), then records the outcome", async function () {
+        this.timeout(20_000);
+        fake.failNext(STATE.RecordFailed, namedError("SlowDown"));
+        const r = await run(() => jobFailed);
+        expect(r.ok, r.error).to.equal(true);
+        expect(fake.get(JOB)!.status).to.equal("FAILED");
+      });
+    }
+
+    it("fails the execution with RecordingFailed when a write can never succeed", async function () {
+      // DynamoDB: an error that is not transient; the recorder: a request it can never apply.
+      const broken = store === "dynamodb" ? "DynamoDB.AmazonDynamoDBException" : "InvalidRecorderEvent";
       fake.failNext(STATE.RecordFailed, namedError(broken));
       const r = await run(() => jobFailed);
       expect(r.ok).to.equal(false);

@@ -1,0 +1,271 @@
+// Helpers of the reliability suite: a local cloud started with `--faults` (admin API and emulator
+// endpoints in its outputs), a raw HTTP client that can send anything (bytes, bad signatures),
+// and readers of the job records straight from the local DynamoDB table or S3 bucket.
+import { spawn, type ChildProcess } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { CloudHandle } from "../support/localCloud";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+/** What the emulated functions sign with (s3rver only accepts this key). */
+const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+export interface FaultCloud extends CloudHandle {
+  adminUrl: string;
+  endpoints: { dynamodb: string; s3: string; lambda: string; sfn: string };
+  /** SIGKILL (no clean stop). */
+  kill(): void;
+}
+
+/**
+ * `npm start -- --faults --port 0 --outputs ... --state-dir ... --quiet --config ...`, as
+ * tests/support/localCloud.ts's `startCloud` does, plus `--faults`.
+ */
+export async function startFaultCloud(config: string[], options: { stateDir?: string; timeoutMs?: number } = {}): Promise<FaultCloud> {
+  const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "async-api-reliability-"));
+  const outputsFile = path.join(stateDir, `outputs-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  const args = ["-r", "ts-node/register/transpile-only", "local/cli.ts", "--faults", "--port", "0", "--outputs", outputsFile, "--state-dir", stateDir, "--quiet"];
+  for (const c of config) args.push("--config", c);
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
+  let printed = "";
+  child.stdout!.on("data", (d) => (printed += d));
+  child.stderr!.on("data", (d) => (printed += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+
+  const started = Date.now();
+  while (!fs.existsSync(outputsFile)) {
+    if (exitCode !== undefined) throw new Error(`the local cloud exited with ${exitCode}:\n${printed}`);
+    if (Date.now() - started > (options.timeoutMs ?? 90_000)) {
+      child.kill("SIGKILL");
+      throw new Error(`the local cloud did not become ready:\n${printed}`);
+    }
+    await sleep(100);
+  }
+  const outputs = JSON.parse(fs.readFileSync(outputsFile, "utf8"));
+  if (!outputs.adminUrl || !outputs.localEndpoints) throw new Error(`--faults did not add adminUrl and localEndpoints to the outputs: ${JSON.stringify(outputs)}`);
+  return {
+    apiUrl: outputs.apiUrl,
+    outputs,
+    stateDir,
+    config,
+    adminUrl: outputs.adminUrl,
+    endpoints: outputs.localEndpoints,
+    output: () => printed,
+    async stop() {
+      if (exitCode === undefined) child.kill("SIGTERM");
+      return exited;
+    },
+    kill() {
+      if (exitCode === undefined) child.kill("SIGKILL");
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Removes a stopped cloud's temporary state directory. */
+export function removeState(cloud: FaultCloud): void {
+  if (path.basename(cloud.stateDir).startsWith("async-api-reliability-")) fs.rmSync(cloud.stateDir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The admin API
+
+export type FaultSpec =
+  | { kind: "dynamodbWrites"; count: number; code?: string }
+  | { kind: "s3Writes"; count: number; status?: 500 | 503 }
+  | { kind: "duplicateDelivery"; function: string; sameRequestId?: boolean; delayMs?: number }
+  | { kind: "workerCrash" | "workerHang"; function: string; count?: number; afterMs?: number };
+
+export interface FiredFault {
+  kind: string;
+  function: string;
+  requestId?: string;
+  pids?: number[];
+}
+
+export async function armFault(cloud: FaultCloud, fault: FaultSpec | FaultSpec[]): Promise<void> {
+  const res = await fetch(`${cloud.adminUrl}/_local/faults`, { method: "POST", body: JSON.stringify(fault), headers: { "Content-Type": "application/json" } });
+  if (res.status !== 200) throw new Error(`arming ${JSON.stringify(fault)} answered ${res.status}: ${await res.text()}`);
+}
+
+export async function firedFaults(cloud: FaultCloud): Promise<FiredFault[]> {
+  const res = await fetch(`${cloud.adminUrl}/_local/faults`);
+  return ((await res.json()) as { fired: FiredFault[] }).fired;
+}
+
+export async function clearFaults(cloud: FaultCloud): Promise<void> {
+  await fetch(`${cloud.adminUrl}/_local/faults`, { method: "DELETE" });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store, read directly
+
+export interface StoredJob {
+  jobId: string;
+  status: string;
+  deadline: string;
+  startedAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  runId?: string;
+}
+
+function unmarshal(item: Record<string, AttributeValue>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(item)) out[k] = v.S ?? (v.N !== undefined ? Number(v.N) : v.BOOL ?? v);
+  return out;
+}
+
+/** Every job record in the cloud's store (idempotency records and results excluded). */
+export async function storedJobs(cloud: FaultCloud): Promise<StoredJob[]> {
+  if (cloud.outputs.store === "dynamodb") {
+    const client = new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: "us-east-1", credentials: LOCAL_CREDENTIALS });
+    try {
+      const jobs: StoredJob[] = [];
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await client.send(new ScanCommand({ TableName: cloud.outputs.jobsTableName, ConsistentRead: true, ExclusiveStartKey: start }));
+        for (const item of page.Items ?? []) {
+          const record = unmarshal(item);
+          if (record.kind === "job") jobs.push(record as unknown as StoredJob);
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return jobs;
+    } finally {
+      client.destroy();
+    }
+  }
+  const client = new S3Client({ endpoint: cloud.endpoints.s3, region: "us-east-1", credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+  try {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: cloud.outputs.resultsBucketName, Prefix: "jobs/", ContinuationToken: token }));
+      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    const jobs: StoredJob[] = [];
+    for (const key of keys) {
+      const out = await client.send(new GetObjectCommand({ Bucket: cloud.outputs.resultsBucketName, Key: key }));
+      jobs.push(JSON.parse(await out.Body!.transformToString()) as StoredJob);
+    }
+    return jobs;
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function storedJob(cloud: FaultCloud, jobId: string): Promise<StoredJob | undefined> {
+  return (await storedJobs(cloud)).find((j) => j.jobId === jobId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A raw HTTP client
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  body: any;
+}
+
+/**
+ * Sends exactly this request: the path as given (percent-encoding and all), these headers (values
+ * are sent byte for byte as latin1, so a UTF-8 value can be given as its latin1 reading), this body.
+ */
+export function rawRequest(url: string, method: string, headers: Record<string, string>, body?: Buffer): Promise<RawResponse> {
+  const u = new URL(url.replace(/\/jobs.*$/, ""));
+  const rawPath = url.slice(url.indexOf("/", url.indexOf("//") + 2));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: u.hostname, port: u.port, method, path: rawPath, headers: { ...headers, ...(body !== undefined ? { "Content-Length": String(body.length) } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: any;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+export interface SignOptions {
+  accessKeyId?: string;
+  secret?: string;
+  region?: string;
+  service?: string;
+  signingDate?: Date;
+  /** Sign this method/path/body/host instead of the ones sent. */
+  method?: string;
+  path?: string;
+  body?: Buffer;
+  host?: string;
+}
+
+/** SigV4 headers (`authorization`, `x-amz-date`, ...) for a request, made as the AWS SDKs make them. */
+export async function sigv4Headers(url: string, method: string, headers: Record<string, string>, body: Buffer | undefined, o: SignOptions = {}): Promise<Record<string, string>> {
+  const u = new URL(url.replace(/\/jobs.*$/, ""));
+  const rawPath = url.slice(url.indexOf("/", url.indexOf("//") + 2));
+  const [pathOnly, query] = (o.path ?? rawPath).split("?");
+  const q: Record<string, string> = {};
+  new URLSearchParams(query ?? "").forEach((v, k) => (q[k] = v));
+  const signer = new SignatureV4({
+    service: o.service ?? "execute-api",
+    region: o.region ?? "us-east-1",
+    credentials: { accessKeyId: o.accessKeyId ?? "alice", secretAccessKey: o.secret ?? "test" },
+    sha256: Sha256,
+  });
+  const signed = await signer.sign(
+    {
+      method: o.method ?? method,
+      protocol: "http:",
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: pathOnly,
+      query: q,
+      headers: { host: o.host ?? u.host, ...headers },
+      body: o.body ?? body,
+    },
+    o.signingDate ? { signingDate: o.signingDate } : {},
+  );
+  const out = { ...(signed.headers as Record<string, string>) };
+  delete out.host;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+
+/** What no response body may carry: an ARN, a 12-digit account id, a stack trace. */
+export function leaks(text: string, allowed: string[] = []): string[] {
+  let t = text;
+  for (const a of allowed) t = t.split(a).join("");
+  const found: string[] = [];
+  if (/arn:/i.test(t)) found.push("an ARN (arn:)");
+  if (/(^|[^0-9])\d{12}([^0-9]|$)/.test(t)) found.push("a 12-digit number (account id)");
+  if (/ {4}at |\n\s+at /.test(t)) found.push("a stack trace");
+  return found;
+}
+
+export const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"];

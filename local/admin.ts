@@ -36,11 +36,11 @@
  * Invocation starts are seen through the Lambda service's log (its `platform.start` lines).
  */
 import * as http from "http";
-import type { AddressInfo } from "net";
 import type { InjectedDynamoDbError, LocalDynamoDbService } from "./dynamodb";
 import type { LocalLambdaService } from "./lambda";
 import type { LocalS3Service } from "./s3";
 import type { Endpoints } from "./types";
+import { listen } from "./listen";
 
 export type Fault =
   | { kind: "dynamodbWrites"; count: number; code: InjectedDynamoDbError }
@@ -282,14 +282,7 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
       else send(res, 500, { error: { code: "InternalError", message: String((e as Error)?.message ?? e) } });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { endpoint: url } = await listen(server);
   note(`fault-injection admin API on ${url}/_local/faults`);
 
   return {

@@ -1,5 +1,5 @@
 // `npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--faults]`
-import "./polyfills";
+import "./stepfunctions/polyfill";
 // The SDK's notice about Node 20 support would be printed by every function: once is in the README.
 process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= "1";
 import * as fs from "fs";

@@ -7,7 +7,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { promises as fsp } from "node:fs";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import type { ApiGatewayService, LambdaService, LocalApiKey } from "../types";
 import { compileApi, matchRoute, type CompiledApi, type MethodSpec, type RouteMatch } from "./document";
@@ -17,6 +16,7 @@ import { executeApiArns, LambdaPermissions } from "./permissions";
 import { buildProxyEvent, clfTime, decodePathParameters, emptyIdentity, headerMaps, parseProxyResponse, queryMaps, type ProxyIdentity, type ProxyRequestContext } from "./proxy";
 import { verifySigV4 } from "./sigv4";
 import { bodyValidationError, missingParameters } from "./validation";
+import { listen } from "../listen";
 
 /** API Gateway's payload limit. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -516,14 +516,7 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  port = (server.address() as AddressInfo).port;
+  port = (await listen(server, options.port ?? 0, host)).port;
   const endpointHost = host.includes(":") ? `[${host}]` : host;
 
   return {

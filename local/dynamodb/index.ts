@@ -10,7 +10,6 @@
  */
 import * as fs from "fs";
 import * as http from "http";
-import type { AddressInfo } from "net";
 import * as path from "path";
 import { PassThrough } from "stream";
 import {
@@ -23,6 +22,7 @@ import {
 import type { AttributeValue, KeySchemaElement, ScalarAttributeType } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
 import type { DynamoDbService } from "../types";
+import { listen } from "../listen";
 
 interface DynaliteOptions {
   path?: string;
@@ -181,14 +181,7 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
     dispatch({ operation, req, res }, 0, req);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { endpoint } = await listen(server, options.port ?? 0);
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS } });
   // The sweep's deletes carry a marker header (see TTL_DELETE_HEADER).
   const sweepClient = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS } });

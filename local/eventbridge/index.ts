@@ -30,11 +30,11 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
-import type { AddressInfo } from "net";
 import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import type { EventBridgeService, EventEnvelope, LambdaService, LocalEventArchive, LocalEventRule, LocalEventTarget, ServiceEvent, SqsService } from "../types";
 import { InvalidEventPattern, matchesPattern, parsePattern } from "./pattern";
+import { listen } from "../listen";
 
 export { InvalidEventPattern, matchesPattern, parsePattern } from "./pattern";
 
@@ -774,14 +774,7 @@ export async function startEventBridgeService(options: EventBridgeServiceOptions
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { endpoint } = await listen(server, options.port ?? 0);
   note(`EventBridge API on ${endpoint}`);
 
   return {

@@ -1,12 +1,12 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
-import type { AddressInfo } from "net";
 import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import type { EventInvokeConfig, EventsSink, InvokeResult, LambdaService, LocalFunctionConfig, QueueSink } from "../types";
 import { RUNNER_SOURCE } from "./runner";
 import { MAX_RESPONSE_BYTES, Worker, type FunctionRuntime, type InvocationOutcome, type WorkerHost } from "./workers";
+import { listen } from "../listen";
 
 /** Lambda's limits on a request payload. */
 export const MAX_SYNC_PAYLOAD_BYTES = 6291456;
@@ -668,14 +668,7 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { endpoint } = await listen(server, options.port ?? 0);
 
   // --- the service ---------------------------------------------------------------------------
   const service: LocalLambdaService = {

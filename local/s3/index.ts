@@ -21,12 +21,12 @@
 import { AsyncLocalStorage } from "async_hooks";
 import * as fs from "fs";
 import * as http from "http";
-import type { AddressInfo } from "net";
 import type { Readable } from "stream";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
 import type { S3Service } from "../types";
 import { KeyedRwLock } from "./keyedLock";
+import { listen } from "../listen";
 
 // s3rver ships no type declarations: the parts used here.
 interface S3rverObject {
@@ -238,14 +238,7 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
   const server = http.createServer((req, res) => {
     context.run({ req, res }, () => s3rverHandler(req, res));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { endpoint } = await listen(server, options.port ?? 0);
   const client = new S3Client({
     endpoint,
     region: LOCAL_REGION,

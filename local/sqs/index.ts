@@ -14,10 +14,10 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
-import type { AddressInfo } from "net";
 import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import type { QueueMessageAttribute, SqsService } from "../types";
+import { listen } from "../listen";
 
 export interface SqsServiceOptions {
   /** Queues and their messages are kept in `<dir>/queues.json`; absent = in memory. */
@@ -498,14 +498,7 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = (await listen(server, options.port ?? 0)).endpoint;
   note(`SQS API on ${endpoint}`);
 
   return {

@@ -12,7 +12,6 @@
 import "./polyfill";
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "aws-local-stepfunctions";
 import type { EventsSink, LambdaService, LocalStateMachineConfig, StepFunctionsService } from "../types";
@@ -21,6 +20,7 @@ import { historyEvent } from "./history";
 import type { EngineEvent, HistoryEvent } from "./history";
 import { DynamoDbClients, dynamoDbHandler, lambdaFunctionHandler, lambdaInvokeHandler, runtimeError, UncatchableError } from "./integrations";
 import type { TaskIntegration } from "./integrations";
+import { listen } from "../listen";
 
 export type { HistoryEvent } from "./history";
 
@@ -674,16 +674,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const endpoint = `http://${host}:${address.port}`;
+  const { endpoint } = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
 
   async function stop(): Promise<void> {
     stopping ??= (async () => {

@@ -5,7 +5,7 @@
  * recorder Lambda with the semantics the definition expects of it (store s3), and a clock that
  * plays `$$.State.EnteredTime`.
  */
-import "../../support/polyfills";
+import "../../../local/stepfunctions/polyfill";
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "aws-local-stepfunctions";
 import type { JobRecord, JobStatus } from "../../../lambdas/shared/types";

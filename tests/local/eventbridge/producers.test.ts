@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import "../../../local/polyfills";
+import "../../../local/stepfunctions/polyfill";
 import { startEventBridgeService, type LocalEventBridgeService } from "../../../local/eventbridge";
 import { startLambdaService, type LocalLambdaService } from "../../../local/lambda";
 import { startSqsService, type LocalSqsService } from "../../../local/sqs";

@@ -1,16 +1,14 @@
 // Helpers of the reliability suite: a local cloud started with `--faults` (admin API and emulator
 // endpoints in its outputs), a raw HTTP client that can send anything (bytes, bad signatures),
 // and readers of the job records straight from the local DynamoDB table or S3 bucket.
-import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as os from "os";
 import * as path from "path";
 import { DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { CloudHandle } from "../support/localCloud";
+import { startCloud, type CloudHandle } from "../support/localCloud";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** What the emulated functions sign with (s3rver only accepts this key). */
@@ -19,54 +17,14 @@ const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export interface FaultCloud extends CloudHandle {
   adminUrl: string;
   endpoints: { dynamodb: string; s3: string; lambda: string; sfn: string };
-  /** SIGKILL (no clean stop). */
-  kill(): void;
 }
 
-/**
- * `npm start -- --faults --port 0 --outputs ... --state-dir ... --quiet --config ...`, as
- * tests/support/localCloud.ts's `startCloud` does, plus `--faults`.
- */
+/** A local cloud as `startCloud` starts it, with `--faults` (the fault-injection admin API). */
 export async function startFaultCloud(config: string[], options: { stateDir?: string; timeoutMs?: number } = {}): Promise<FaultCloud> {
-  const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "async-api-reliability-"));
-  const outputsFile = path.join(stateDir, `outputs-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const args = ["-r", "ts-node/register/transpile-only", "local/cli.ts", "--faults", "--port", "0", "--outputs", outputsFile, "--state-dir", stateDir, "--quiet"];
-  for (const c of config) args.push("--config", c);
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
-  let printed = "";
-  child.stdout!.on("data", (d) => (printed += d));
-  child.stderr!.on("data", (d) => (printed += d));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  let exitCode: number | null | undefined;
-  void exited.then((c) => (exitCode = c));
-
-  const started = Date.now();
-  while (!fs.existsSync(outputsFile)) {
-    if (exitCode !== undefined) throw new Error(`the local cloud exited with ${exitCode}:\n${printed}`);
-    if (Date.now() - started > (options.timeoutMs ?? 90_000)) {
-      child.kill("SIGKILL");
-      throw new Error(`the local cloud did not become ready:\n${printed}`);
-    }
-    await sleep(100);
-  }
-  const outputs = JSON.parse(fs.readFileSync(outputsFile, "utf8"));
+  const cloud = await startCloud(config, { ...options, faults: true, tmpPrefix: "async-api-reliability-" });
+  const { outputs } = cloud;
   if (!outputs.adminUrl || !outputs.localEndpoints) throw new Error(`--faults did not add adminUrl and localEndpoints to the outputs: ${JSON.stringify(outputs)}`);
-  return {
-    apiUrl: outputs.apiUrl,
-    outputs,
-    stateDir,
-    config,
-    adminUrl: outputs.adminUrl,
-    endpoints: outputs.localEndpoints,
-    output: () => printed,
-    async stop() {
-      if (exitCode === undefined) child.kill("SIGTERM");
-      return exited;
-    },
-    kill() {
-      if (exitCode === undefined) child.kill("SIGKILL");
-    },
-  };
+  return { ...cloud, adminUrl: outputs.adminUrl, endpoints: outputs.localEndpoints };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

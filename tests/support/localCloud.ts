@@ -16,16 +16,29 @@ export interface CloudHandle {
   output(): string;
   /** SIGTERM; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would. */
+  kill(): void;
+}
+
+export interface StartOptions {
+  stateDir?: string;
+  stack?: string;
+  timeoutMs?: number;
+  /** `--faults`: the local-only fault-injection admin API (outputs `adminUrl`, `localEndpoints`). */
+  faults?: boolean;
+  /** Prefix of the temporary state directory. */
+  tmpPrefix?: string;
 }
 
 /**
  * Starts the local cloud as a user would (`npm start -- --config ...`), on a free port, with its
  * state in a temporary directory, and waits for the outputs file (written once the API answers).
  */
-export async function startCloud(config: string[], options: { stateDir?: string; stack?: string; timeoutMs?: number } = {}): Promise<CloudHandle> {
-  const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "async-api-e2e-"));
-  const outputsFile = path.join(stateDir, `outputs-${Date.now()}.json`);
+export async function startCloud(config: string[], options: StartOptions = {}): Promise<CloudHandle> {
+  const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), options.tmpPrefix ?? "async-api-e2e-"));
+  const outputsFile = path.join(stateDir, `outputs-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const args = ["-r", "ts-node/register/transpile-only", "local/cli.ts", "--port", "0", "--outputs", outputsFile, "--state-dir", stateDir, "--quiet"];
+  if (options.faults) args.push("--faults");
   if (options.stack) args.push("--stack", options.stack);
   for (const c of config) args.push("--config", c);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
@@ -55,6 +68,9 @@ export async function startCloud(config: string[], options: { stateDir?: string;
     async stop() {
       if (exitCode === undefined) child.kill("SIGTERM");
       return exited;
+    },
+    kill() {
+      if (exitCode === undefined) child.kill("SIGKILL");
     },
   };
 }

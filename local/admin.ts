@@ -40,7 +40,7 @@ import type { InjectedDynamoDbError, LocalDynamoDbService } from "./dynamodb";
 import type { LocalLambdaService } from "./lambda";
 import type { LocalS3Service } from "./s3";
 import type { Endpoints } from "./types";
-import { listen } from "./listen";
+import { close, listen } from "./listen";
 
 export type Fault =
   | { kind: "dynamodbWrites"; count: number; code: InjectedDynamoDbError }
@@ -293,8 +293,7 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
       timers.clear();
       for (const { pids } of frozen.values()) signal(pids, "SIGCONT");
       frozen.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close(server);
     },
   };
 }

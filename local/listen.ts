@@ -14,3 +14,18 @@ export async function listen(server: Server, port = 0, host = "127.0.0.1"): Prom
   const hostname = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return { port: address.port, endpoint: `http://${hostname}:${address.port}` };
 }
+
+/**
+ * Stops `server`: no new connections, idle ones closed now, the rest after `graceMs` (0 = at
+ * once), so a stopping service never waits on a client's keep-alive.
+ */
+export async function close(server: Server, graceMs = 0): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), graceMs);
+  try {
+    await closed;
+  } finally {
+    clearTimeout(force);
+  }
+}

@@ -16,7 +16,7 @@ import { executeApiArns, LambdaPermissions } from "./permissions";
 import { buildProxyEvent, clfTime, decodePathParameters, emptyIdentity, headerMaps, parseProxyResponse, queryMaps, type ProxyIdentity, type ProxyRequestContext } from "./proxy";
 import { verifySigV4 } from "./sigv4";
 import { bodyValidationError, missingParameters } from "./validation";
-import { listen } from "../listen";
+import { close, listen } from "../listen";
 
 /** API Gateway's payload limit. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -523,10 +523,7 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
     endpoint: `http://${endpointHost}:${port}`,
     port,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await close(server);
     },
     putRestApi(apiId, body) {
       apis.set(apiId, compileApi(body));

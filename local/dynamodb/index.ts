@@ -22,7 +22,7 @@ import {
 import type { AttributeValue, KeySchemaElement, ScalarAttributeType } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
 import type { DynamoDbService } from "../types";
-import { listen } from "../listen";
+import { close, listen } from "../listen";
 
 interface DynaliteOptions {
   path?: string;
@@ -425,14 +425,7 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
       await ttlWrite;
       client.destroy();
       sweepClient.destroy();
-      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), 2000);
-      try {
-        await closed;
-      } finally {
-        clearTimeout(force);
-      }
+      await close(server, 2000);
       log("dynamodb: stopped");
     },
   };

@@ -34,7 +34,7 @@ import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import type { EventBridgeService, EventEnvelope, LambdaService, LocalEventArchive, LocalEventRule, LocalEventTarget, ServiceEvent, SqsService } from "../types";
 import { InvalidEventPattern, matchesPattern, parsePattern } from "./pattern";
-import { listen } from "../listen";
+import { close, listen } from "../listen";
 
 export { InvalidEventPattern, matchesPattern, parsePattern } from "./pattern";
 
@@ -812,8 +812,7 @@ export async function startEventBridgeService(options: EventBridgeServiceOptions
       stopped = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close(server);
       idleWaiters.splice(0).forEach((w) => w());
     },
   };

@@ -6,7 +6,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import type { EventInvokeConfig, EventsSink, InvokeResult, LambdaService, LocalFunctionConfig, QueueSink } from "../types";
 import { RUNNER_SOURCE } from "./runner";
 import { MAX_RESPONSE_BYTES, Worker, type FunctionRuntime, type InvocationOutcome, type WorkerHost } from "./workers";
-import { listen } from "../listen";
+import { close, listen } from "../listen";
 
 /** Lambda's limits on a request payload. */
 export const MAX_SYNC_PAYLOAD_BYTES = 6291456;
@@ -741,8 +741,7 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
         for (const w of fn.workers) exits.push(w.stop());
       }
       await Promise.all(exits);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close(server);
       logsClosed = true;
       await Promise.all(
         [...functions.values()].map(

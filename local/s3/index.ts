@@ -26,7 +26,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
 import type { S3Service } from "../types";
 import { KeyedRwLock } from "./keyedLock";
-import { listen } from "../listen";
+import { close, listen } from "../listen";
 
 // s3rver ships no type declarations: the parts used here.
 interface S3rverObject {
@@ -272,13 +272,9 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
       if (stopped) return;
       stopped = true;
       client.destroy();
-      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), 2000);
       try {
-        await closed;
+        await close(server, 2000);
       } finally {
-        clearTimeout(force);
         s3rver.logger.exceptions.unhandle();
         s3rver.logger.close();
       }

@@ -17,7 +17,7 @@ import * as http from "http";
 import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import type { QueueMessageAttribute, SqsService } from "../types";
-import { listen } from "../listen";
+import { close, listen } from "../listen";
 
 export interface SqsServiceOptions {
   /** Queues and their messages are kept in `<dir>/queues.json`; absent = in memory. */
@@ -526,8 +526,7 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
       stopped = true;
       wake();
       flush();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close(server);
     },
   };
 }

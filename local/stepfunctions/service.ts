@@ -20,7 +20,7 @@ import { historyEvent } from "./history";
 import type { EngineEvent, HistoryEvent } from "./history";
 import { DynamoDbClients, dynamoDbHandler, lambdaFunctionHandler, lambdaInvokeHandler, runtimeError, UncatchableError } from "./integrations";
 import type { TaskIntegration } from "./integrations";
-import { listen } from "../listen";
+import { close, listen } from "../listen";
 
 export type { HistoryEvent } from "./history";
 
@@ -683,10 +683,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
       await Promise.all(running.map((e) => e.done));
       // The engine unwinds an aborted execution (and clears its timers) within this turn.
       await new Promise((resolve) => setImmediate(resolve));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await close(server);
       dynamo.destroy();
     })();
     return stopping;

@@ -3,30 +3,19 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { request } from "node:http";
 import { expect } from "chai";
 import { CONSOLE_DIR, startApiGatewayService, type LocalApiGatewayService } from "../../local/apigateway/server";
 import { ACCOUNT, FakeLambda, REGION, apiDocument, type HttpResult } from "../local/apigateway/helpers";
+import { rawHttp } from "../support/rawHttp";
 
 const API_ID = "abc123";
 
 /** A request whose path is sent byte for byte (WHATWG URLs would resolve `..` and `%2e%2e` first). */
-function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpResult> {
+async function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpResult> {
   const m = /^http:\/\/127\.0\.0\.1:(\d+)(\/.*)$/.exec(url);
   if (!m) throw new Error(`not a local URL: ${url}`);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: Number(m[1]), method: init.method ?? "GET", path: m[2], headers: init.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(init.body);
-  });
+  const r = await rawHttp({ host: "127.0.0.1", port: Number(m[1]), method: init.method ?? "GET", path: m[2], headers: init.headers }, init.body);
+  return { ...r, json: () => JSON.parse(r.text) };
 }
 const PACKAGE_NAME = /"name":\s*"async-api"/;
 

@@ -9,6 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { startCloud, type CloudHandle } from "../support/localCloud";
+import { rawHttp } from "../support/rawHttp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 /** What the emulated functions sign with (s3rver only accepts this key). */
@@ -141,31 +142,17 @@ export interface RawResponse {
  * Sends exactly this request: the path as given (percent-encoding and all), these headers (values
  * are sent byte for byte as latin1, so a UTF-8 value can be given as its latin1 reading), this body.
  */
-export function rawRequest(url: string, method: string, headers: Record<string, string>, body?: Buffer): Promise<RawResponse> {
+export async function rawRequest(url: string, method: string, headers: Record<string, string>, body?: Buffer): Promise<RawResponse> {
   const u = new URL(url.replace(/\/jobs.*$/, ""));
   const rawPath = url.slice(url.indexOf("/", url.indexOf("//") + 2));
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: u.hostname, port: u.port, method, path: rawPath, headers: { ...headers, ...(body !== undefined ? { "Content-Length": String(body.length) } : {}) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let parsed: any;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed });
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
+  const r = await rawHttp({ host: u.hostname, port: u.port, method, path: rawPath, headers: { ...headers, ...(body !== undefined ? { "Content-Length": String(body.length) } : {}) } }, body);
+  let parsed: any;
+  try {
+    parsed = r.text ? JSON.parse(r.text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { ...r, body: parsed };
 }
 
 export interface SignOptions {

@@ -1,10 +1,10 @@
 /** Test helpers for the local API Gateway: a scripted Lambda, a raw HTTP client and a SigV4 signer. */
-import { request as httpRequest } from "node:http";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { buildApiDocument } from "../../../components/api/openapi";
 import type { AuthMode } from "../../../lambdas/shared/types";
 import type { InvokeResult } from "../../../local/types";
+import { rawHttp } from "../../support/rawHttp";
 
 export const ACCOUNT = "000000000000";
 export const REGION = "us-east-1";
@@ -55,27 +55,14 @@ export interface HttpResult {
 }
 
 /** A plain HTTP request (node:http, so the Host header and header casing are ours). */
-export function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const body = init.body === undefined ? undefined : Buffer.isBuffer(init.body) ? init.body : Buffer.from(init.body, "utf8");
-    const headers: Record<string, string> = { ...init.headers };
-    if (body !== undefined) headers["Content-Length"] = String(body.length);
-    const req = httpRequest(
-      { host: "127.0.0.1", port: Number(u.port), method: init.method ?? "GET", path: `${u.pathname}${u.search}`, headers, setHost: !Object.keys(headers).some((k) => k.toLowerCase() === "host") },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
+export async function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<HttpResult> {
+  const u = new URL(url);
+  const body = init.body === undefined ? undefined : Buffer.isBuffer(init.body) ? init.body : Buffer.from(init.body, "utf8");
+  const headers: Record<string, string> = { ...init.headers };
+  if (body !== undefined) headers["Content-Length"] = String(body.length);
+  const setHost = !Object.keys(headers).some((k) => k.toLowerCase() === "host");
+  const r = await rawHttp({ host: "127.0.0.1", port: Number(u.port), method: init.method ?? "GET", path: `${u.pathname}${u.search}`, headers, setHost }, body);
+  return { ...r, json: () => JSON.parse(r.text) };
 }
 
 export interface SignOptions {

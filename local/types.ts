@@ -249,3 +249,95 @@ export interface SqsService extends RunningService, QueueSink {
   /** Whether the queue's policy lets `service` (e.g. `events.amazonaws.com`) send to it on behalf of `sourceArn`. */
   allowsServiceSend(queueUrlOrArn: string, service: string, sourceArn: string): boolean;
 }
+
+// ---------------------------------------------------------------------------------------------
+// DynamoDB Streams and Lambda event source mappings
+
+export type StreamViewType = "KEYS_ONLY" | "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES";
+
+/** A DynamoDB JSON item (`{"pk": {"S": "..."}}`). */
+export type DynamoDbItem = Record<string, Record<string, unknown>>;
+
+/** One stream record, exactly as Lambda hands it to a function in `event.Records[]`. */
+export interface DynamoDbStreamRecord {
+  eventID: string;
+  eventName: "INSERT" | "MODIFY" | "REMOVE";
+  eventVersion: "1.1";
+  eventSource: "aws:dynamodb";
+  awsRegion: string;
+  dynamodb: {
+    /** Epoch seconds. */
+    ApproximateCreationDateTime: number;
+    Keys: DynamoDbItem;
+    NewImage?: DynamoDbItem;
+    OldImage?: DynamoDbItem;
+    /** Decimal digits; increases along the stream (compare as BigInt or by length then text). */
+    SequenceNumber: string;
+    SizeBytes: number;
+    StreamViewType: StreamViewType;
+  };
+  /** TTL deletions only: `{"type": "Service", "principalId": "dynamodb.amazonaws.com"}`. */
+  userIdentity?: { type: "Service"; principalId: "dynamodb.amazonaws.com" };
+  eventSourceARN: string;
+}
+
+/** The local DynamoDB Streams, as the event source mappings read them (one shard per stream). */
+export interface DynamoDbStreamSource {
+  /** The stream's view type, or undefined when no such stream exists. */
+  viewType(streamArn: string): StreamViewType | undefined;
+  /**
+   * Records after `afterSequenceNumber` (exclusive; undefined = from the trim horizon, i.e. the
+   * oldest record still within the 24-hour retention), oldest first, at most `limit`.
+   */
+  readRecords(streamArn: string, afterSequenceNumber: string | undefined, limit: number): DynamoDbStreamRecord[];
+  /** The newest record's sequence number (undefined for an empty stream): where `LATEST` starts. */
+  latestSequenceNumber(streamArn: string): string | undefined;
+  /** Calls `listener` after records are appended to the stream; returns a function that unsubscribes. */
+  onAppend(streamArn: string, listener: () => void): () => void;
+}
+
+/** A message as a queue hands it to a consumer. */
+export interface ReceivedQueueMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes: Record<string, string>;
+  messageAttributes: Record<string, QueueMessageAttribute>;
+  md5OfBody: string;
+}
+
+/** What the SQS event source mapping needs of the local SQS. */
+export interface QueueSource {
+  /** Receives up to `max` visible messages, hiding them for `visibilityTimeoutSeconds`. */
+  receive(queueUrlOrArn: string, max: number, visibilityTimeoutSeconds: number): ReceivedQueueMessage[];
+  deleteMessage(queueUrlOrArn: string, receiptHandle: string): void;
+  /** Calls `listener` when a message is sent to the queue; returns a function that unsubscribes. */
+  onMessage(queueUrlOrArn: string, listener: () => void): () => void;
+}
+
+/** `aws.lambda.EventSourceMapping`'s inputs that the local cloud honours. */
+export interface LocalEventSourceMapping {
+  /** The mapping's UUID. */
+  uuid: string;
+  /** A DynamoDB stream ARN or an SQS queue ARN. */
+  eventSourceArn: string;
+  functionName: string;
+  /** @default 100 (streams), 10 (SQS) */
+  batchSize?: number;
+  /** Streams only. */
+  startingPosition?: "LATEST" | "TRIM_HORIZON";
+  /** Lambda event filter patterns (JSON text each), matched against each record; a record matching none is dropped. */
+  filterPatterns?: string[];
+  /** Streams only: split a failing batch in two and retry each half. */
+  bisectBatchOnFunctionError?: boolean;
+  /** Streams only: -1 = until the record expires. @default -1 */
+  maximumRetryAttempts?: number;
+  /** Streams only: -1 = 24 hours (the stream's retention). @default -1 */
+  maximumRecordAgeInSeconds?: number;
+  /** Streams only: an SQS queue ARN that gets Lambda's failure record for a batch given up on. */
+  onFailureDestination?: string;
+  /** `ReportBatchItemFailures` */
+  functionResponseTypes?: string[];
+  /** @default true */
+  enabled?: boolean;
+}

@@ -8,14 +8,18 @@ import { createAuthResources } from "./asyncApi/auth";
 import { createFailureChannel, failureRecordingSettings, routeFailures, type FailureChannel } from "./asyncApi/failures";
 import { createGateway } from "./asyncApi/gateway";
 import { createLambdaBackend } from "./asyncApi/lambdaBackend";
+import { createStreamBackend, streamWorkerSettings } from "./asyncApi/streamBackend";
+import { streamSubmitIntegration } from "./api/streamSubmit";
+import type { ApiGatewayIntegration } from "./api/openapiTypes";
 import { invokeFunctionStatement, recordStatements, resultStatement, startExecutionStatement, stopExecutionStatement, type PolicyStatement } from "./iam/policies";
 import { handlerSpec, submitSpec } from "./handlers";
+import { START_ALLOWANCE_SECONDS } from "../lambdas/shared/env";
 import { validateJob, validateJobTimeout } from "./job";
 import { BundledFunction } from "./lambda/bundledFunction";
 import { JobStateMachine } from "./jobStateMachine";
 import { ResultStore } from "./resultStore";
 
-export type { AsyncApiArgs, FailureRecordingArgs, LambdaWorkerArgs } from "./asyncApi/args";
+export type { AsyncApiArgs, FailureRecordingArgs, LambdaWorkerArgs, StreamWorkerArgs } from "./asyncApi/args";
 
 type Route = "submit" | "status" | "cancel";
 const ROUTES: Record<Route, { method: string; path: string; description: string }> = {
@@ -39,10 +43,11 @@ export class AsyncApi extends pulumi.ComponentResource {
   public readonly store: ResultStore;
   public readonly restApi: aws.apigateway.RestApi;
   public readonly stage: aws.apigateway.Stage;
-  public readonly functions: Record<Route, BundledFunction>;
+  /** The route handlers; backend `stream` has no submit function (API Gateway writes the job itself). */
+  public readonly functions: { submit?: BundledFunction; status: BundledFunction; cancel: BundledFunction };
   /** backend `stepfunctions`. */
   public readonly workflow?: JobStateMachine;
-  /** backend `lambda`: the worker invoked asynchronously. */
+  /** backend `lambda`: the worker invoked asynchronously; backend `stream`: the worker the table's stream feeds. */
   public readonly worker?: BundledFunction;
   /** auth `iam`: ARN of a role allowed to call exactly this API's routes. */
   public readonly invokeRoleArn?: pulumi.Output<string>;
@@ -79,17 +84,26 @@ export class AsyncApi extends pulumi.ComponentResource {
     const stageName = args.stageName ?? "v1";
     const throttle = args.throttle ?? { rateLimit: 100, burstLimit: 200 };
     const logRetentionInDays = args.logRetentionInDays ?? 30;
-    if (!["stepfunctions", "lambda", "stream"].includes(this.backend)) throw new Error(`${self}: backend must be "stepfunctions" or "lambda", got "${this.backend}"`);
-    if (this.backend === "stream") throw new Error(`${self}: backend "stream" is not available yet`);
+    if (!["stepfunctions", "lambda", "stream"].includes(this.backend)) throw new Error(`${self}: backend must be "stepfunctions", "lambda" or "stream", got "${this.backend}"`);
+    if (this.backend === "stream" && (args.store ?? "dynamodb") !== "dynamodb") throw new Error(`${self}: backend "stream" needs store "dynamodb" (the jobs table's stream feeds the worker), got store "${args.store}"`);
+    if (this.backend === "stream" && args.resultStore && !args.resultStore.tableStreamArn) throw new Error(`${self}: backend "stream" needs a resultStore with a table stream (streamViewType "NEW_IMAGE")`);
     if (!["iam", "apiKey", "none"].includes(this.auth)) throw new Error(`${self}: auth must be "iam", "apiKey" or "none", got "${this.auth}"`);
     if (args.store && args.resultStore) throw new Error(`${self}: give either store (to create a ResultStore) or resultStore (to use one), not both`);
     if (args.workflowType && this.backend !== "stepfunctions") throw new Error(`${self}: workflowType applies only to backend "stepfunctions"`);
     if (args.lambdaWorker && this.backend !== "lambda") throw new Error(`${self}: lambdaWorker applies only to backend "lambda"`);
+    if (args.streamWorker && this.backend !== "stream") throw new Error(`${self}: streamWorker applies only to backend "stream"`);
+    if (args.failureRecording && this.backend === "stream") throw new Error(`${self}: failureRecording applies only to backends "stepfunctions" and "lambda" (backend "stream" records failed deliveries from an SQS queue)`);
+    const streamSettings = streamWorkerSettings(self, args.streamWorker);
     const failureSettings = failureRecordingSettings(self, args.failureRecording);
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) throw new Error(`${self}: stageName must be 1-128 of A-Z a-z 0-9 _ -, got "${stageName}"`);
 
     this.store =
-      args.resultStore ?? new ResultStore(`${name}-store`, { kind: args.store ?? "dynamodb", resultTtlMinutes: args.resultTtlMinutes, jobTimeoutSeconds }, { parent: this });
+      args.resultStore ??
+      new ResultStore(
+        `${name}-store`,
+        { kind: args.store ?? "dynamodb", resultTtlMinutes: args.resultTtlMinutes, jobTimeoutSeconds, ...(this.backend === "stream" ? { streamViewType: "NEW_IMAGE" as const } : {}) },
+        { parent: this },
+      );
     this.storeKind = this.store.kind;
     const store = this.store;
 
@@ -105,7 +119,7 @@ export class AsyncApi extends pulumi.ComponentResource {
     // archive and the dead-letter queue (STANDARD workflows and the Lambda backend: EXPRESS
     // executions send no status-change events).
     let failures: FailureChannel | undefined;
-    if (this.backend === "lambda" || (args.workflowType ?? "STANDARD") === "STANDARD") {
+    if (this.backend === "lambda" || (this.backend === "stepfunctions" && (args.workflowType ?? "STANDARD") === "STANDARD")) {
       failures = createFailureChannel(name, this, { store, environment: baseEnv, logRetentionInDays, settings: failureSettings });
     }
 
@@ -113,7 +127,20 @@ export class AsyncApi extends pulumi.ComponentResource {
     let startEnv: pulumi.Output<Record<string, string>>;
     let startStatements: pulumi.Output<PolicyStatement[]>;
     let cancelStatements: pulumi.Output<PolicyStatement[]> = pulumi.output([]);
-    if (this.backend === "stepfunctions") {
+    let submitIntegration: pulumi.Output<ApiGatewayIntegration> | undefined;
+    if (this.backend === "stream") {
+      const backend = createStreamBackend(name, this, { job: args.job, store, environment: baseEnv, jobTimeoutSeconds, logRetentionInDays, settings: streamSettings });
+      this.worker = backend.worker;
+      this.deadLetterQueueUrl = backend.deadLetterQueue.url;
+      startEnv = pulumi.output<Record<string, string>>({});
+      startStatements = pulumi.output<PolicyStatement[]>([]);
+      const region = aws.getRegionOutput({}, { parent: this }).region;
+      const auth = this.auth;
+      const recordLifetimeSeconds = START_ALLOWANCE_SECONDS + jobTimeoutSeconds + store.resultTtlMinutes * 60;
+      submitIntegration = pulumi
+        .all([store.tableName!, backend.gatewayRole.arn, region])
+        .apply(([tableName, credentialsRoleArn, r]) => streamSubmitIntegration({ tableName, credentialsRoleArn, region: r, auth, recordLifetimeSeconds }));
+    } else if (this.backend === "stepfunctions") {
       this.workflow = new JobStateMachine(
         `${name}-workflow`,
         { job: args.job, store, workflowType: args.workflowType ?? "STANDARD", jobTimeoutSeconds },
@@ -156,7 +183,8 @@ export class AsyncApi extends pulumi.ComponentResource {
     };
     const specs = { submit: submitSpec(args.job), status: handlerSpec("status"), cancel: handlerSpec("cancel") };
     const fns = {} as Record<Route, BundledFunction>;
-    for (const route of Object.keys(ROUTES) as Route[]) {
+    const routes = (Object.keys(ROUTES) as Route[]).filter((route) => !(route === "submit" && submitIntegration));
+    for (const route of routes) {
       fns[route] = new BundledFunction(
         `${name}-${route}`,
         {
@@ -171,7 +199,8 @@ export class AsyncApi extends pulumi.ComponentResource {
     }
     this.functions = fns;
 
-    const body = pulumi.all([fns.submit.invokeArn, fns.status.invokeArn, fns.cancel.invokeArn]).apply(([submit, status, cancel]) =>
+    const submitRoute: pulumi.Output<string | ApiGatewayIntegration> = submitIntegration ?? fns.submit.invokeArn;
+    const body = pulumi.all([submitRoute, fns.status.invokeArn, fns.cancel.invokeArn]).apply(([submit, status, cancel]) =>
       JSON.stringify(buildApiDocument({ title: name, auth: this.auth, jobSchema: args.job.schema, integrations: { submit, status, cancel }, corsOrigins })),
     );
     const gateway = createGateway(name, this, {
@@ -185,7 +214,7 @@ export class AsyncApi extends pulumi.ComponentResource {
     this.restApi = gateway.restApi;
     this.stage = gateway.stage;
 
-    for (const route of Object.keys(ROUTES) as Route[]) {
+    for (const route of routes) {
       new aws.lambda.Permission(
         `${name}-${route}-permission`,
         {
@@ -208,7 +237,7 @@ export class AsyncApi extends pulumi.ComponentResource {
     this.resultsBucketName = store.bucketName;
     this.failureRecorder = failures?.recorder;
     this.failureBusArn = failures?.bus.arn;
-    this.deadLetterQueueUrl = failures?.deadLetterQueue.url;
+    this.deadLetterQueueUrl ??= failures?.deadLetterQueue.url;
     this.registerOutputs({
       apiUrl: this.apiUrl,
       invokeRoleArn: this.invokeRoleArn,

@@ -13,6 +13,8 @@ export const HANDLERS = {
   stepFunctionsWorker: { module: "worker/stepFunctionsWorker.ts", factory: "createStepFunctionsWorker" },
   recorder: { module: "worker/recorder.ts", factory: "createRecorder" },
   failureDestination: { module: "worker/failureDestination.ts", factory: "createFailureDestination" },
+  streamWorker: { module: "worker/streamWorker.ts", factory: "createStreamWorker" },
+  streamFailures: { module: "worker/streamFailures.ts", factory: "createStreamFailureRecorder" },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -23,7 +25,7 @@ export function handlerSpec(name: HandlerName): HandlerSpec {
 }
 
 /** The bundle spec of a worker, with the job's module imported as its argument. */
-export function workerSpec(name: "asyncWorker" | "stepFunctionsWorker", job: JobArgs): HandlerSpec {
+export function workerSpec(name: "asyncWorker" | "stepFunctionsWorker" | "streamWorker", job: JobArgs): HandlerSpec {
   return { ...handlerSpec(name), args: [{ module: job.module, exportName: job.exportName ?? "default" }] };
 }
 

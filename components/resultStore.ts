@@ -32,6 +32,13 @@ export interface ResultStoreArgs {
    * @default true
    */
   forceDestroy?: boolean;
+  /**
+   * Store `dynamodb`: turn on the table's stream with this view type (backend `stream` reads new
+   * job records from it).
+   * See https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html
+   * @default no stream
+   */
+  streamViewType?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY" | "OLD_IMAGE";
 }
 
 /** Days the S3 lifecycle rule keeps objects: whole days, at least 1, never shorter than a record's life. */
@@ -54,6 +61,8 @@ export class ResultStore extends pulumi.ComponentResource {
   public readonly bucket: aws.s3.Bucket;
   public readonly tableName?: pulumi.Output<string>;
   public readonly tableArn?: pulumi.Output<string>;
+  /** The table's stream, when `streamViewType` is set. */
+  public readonly tableStreamArn?: pulumi.Output<string>;
   public readonly bucketName: pulumi.Output<string>;
   public readonly bucketArn: pulumi.Output<string>;
   /** Where job records live, for policy documents. */
@@ -67,6 +76,7 @@ export class ResultStore extends pulumi.ComponentResource {
     this.kind = args.kind ?? "dynamodb";
     this.resultTtlMinutes = args.resultTtlMinutes ?? 1440;
     const jobTimeoutSeconds = args.jobTimeoutSeconds ?? 900;
+    if (args.streamViewType && this.kind !== "dynamodb") throw new Error(`ResultStore ${name}: streamViewType needs kind "dynamodb"`);
     if (this.kind !== "dynamodb" && this.kind !== "s3") throw new Error(`ResultStore ${name}: kind must be "dynamodb" or "s3", got "${this.kind}"`);
     if (!Number.isInteger(this.resultTtlMinutes) || this.resultTtlMinutes < 1 || this.resultTtlMinutes > 525600) {
       throw new Error(`ResultStore ${name}: resultTtlMinutes must be a whole number from 1 to 525600, got ${this.resultTtlMinutes}`);
@@ -82,11 +92,13 @@ export class ResultStore extends pulumi.ComponentResource {
           ttl: { attributeName: "expiresAt", enabled: true },
           pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
           serverSideEncryption: { enabled: true },
+          ...(args.streamViewType ? { streamEnabled: true, streamViewType: args.streamViewType } : {}),
         },
         { parent: this },
       );
       this.tableName = this.table.name;
       this.tableArn = this.table.arn;
+      if (args.streamViewType) this.tableStreamArn = this.table.streamArn;
     }
 
     this.bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy ?? true }, { parent: this });

@@ -93,11 +93,6 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   if (backend === "stream" && store !== "dynamodb") {
     throw new ConfigError(`${key("backend")} 'stream' needs ${key("store")} 'dynamodb' (the jobs table's stream feeds the worker); ${key("store")} is '${store}'.`);
   }
-  if (backend === "stream") {
-    throw new ConfigError(
-      `${key("backend")} 'stream' is not available yet (DynamoDB Streams backend, planned); use 'stepfunctions' or 'lambda'.`,
-    );
-  }
   if (worker === "fargate") {
     throw new ConfigError(
       `${key("worker")} 'fargate' is not available yet (ECS Fargate worker for jobs over 15 minutes, planned); use 'lambda'.`,

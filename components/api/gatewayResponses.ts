@@ -28,7 +28,8 @@ export const GATEWAY_ERRORS: Readonly<Record<string, ErrorSpec>> = {
   UNAUTHORIZED: { status: 403, code: "Forbidden", message: "Missing or invalid credentials." },
   WAF_FILTERED: { status: 403, code: "Forbidden", message: "Access denied." },
   BAD_REQUEST_PARAMETERS: { status: 400, code: "ValidationError", message: "A required request parameter is missing or invalid." },
-  BAD_REQUEST_BODY: { status: 400, code: "ValidationError", message: "The request body does not match the job's schema." },
+  // Only backend stream validates bodies at the gateway; the string names the failing field for a missing one.
+  BAD_REQUEST_BODY: { status: 400, code: "ValidationError", message: "The request body does not match the job's schema: $context.error.validationErrorString" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: "UnsupportedMediaType", message: "The request body must be JSON (Content-Type: application/json)." },
   REQUEST_TOO_LARGE: { status: 413, code: "PayloadTooLarge", message: "The request is too large." },
   THROTTLED: { status: 429, code: "TooManyRequests", message: "Too many requests: retry later." },

@@ -4,7 +4,7 @@ import { preflightOperation, validateCorsOrigins } from "./cors";
 import { gatewayResponses } from "./gatewayResponses";
 import type { OpenApiDocument, OperationObject, PathItemObject } from "./openapiTypes";
 import { OPENAPI_PATH, openapiOperation, openapiOperationDoc } from "./openapiRoute";
-import { cancelOperation, statusOperation, submitOperation, type RouteIntegrations } from "./operations";
+import { BODY_VALIDATOR, cancelOperation, statusOperation, submitOperation, type RouteIntegrations } from "./operations";
 import { componentSchemas } from "./schemas";
 
 export type * from "./openapiTypes";
@@ -17,7 +17,10 @@ export interface ApiDocumentArgs {
   auth: AuthMode;
   /** The job input's draft-04 JSON Schema: the POST /jobs request model (`JobInput`). */
   jobSchema: Record<string, unknown>;
-  /** Lambda proxy integration URIs (`arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`). */
+  /**
+   * Lambda proxy integration URIs (`arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`);
+   * `submit` may be a whole integration instead (backend `stream`: components/api/streamSubmit.ts).
+   */
   integrations: RouteIntegrations;
   /** Allowed CORS origins (`http(s)://host[:port]`); [] = no CORS at all. */
   corsOrigins: string[];
@@ -65,6 +68,8 @@ export function buildApiDocument(args: ApiDocumentArgs): OpenApiDocument {
     // response templates are not VTL, so one BAD_REQUEST_BODY response cannot tell the two apart.
     "x-amazon-apigateway-request-validators": {
       [REQUEST_VALIDATOR]: { validateRequestParameters: true, validateRequestBody: false },
+      // Without a submit Lambda (backend stream), the gateway validates POST bodies itself.
+      ...(typeof args.integrations.submit === "string" ? {} : { [BODY_VALIDATOR]: { validateRequestParameters: true, validateRequestBody: true } }),
     },
     "x-amazon-apigateway-request-validator": REQUEST_VALIDATOR,
     "x-amazon-apigateway-gateway-responses": gatewayResponses(origins),

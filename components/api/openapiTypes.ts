@@ -5,9 +5,12 @@ export type SchemaObject = Record<string, unknown>;
 
 /** `x-amazon-apigateway-integration`: how API Gateway reaches the backend of one operation. */
 export interface ApiGatewayIntegration {
-  type: "aws_proxy" | "mock";
+  type: "aws_proxy" | "mock" | "aws";
   httpMethod?: string;
   uri?: string;
+  /** `aws` integrations: the role API Gateway assumes to call the service. */
+  credentials?: string;
+  requestParameters?: Record<string, string>;
   passthroughBehavior: "when_no_match" | "when_no_templates" | "never";
   requestTemplates?: Record<string, string>;
   responses?: Record<
@@ -47,6 +50,8 @@ export interface OperationObject {
   parameters?: ParameterObject[];
   requestBody?: { required: boolean; description?: string; content: Record<string, { schema: SchemaObject }> };
   responses: Record<string, ResponseObject>;
+  /** The request validator for this operation (overrides the document's default). */
+  "x-amazon-apigateway-request-validator"?: string;
   security?: Array<Record<string, string[]>>;
   "x-amazon-apigateway-integration"?: ApiGatewayIntegration;
 }

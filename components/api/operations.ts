@@ -1,9 +1,12 @@
 import type { ApiGatewayIntegration, HeaderObject, OperationObject, ParameterObject, ResponseObject } from "./openapiTypes";
 import { schemaRef, type SchemaName } from "./schemas";
 
-/** Lambda proxy integration URIs of the three routes. */
+/**
+ * Lambda proxy integration URIs of the three routes; `submit` may instead be a whole integration
+ * (backend `stream`'s direct DynamoDB integration, whose body the gateway validates).
+ */
 export interface RouteIntegrations {
-  submit: string;
+  submit: string | ApiGatewayIntegration;
   status: string;
   cancel: string;
 }
@@ -58,8 +61,12 @@ function commonErrors(): Record<string, ResponseObject> {
   };
 }
 
+/** Name of the validator that also checks POST /jobs bodies against the job's schema (backend `stream`). */
+export const BODY_VALIDATOR = "paramsAndBody";
+
 /** POST /jobs. */
-export function submitOperation(uri: string): OperationObject {
+export function submitOperation(integration: string | ApiGatewayIntegration): OperationObject {
+  const direct = typeof integration !== "string";
   return {
     operationId: "submitJob",
     summary: "Submit a job",
@@ -78,13 +85,19 @@ export function submitOperation(uri: string): OperationObject {
           schema: { type: "string", enum: ["true"] },
         },
       }),
-      "400": json("BadRequest (malformed JSON or Idempotency-Key) or ValidationError (input fails the job's schema).", "Error"),
+      "400": json(
+        direct
+          ? "BadRequest (Idempotency-Key) or ValidationError (malformed JSON, or input fails the job's schema)."
+          : "BadRequest (malformed JSON or Idempotency-Key) or ValidationError (input fails the job's schema).",
+        "Error",
+      ),
       "409": json("IdempotencyConflict: the Idempotency-Key was used with another body.", "Error"),
       "413": json("PayloadTooLarge: the body is over 256 KiB.", "Error"),
       "415": json("UnsupportedMediaType: Content-Type is not JSON.", "Error"),
       ...commonErrors(),
     },
-    "x-amazon-apigateway-integration": lambdaProxy(uri),
+    ...(direct ? { "x-amazon-apigateway-request-validator": BODY_VALIDATOR } : {}),
+    "x-amazon-apigateway-integration": direct ? integration : lambdaProxy(integration),
   };
 }
 

@@ -18,6 +18,33 @@ export interface LambdaWorkerArgs {
   maximumEventAgeSeconds?: number;
 }
 
+/** The event source mapping that feeds the worker from the jobs table's stream (backend `stream`). */
+export interface StreamWorkerArgs {
+  /**
+   * Retries of a delivery whose worker failed (crashed, timed out, could not record), 0 to 10000.
+   * A job that throws is recorded FAILED and not retried. Then the delivery goes to the
+   * on-failure queue, whose recorder records the job FAILED.
+   * See https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-params.html
+   * @default 2
+   */
+  maximumRetryAttempts?: number;
+  /**
+   * Seconds a job may wait in the stream before the mapping gives up on it (60 to 604800; the
+   * stream keeps records 24 hours). A job given up on is recorded FAILED (`RecordAgeExceeded`).
+   * @default 3600
+   */
+  maximumRecordAgeSeconds?: number;
+  /**
+   * Jobs run at once per stream shard (1 to 10): the mapping hands each shard's records to at most
+   * this many concurrent workers (records of one job always in order). A small table has one
+   * shard, so this is about how many jobs run at once: pick backend `lambda` or `stepfunctions`
+   * for many long jobs.
+   * See https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-ddb-batchfailurereporting
+   * @default 10
+   */
+  parallelizationFactor?: number;
+}
+
 /**
  * Where a job's failure goes when recording it failed too (a worker crash whose record write kept
  * failing, a state machine ending in `RecordingFailed`): an EventBridge bus whose rule sends it to
@@ -120,6 +147,8 @@ export interface AsyncApiArgs {
   manageApiGatewayAccountRole?: boolean;
   /** Options of the Lambda worker (backend `lambda` only). */
   lambdaWorker?: LambdaWorkerArgs;
+  /** Options of the stream's event source mapping (backend `stream` only). */
+  streamWorker?: StreamWorkerArgs;
   /** The failures bus, archive and dead-letter queue. */
   failureRecording?: FailureRecordingArgs;
 }

@@ -179,3 +179,29 @@ export function deadLetterQueuePolicy(queueArn: string, ruleArns: string[]): Pol
     ],
   };
 }
+
+/**
+ * API Gateway's own role for backend `stream`'s POST /jobs: the `Update` and `ConditionCheck`
+ * items of one TransactWriteItems call on the jobs table (transactions need no action of their own).
+ */
+export function gatewaySubmitStatement(tableArn: string): PolicyStatement {
+  return { Sid: "SubmitJobs", Effect: "Allow", Action: ["dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"], Resource: [tableArn] };
+}
+
+/**
+ * Reading one table stream: what a stream event source mapping needs of the function's role, and
+ * what the stream failure recorder needs to read a failed batch back.
+ */
+export function streamReadStatement(streamArn: string): PolicyStatement {
+  return {
+    Sid: "ReadJobStream",
+    Effect: "Allow",
+    Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+    Resource: [streamArn],
+  };
+}
+
+/** Consuming one SQS queue through an event source mapping. */
+export function queueConsumeStatement(sid: string, queueArn: string): PolicyStatement {
+  return { Sid: sid, Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], Resource: [queueArn] };
+}

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -14,6 +15,7 @@ let documentClient: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 let sfn: SFNClient | undefined;
 let lambda: LambdaClient | undefined;
+let streams: DynamoDBStreamsClient | undefined;
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
@@ -39,4 +41,9 @@ export function sfnClient(): SFNClient {
 export function lambdaClient(): LambdaClient {
   lambda ??= new LambdaClient({});
   return lambda;
+}
+
+export function dynamoStreamsClient(): DynamoDBStreamsClient {
+  streams ??= new DynamoDBStreamsClient({});
+  return streams;
 }

@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 
-/** Lowercase v4 UUID: the only shape a job id ever has. */
-const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/**
+ * A lowercase UUID: the only shape a job id ever has. The Lambda backends issue v4 UUIDs; backend
+ * `stream` uses API Gateway's request id (the only per-request value a direct integration has),
+ * whose version AWS does not document, so any UUID version is accepted.
+ */
+export const JOB_ID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+const JOB_ID = new RegExp(JOB_ID_PATTERN);
 
 /** A new job id: a v4 UUID (122 random bits), URL-safe, 36 characters. */
 export function newJobId(): string {
@@ -9,7 +14,7 @@ export function newJobId(): string {
 }
 
 /**
- * True only for a lowercase v4 UUID. Everything else (path traversal, ARN fragments, unicode,
+ * True only for a lowercase UUID. Everything else (path traversal, ARN fragments, unicode,
  * huge strings, uppercase) is a job that does not exist, and is answered without touching AWS.
  */
 export function isJobId(value: unknown): value is string {

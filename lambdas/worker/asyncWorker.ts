@@ -30,18 +30,33 @@ export type AsyncWorkerHandler = (event: AsyncWorkerEvent, context: Pick<Context
  * retries, and in the end the on-failure destination records the job as failed.
  */
 export function createAsyncWorker(job: JobDefinition, options: WorkerOptions = {}): AsyncWorkerHandler {
-  const now = options.now ?? Date.now;
-
+  const deliver = createDelivery(job, options);
   return async (event, context) => {
     const jobId = event?.jobId;
     if (!isJobId(jobId)) {
       logger.warn("Ignoring an event without a valid job id");
       return;
     }
+    await deliver(jobId, context.awsRequestId, context);
+  };
+}
+
+/** The invocation context a delivery needs. */
+export type DeliveryContext = Pick<Context, "getRemainingTimeInMillis">;
+
+/**
+ * One delivery of a job to a Lambda worker (backends `lambda` and `stream`): PENDING → RUNNING with
+ * `runId`, run the job, record the outcome. `runId` names the delivery, and stays the same when
+ * Lambda retries it (the async invoke's request id; the stream record's event id): a retry of the
+ * delivery that started the job runs it again, any other delivery of a started job is ignored.
+ */
+export function createDelivery(job: JobDefinition, options: WorkerOptions = {}) {
+  const now = options.now ?? Date.now;
+
+  return async (jobId: string, runId: string, context: DeliveryContext): Promise<void> => {
     const cfg = config();
     const store = storeFromEnv({ now });
     const opts: TransitionOptions = { now, resultTtlSeconds: cfg.resultTtlSeconds };
-    const runId = context.awsRequestId;
 
     const start = await applyTransition(
       store,

@@ -38,8 +38,12 @@ describe("program/config parseStackConfig", () => {
     expect(() => parseStackConfig({ backend: "stream", store: "s3" })).to.throw(ConfigError, /async-api:backend 'stream' needs async-api:store 'dynamodb'/);
   });
 
-  it("rejects backend stream (not built yet) with a message naming the key", () => {
-    expect(() => parseStackConfig({ backend: "stream" })).to.throw(ConfigError, /async-api:backend 'stream' is not available yet/);
+  it("accepts backend stream with the default store", () => {
+    expect(parseStackConfig({ backend: "stream" })).to.include({ backend: "stream", store: "dynamodb" });
+  });
+
+  it("rejects workflowType EXPRESS on backend stream, naming both keys", () => {
+    expect(() => parseStackConfig({ backend: "stream", workflowType: "EXPRESS", jobTimeoutSeconds: "60" })).to.throw(ConfigError, /async-api:workflowType applies only to async-api:backend 'stepfunctions'/);
   });
 
   it("rejects worker fargate (not built yet), naming the key", () => {

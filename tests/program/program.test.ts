@@ -331,16 +331,6 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
 }
 
 describe("program: config errors", () => {
-  it("fails at config time on backend stream, naming the key", async () => {
-    let error: unknown;
-    try {
-      await runProgram({ backend: "stream" });
-    } catch (e) {
-      error = e;
-    }
-    expect(String(error)).to.match(/async-api:backend 'stream' is not available yet/);
-  });
-
   it("EXPRESS workflows get an EXPRESS state machine with the short timeout", async () => {
     const run = await runProgram({ workflowType: "EXPRESS", jobTimeoutSeconds: "300" });
     expect(run.one(T.sm, "jobs-workflow-state-machine").inputs.type).to.equal("EXPRESS");

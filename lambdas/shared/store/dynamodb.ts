@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoDocumentClient } from "../clients";
-import { isExpired } from "../status";
+import { isExpired, iso } from "../status";
 import type { IdempotencyRecord, JobRecord } from "../types";
 import { ConflictError } from "./types";
 import type { JobStore, StoreOptions } from "./types";
@@ -23,6 +23,7 @@ async function conditional<T>(write: () => Promise<T>, what: string): Promise<T>
 /** Job and idempotency records as items of one table (partition key `pk`, TTL attribute `expiresAt`). */
 export class DynamoDbJobStore implements JobStore {
   private readonly now: () => number;
+  private readonly pendingDeadlineSeconds?: number;
 
   constructor(
     private readonly tableName: string,
@@ -30,6 +31,7 @@ export class DynamoDbJobStore implements JobStore {
     private readonly client: DynamoDBDocumentClient = dynamoDocumentClient(),
   ) {
     this.now = options.now ?? Date.now;
+    this.pendingDeadlineSeconds = options.pendingDeadlineSeconds;
   }
 
   private async get(pk: string): Promise<Record<string, unknown> | undefined> {
@@ -42,7 +44,13 @@ export class DynamoDbJobStore implements JobStore {
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
     const item = await this.get(jobId);
-    return item && item.kind === "job" ? (item as unknown as JobRecord) : undefined;
+    if (!item || item.kind !== "job") return undefined;
+    const record = item as unknown as JobRecord;
+    if (record.deadline === undefined && this.pendingDeadlineSeconds !== undefined) {
+      const created = Date.parse(record.createdAt);
+      if (Number.isFinite(created)) record.deadline = iso(created + this.pendingDeadlineSeconds * 1000);
+    }
+    return record;
   }
 
   async createJob(record: JobRecord): Promise<void> {

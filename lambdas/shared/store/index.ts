@@ -1,5 +1,5 @@
 import { config, required } from "../config";
-import { ENV } from "../env";
+import { ENV, startAllowanceSeconds } from "../env";
 import { DynamoDbJobStore } from "./dynamodb";
 import { S3JobStore } from "./s3";
 import type { JobStore, StoreOptions } from "./types";
@@ -16,5 +16,8 @@ export function storeFromEnv(options: StoreOptions = {}): JobStore {
   const cfg = config();
   return cfg.store === "s3"
     ? new S3JobStore(required(cfg.jobsBucket, ENV.JOBS_BUCKET), options)
-    : new DynamoDbJobStore(required(cfg.jobsTable, ENV.JOBS_TABLE), options);
+    : new DynamoDbJobStore(required(cfg.jobsTable, ENV.JOBS_TABLE), {
+        pendingDeadlineSeconds: startAllowanceSeconds(cfg.backend) + cfg.jobTimeoutSeconds,
+        ...options,
+      });
 }

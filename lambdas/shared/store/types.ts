@@ -28,4 +28,9 @@ export interface JobStore {
 export interface StoreOptions {
   /** Epoch milliseconds; decides what counts as expired. */
   now?: () => number;
+  /**
+   * Seconds from `createdAt` to the deadline of a record that has none: backend `stream`'s API
+   * Gateway writes PENDING records without one (a mapping template cannot do date arithmetic).
+   */
+  pendingDeadlineSeconds?: number;
 }

@@ -1,0 +1,222 @@
+import { JOB_ID_PATTERN } from "../../lambdas/shared/ids";
+import type { AuthMode } from "../../lambdas/shared/types";
+import { JSON_CONTENT_TYPE } from "./gatewayResponses";
+import type { ApiGatewayIntegration } from "./openapiTypes";
+
+/*
+ * Backend `stream`: POST /jobs as a direct API Gateway → DynamoDB integration (no Lambda on the
+ * submit path). One `TransactWriteItems` call per request:
+ *
+ * - no Idempotency-Key: [create the job record (PENDING) if its id is new];
+ * - with a key: [create the job record; create the key's record (job id, createdAt) unless an
+ *   unexpired one exists; create the key's body record unless an unexpired one with ANOTHER body
+ *   exists]. A replay fails the second condition only: the cancellation reasons carry the first
+ *   request's record (ReturnValuesOnConditionCheckFailure ALL_OLD), whose job id is answered. A
+ *   conflict fails the third too. Two records per key, because one condition cannot say which of
+ *   "exists" and "exists with another body" failed, and a response template cannot see the request.
+ * - a request the template rejects (a bad Idempotency-Key, a body over 256 KiB, an
+ *   X-Amzn-RequestId that is not a UUID): a condition that always fails, on an `error/<Reason>`
+ *   item the stack seeds in the table; its status, code and message come back as the old item.
+ *
+ * The job id is `$context.requestId`, the only per-request value a mapping template has (a client
+ * may set it with X-Amzn-RequestId: it must then be a UUID, and can only take an unused id).
+ * Times: `createdAt` is built from `$context.requestTime` and the milliseconds of
+ * `$context.requestTimeEpoch` (a template cannot do date arithmetic); `expiresAt` is summed by
+ * DynamoDB itself (`:now + :life`); the record has no `deadline`: readers derive it from
+ * `createdAt` (lambdas/shared/store: `pendingDeadlineSeconds`).
+ */
+
+/** Requests the template rejects, answered from the `error/<reason>` items of the jobs table. */
+export const SUBMIT_REJECTIONS = {
+  IdempotencyKey: { status: 400, code: "BadRequest", message: "Idempotency-Key must be 1 to 64 of A-Z a-z 0-9 _ -." },
+  PayloadTooLarge: { status: 413, code: "PayloadTooLarge", message: "The request body is over 256 KiB." },
+  RequestId: { status: 400, code: "BadRequest", message: "X-Amzn-RequestId, when given, must be a UUID." },
+} as const;
+
+export type SubmitRejection = keyof typeof SUBMIT_REJECTIONS;
+
+/** The contract's body limit, in characters of the body (the template cannot count bytes). */
+export const MAX_BODY_CHARS = 256 * 1024;
+
+export interface StreamSubmitArgs {
+  /** The jobs table. */
+  tableName: string;
+  /** The role API Gateway assumes to write it (components/iam/policies.ts `gatewaySubmitStatements`). */
+  credentialsRoleArn: string;
+  region: string;
+  auth: AuthMode;
+  /** Seconds from submission to the record's expiry: the start allowance + the job timeout + the result TTL. */
+  recordLifetimeSeconds: number;
+}
+
+/** The `error/<reason>` items to seed in the jobs table (DynamoDB JSON, for `aws.dynamodb.TableItem`). */
+export function rejectionItems(): Record<SubmitRejection, Record<string, Record<string, string>>> {
+  const items = {} as Record<SubmitRejection, Record<string, Record<string, string>>>;
+  for (const [reason, { status, code, message }] of Object.entries(SUBMIT_REJECTIONS) as [SubmitRejection, (typeof SUBMIT_REJECTIONS)[SubmitRejection]][]) {
+    items[reason] = { pk: { S: `error/${reason}` }, kind: { S: "error" }, httpStatus: { N: String(status) }, code: { S: code }, message: { S: message } };
+  }
+  return items;
+}
+
+const JSON_STRING = /^[^"\\\u0000-\u001f$#]*$/;
+
+/** A build-time value placed inside a JSON string of a template: no quote, backslash or VTL sigil. */
+function literal(name: string, value: string): string {
+  if (!JSON_STRING.test(value)) throw new Error(`stream submit: ${name} cannot go into a mapping template: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * VTL both templates start with: the job id, createdAt, the caller and `$h` (a `#` that Velocity
+ * will not read as a directive, for DynamoDB's `#name` placeholders).
+ */
+function prelude(auth: AuthMode): string {
+  return [
+    `#set($h = "#")`,
+    `#set($jobId = $context.requestId.toLowerCase())`,
+    `#set($epoch = "$context.requestTimeEpoch")`,
+    `#set($t = "$context.requestTime")`,
+    // dd/MMM/yyyy:HH:mm:ss +0000 → yyyy-MM-ddTHH:mm:ss.SSSZ
+    `#set($mi = "JanFebMarAprMayJunJulAugSepOctNovDec".indexOf($t.substring(3, 6)))`,
+    `#set($mm = "01 02 03 04 05 06 07 08 09 10 11 12 ".substring($mi, $mi + 2))`,
+    `#set($createdAt = "$t.substring(7, 11)-$mm-$t.substring(0, 2)T$t.substring(12, 20).$epoch.substring($epoch.length() - 3)Z")`,
+    `#set($nowSeconds = $epoch.substring(0, $epoch.length() - 3))`,
+    auth === "iam" ? `#set($owner = "$context.identity.userArn")` : `#set($owner = "public")`,
+    `#set($proto = $input.params('X-Forwarded-Proto'))`,
+    `#if($proto == "")#set($proto = "https")#end`,
+    `#set($location = "$proto://$context.domainName$context.path/$jobId")`,
+  ].join("\n");
+}
+
+/** The request template: the TransactWriteItems request (see the comment at the top). */
+export function submitRequestTemplate(args: StreamSubmitArgs): string {
+  const table = literal("tableName", args.tableName);
+  const life = String(Math.trunc(args.recordLifetimeSeconds));
+  const nameList = (keys: string[]) => keys.map((k) => `"\${h}${k}":"${k}"`).join(",");
+  const names = (keys: string[]) => `{${nameList(keys)}}`;
+  const jobUpdate = [
+    `{"Update":{"TableName":"${table}","Key":{"pk":{"S":"$jobId"}},`,
+    `"UpdateExpression":"SET \${h}kind = :kind, \${h}jobId = :jobId, \${h}status = :pending, \${h}owner = :owner, \${h}createdAt = :at, \${h}updatedAt = :at, \${h}expiresAt = :now + :life, \${h}version = :one, \${h}input = :input#if($key != ""), \${h}idempotencyKey = :key#end",`,
+    `"ConditionExpression":"attribute_not_exists(pk)",`,
+    `"ExpressionAttributeNames":{${nameList(["kind", "jobId", "status", "owner", "createdAt", "updatedAt", "expiresAt", "version", "input"])}#if($key != ""),"\${h}idempotencyKey":"idempotencyKey"#end},`,
+    `"ExpressionAttributeValues":{":kind":{"S":"job"},":jobId":{"S":"$jobId"},":pending":{"S":"PENDING"},":owner":{"S":"$util.escapeJavaScript($owner)"},":at":{"S":"$createdAt"},":now":{"N":"$nowSeconds"},":life":{"N":"${life}"},":one":{"N":"1"},":input":{"S":"$body"}#if($key != ""),":key":{"S":"$key"}#end}}}`,
+  ].join("");
+  const keyUpdate = [
+    `{"Update":{"TableName":"${table}","Key":{"pk":{"S":"idem/$key/$util.escapeJavaScript($owner)"}},`,
+    `"UpdateExpression":"SET \${h}kind = :kind, \${h}jobId = :jobId, \${h}createdAt = :at, \${h}expiresAt = :now + :life",`,
+    `"ConditionExpression":"attribute_not_exists(pk) OR \${h}expiresAt <= :now",`,
+    `"ReturnValuesOnConditionCheckFailure":"ALL_OLD",`,
+    `"ExpressionAttributeNames":${names(["kind", "jobId", "createdAt", "expiresAt"])},`,
+    `"ExpressionAttributeValues":{":kind":{"S":"idempotency"},":jobId":{"S":"$jobId"},":at":{"S":"$createdAt"},":now":{"N":"$nowSeconds"},":life":{"N":"${life}"}}}}`,
+  ].join("");
+  const bodyUpdate = [
+    `{"Update":{"TableName":"${table}","Key":{"pk":{"S":"idem-body/$key/$util.escapeJavaScript($owner)"}},`,
+    `"UpdateExpression":"SET \${h}kind = :kind, \${h}input = :input, \${h}expiresAt = :now + :life",`,
+    `"ConditionExpression":"attribute_not_exists(pk) OR \${h}expiresAt <= :now OR \${h}input = :input",`,
+    `"ExpressionAttributeNames":${names(["kind", "input", "expiresAt"])},`,
+    `"ExpressionAttributeValues":{":kind":{"S":"idempotency-body"},":input":{"S":"$body"},":now":{"N":"$nowSeconds"},":life":{"N":"${life}"}}}}`,
+  ].join("");
+  return [
+    prelude(args.auth),
+    `#set($key = $input.params('Idempotency-Key'))`,
+    `#set($reject = "")`,
+    `#if(!$jobId.matches("${JOB_ID_PATTERN.slice(1, -1)}"))#set($reject = "RequestId")`,
+    `#elseif($input.body.length() > ${MAX_BODY_CHARS})#set($reject = "PayloadTooLarge")`,
+    `#elseif($key != "" && !$key.matches("[A-Za-z0-9_-]{1,64}"))#set($reject = "IdempotencyKey")`,
+    `#end`,
+    `#if($reject != "")`,
+    // A condition that cannot hold: the transaction always fails, and hands back the error item.
+    `{"TransactItems":[{"ConditionCheck":{"TableName":"${table}","Key":{"pk":{"S":"error/$reject"}},"ConditionExpression":"attribute_exists(pk) AND attribute_not_exists(pk)","ReturnValuesOnConditionCheckFailure":"ALL_OLD"}}]}`,
+    `#else`,
+    `#set($body = $util.escapeJavaScript($input.body).replaceAll("\\\\'", "'"))`,
+    `{"TransactItems":[${jobUpdate}#if($key != ""),${keyUpdate},${bodyUpdate}#end]}`,
+    `#end`,
+  ].join("\n");
+}
+
+const errorBody = (code: string, message: string) => `{"error":{"code":"${code}","message":"${message}"}}`;
+
+/** The 202 of a new job. */
+export function submitSuccessTemplate(args: Pick<StreamSubmitArgs, "auth">): string {
+  return [
+    prelude(args.auth),
+    `#set($context.responseOverride.status = 202)`,
+    `#set($context.responseOverride.header.Location = $location)`,
+    `{"jobId":"$jobId","status":"PENDING","createdAt":"$createdAt"}`,
+  ].join("\n");
+}
+
+/**
+ * DynamoDB's 400s: the transaction's cancellation reasons (a rejection, a replay, a conflict, a
+ * taken id, a concurrent request with the same key) and its other client errors.
+ */
+export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): string {
+  const reason = (i: number) => `#set($c${i} = "$input.path('$.CancellationReasons[${i}].Code')")`;
+  return [
+    prelude(args.auth),
+    `#set($type = "$input.path('$.__type')")`,
+    reason(0),
+    reason(1),
+    reason(2),
+    `#set($item0 = "$input.path('$.CancellationReasons[0].Item.kind.S')")`,
+    `#set($status = 500)`,
+    `#if($item0 == "error")`,
+    `#set($status = $input.path('$.CancellationReasons[0].Item.httpStatus.N'))`,
+    `#set($context.responseOverride.status = $status)`,
+    `{"error":{"code":"$util.escapeJavaScript($input.path('$.CancellationReasons[0].Item.code.S'))","message":"$util.escapeJavaScript($input.path('$.CancellationReasons[0].Item.message.S'))"}}`,
+    `#elseif($c0 == "ConditionalCheckFailed" && $type.endsWith("TransactionCanceledException") && $c1 == "" && "$input.path('$.CancellationReasons[0].Item')" == "")`,
+    // A condition that cannot hold on a missing error item (the seeded item was deleted).
+    `#set($context.responseOverride.status = 400)`,
+    errorBody("BadRequest", "The request was rejected."),
+    `#elseif($c2 == "ConditionalCheckFailed")`,
+    `#set($context.responseOverride.status = 409)`,
+    errorBody("IdempotencyConflict", "This Idempotency-Key was used with a different body."),
+    `#elseif($c1 == "ConditionalCheckFailed")`,
+    `#set($context.responseOverride.status = 202)`,
+    `#set($first = "$input.path('$.CancellationReasons[1].Item.jobId.S')")`,
+    `#set($context.responseOverride.header.Location = "$proto://$context.domainName$context.path/$first")`,
+    `#set($context.responseOverride.header.Idempotent-Replayed = "true")`,
+    `{"jobId":"$first","status":"PENDING","createdAt":"$input.path('$.CancellationReasons[1].Item.createdAt.S')"}`,
+    `#elseif($c0 == "ConditionalCheckFailed")`,
+    `#set($context.responseOverride.status = 409)`,
+    errorBody("Conflict", "This request id is taken: send the request again without X-Amzn-RequestId."),
+    `#elseif($c0 == "TransactionConflict" || $c1 == "TransactionConflict" || $c2 == "TransactionConflict" || $type.endsWith("ThrottlingException") || $type.endsWith("ProvisionedThroughputExceededException") || $type.endsWith("RequestLimitExceeded"))`,
+    `#set($context.responseOverride.status = 429)`,
+    `#set($context.responseOverride.header.Retry-After = "1")`,
+    errorBody("TooManyRequests", "The request could not be recorded now: retry."),
+    `#elseif($type.endsWith("ValidationException") && "$input.path('$.message')".contains("size"))`,
+    `#set($context.responseOverride.status = 413)`,
+    errorBody("PayloadTooLarge", "The request body is too large to record."),
+    `#else`,
+    `#set($context.responseOverride.status = 500)`,
+    errorBody("InternalError", "Internal server error."),
+    `#end`,
+  ].join("\n");
+}
+
+/** The `x-amazon-apigateway-integration` of POST /jobs on backend `stream`. */
+export function streamSubmitIntegration(args: StreamSubmitArgs): ApiGatewayIntegration {
+  const json = { "method.response.header.Content-Type": `'${JSON_CONTENT_TYPE}'` };
+  return {
+    type: "aws",
+    httpMethod: "POST",
+    uri: `arn:aws:apigateway:${literal("region", args.region)}:dynamodb:action/TransactWriteItems`,
+    credentials: args.credentialsRoleArn,
+    // Only JSON gets a template: anything else is 415 (UNSUPPORTED_MEDIA_TYPE).
+    passthroughBehavior: "never",
+    requestTemplates: { "application/json": submitRequestTemplate(args) },
+    responses: {
+      "200": {
+        statusCode: "202",
+        responseParameters: { ...json, "method.response.header.Retry-After": "'1'" },
+        responseTemplates: { "application/json": submitSuccessTemplate(args) },
+      },
+      "4\\d{2}": { statusCode: "400", responseParameters: json, responseTemplates: { "application/json": submitErrorTemplate(args) } },
+      default: {
+        statusCode: "502",
+        responseParameters: json,
+        responseTemplates: { "application/json": errorBody("BadGateway", "The job store failed to answer: retry.") },
+      },
+    },
+  };
+}

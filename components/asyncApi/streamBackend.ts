@@ -1,0 +1,169 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { rejectionItems } from "../api/streamSubmit";
+import { workerSpec, handlerSpec } from "../handlers";
+import {
+  document,
+  gatewaySubmitStatement,
+  queueConsumeStatement,
+  recordStatements,
+  resultStatement,
+  sendMessageStatement,
+  serviceTrustPolicy,
+  streamReadStatement,
+} from "../iam/policies";
+import { workerTimeoutSeconds, type JobArgs } from "../job";
+import { BundledFunction } from "../lambda/bundledFunction";
+import type { ResultStore } from "../resultStore";
+import type { StreamWorkerArgs } from "./args";
+import { DEAD_LETTER_RETENTION_SECONDS } from "./failures";
+
+/** The mapping's filter: only newly inserted job records start a job (not updates, deletes, or idempotency records). */
+export const JOB_INSERT_FILTER = { eventName: ["INSERT"], dynamodb: { NewImage: { kind: { S: ["job"] } } } } as const;
+
+export const STREAM_WORKER_DEFAULTS: Readonly<Required<StreamWorkerArgs>> = { maximumRetryAttempts: 2, maximumRecordAgeSeconds: 3600, parallelizationFactor: 10 };
+
+/** The stream failure recorder's timeout; SQS hides a message it is working on for 6 times that, as Lambda advises. */
+const RECORDER_TIMEOUT_SECONDS = 60;
+
+export interface StreamBackend {
+  /** The role API Gateway writes new jobs with. */
+  gatewayRole: aws.iam.Role;
+  /** The `error/<reason>` items the submit template answers rejections from. */
+  rejectionItems: aws.dynamodb.TableItem[];
+  worker: BundledFunction;
+  mapping: aws.lambda.EventSourceMapping;
+  /** The mapping's on-failure destination. */
+  failureQueue: aws.sqs.Queue;
+  /** Failures the recorder could not record after 5 receives (replay: `aws sqs start-message-move-task`). */
+  deadLetterQueue: aws.sqs.Queue;
+  failureRecorder: BundledFunction;
+}
+
+/** The settings with their defaults, checked against Lambda's limits. */
+export function streamWorkerSettings(self: string, args: StreamWorkerArgs = {}): Required<StreamWorkerArgs> {
+  const s = { ...STREAM_WORKER_DEFAULTS, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) } as Required<StreamWorkerArgs>;
+  const check = (key: keyof StreamWorkerArgs, min: number, max: number) => {
+    const v = s[key];
+    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${self}: streamWorker.${key} must be an integer from ${min} to ${max}, got ${v}`);
+  };
+  check("maximumRetryAttempts", 0, 10000);
+  check("maximumRecordAgeSeconds", 60, 604800);
+  check("parallelizationFactor", 1, 10);
+  return s;
+}
+
+/**
+ * Backend `stream`: API Gateway writes PENDING job records straight into the jobs table (see
+ * components/api/streamSubmit.ts); the table's stream, filtered to inserted jobs, feeds the worker
+ * one record per batch; a delivery the mapping gives up on goes to an SQS queue whose recorder
+ * reads the record back from the stream and records the job FAILED.
+ */
+export function createStreamBackend(
+  name: string,
+  parent: pulumi.Resource,
+  args: {
+    job: JobArgs;
+    store: ResultStore;
+    environment: pulumi.Input<Record<string, string>>;
+    jobTimeoutSeconds: number;
+    logRetentionInDays: number;
+    settings: Required<StreamWorkerArgs>;
+  },
+): StreamBackend {
+  const { job, store, settings } = args;
+  if (!store.table || !store.tableArn || !store.tableStreamArn) throw new Error(`AsyncApi ${name}: backend "stream" needs a DynamoDB ResultStore with a stream (streamViewType)`);
+  const tableArn = store.tableArn;
+  const streamArn = store.tableStreamArn;
+
+  const items = Object.entries(rejectionItems()).map(
+    ([reason, item]) =>
+      new aws.dynamodb.TableItem(`${name}-reject-${reason.toLowerCase()}`, { tableName: store.table!.name, hashKey: "pk", item: JSON.stringify(item) }, { parent }),
+  );
+
+  const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
+  const gatewayRole = new aws.iam.Role(
+    `${name}-submit-role`,
+    { description: "Lets API Gateway record new jobs in the jobs table", assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("apigateway.amazonaws.com", id))) },
+    { parent },
+  );
+  new aws.iam.RolePolicy(`${name}-submit-policy`, { role: gatewayRole.id, policy: tableArn.apply((arn) => JSON.stringify(document(gatewaySubmitStatement(arn)))) }, { parent });
+
+  const deadLetterQueue = new aws.sqs.Queue(`${name}-stream-failures-dlq`, { sqsManagedSseEnabled: true, messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS }, { parent });
+  const failureQueue = new aws.sqs.Queue(
+    `${name}-stream-failures`,
+    {
+      sqsManagedSseEnabled: true,
+      messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
+      visibilityTimeoutSeconds: 6 * RECORDER_TIMEOUT_SECONDS,
+      redrivePolicy: deadLetterQueue.arn.apply((arn) => JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: 5 })),
+    },
+    { parent },
+  );
+
+  const worker = new BundledFunction(
+    `${name}-worker`,
+    {
+      description: `Runs the ${job.name} job`,
+      handler: workerSpec("streamWorker", job),
+      environment: args.environment,
+      timeoutSeconds: workerTimeoutSeconds(args.jobTimeoutSeconds),
+      memorySize: job.memorySize ?? 512,
+      logRetentionInDays: args.logRetentionInDays,
+      policyStatements: pulumi
+        .all([store.recordLocation, store.bucketArn, streamArn, failureQueue.arn])
+        .apply(([location, bucketArn, stream, queueArn]) => [
+          ...recordStatements(location, "readWrite"),
+          resultStatement(bucketArn, "write"),
+          // The mapping reads the stream, and sends its on-failure records, with the function's role.
+          streamReadStatement(stream),
+          sendMessageStatement("SendFailedDeliveries", queueArn),
+        ]),
+    },
+    { parent },
+  );
+
+  const mapping = new aws.lambda.EventSourceMapping(
+    `${name}-worker-mapping`,
+    {
+      eventSourceArn: streamArn,
+      functionName: worker.arn,
+      // Records written before the mapping was enabled are jobs too.
+      startingPosition: "TRIM_HORIZON",
+      batchSize: 1,
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: settings.maximumRetryAttempts,
+      maximumRecordAgeInSeconds: settings.maximumRecordAgeSeconds,
+      parallelizationFactor: settings.parallelizationFactor,
+      filterCriteria: { filters: [{ pattern: JSON.stringify(JOB_INSERT_FILTER) }] },
+      destinationConfig: { onFailure: { destinationArn: failureQueue.arn } },
+    },
+    { parent, dependsOn: [worker] },
+  );
+
+  const failureRecorder = new BundledFunction(
+    `${name}-stream-failure-recorder`,
+    {
+      description: "Records jobs whose stream delivery failed (worker crashes, timeouts, records too old)",
+      handler: handlerSpec("streamFailures"),
+      environment: args.environment,
+      timeoutSeconds: RECORDER_TIMEOUT_SECONDS,
+      logRetentionInDays: args.logRetentionInDays,
+      policyStatements: pulumi
+        .all([store.recordLocation, streamArn, failureQueue.arn])
+        .apply(([location, stream, queueArn]) => [
+          ...recordStatements(location, "readWrite"),
+          streamReadStatement(stream),
+          queueConsumeStatement("ConsumeFailedDeliveries", queueArn),
+        ]),
+    },
+    { parent },
+  );
+  new aws.lambda.EventSourceMapping(
+    `${name}-stream-failures-mapping`,
+    { eventSourceArn: failureQueue.arn, functionName: failureRecorder.arn, batchSize: 10, functionResponseTypes: ["ReportBatchItemFailures"] },
+    { parent, dependsOn: [failureRecorder] },
+  );
+
+  return { gatewayRole, rejectionItems: items, worker, mapping, failureQueue, deadLetterQueue, failureRecorder };
+}

@@ -35,6 +35,8 @@ export const SUBMIT_REJECTIONS = {
 
 export type SubmitRejection = keyof typeof SUBMIT_REJECTIONS;
 
+const REJECTION_STATUSES = [...new Set(Object.values(SUBMIT_REJECTIONS).map((r) => r.status))];
+
 /** The contract's body limit, in characters of the body (the template cannot count bytes). */
 export const MAX_BODY_CHARS = 256 * 1024;
 
@@ -77,10 +79,20 @@ function prelude(auth: AuthMode): string {
     `#set($epoch = "$context.requestTimeEpoch")`,
     `#set($t = "$context.requestTime")`,
     // dd/MMM/yyyy:HH:mm:ss +0000 → yyyy-MM-ddTHH:mm:ss.SSSZ
-    `#set($mi = "JanFebMarAprMayJunJulAugSepOctNovDec".indexOf($t.substring(3, 6)))`,
-    `#set($mm = "01 02 03 04 05 06 07 08 09 10 11 12 ".substring($mi, $mi + 2))`,
-    `#set($createdAt = "$t.substring(7, 11)-$mm-$t.substring(0, 2)T$t.substring(12, 20).$epoch.substring($epoch.length() - 3)Z")`,
-    `#set($nowSeconds = $epoch.substring(0, $epoch.length() - 3))`,
+    `#set($months = "JanFebMarAprMayJunJulAugSepOctNovDec")`,
+    `#set($numbers = "01 02 03 04 05 06 07 08 09 10 11 12 ")`,
+    `#set($mi = $months.indexOf($t.substring(3, 6)))`,
+    // Velocity takes no arithmetic inside a method's arguments: every sum gets its own #set.
+    `#set($mj = $mi + 2)`,
+    `#set($mm = $numbers.substring($mi, $mj))`,
+    `#set($cut = $epoch.length() - 3)`,
+    `#set($yyyy = $t.substring(7, 11))`,
+    `#set($dd = $t.substring(0, 2))`,
+    `#set($hms = $t.substring(12, 20))`,
+    `#set($ms = $epoch.substring($cut))`,
+    // Formal \${...} references: Velocity reads a '-' after a name as part of the name.
+    `#set($createdAt = "\${yyyy}-\${mm}-\${dd}T\${hms}.\${ms}Z")`,
+    `#set($nowSeconds = $epoch.substring(0, $cut))`,
     auth === "iam" ? `#set($owner = "$context.identity.userArn")` : `#set($owner = "public")`,
     `#set($proto = $input.params('X-Forwarded-Proto'))`,
     `#if($proto == "")#set($proto = "https")#end`,
@@ -151,20 +163,23 @@ export function submitSuccessTemplate(args: Pick<StreamSubmitArgs, "auth">): str
  * taken id, a concurrent request with the same key) and its other client errors.
  */
 export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): string {
-  const reason = (i: number) => `#set($c${i} = "$input.path('$.CancellationReasons[${i}].Code')")`;
+  const reason = (i: number) => `#set($c${i} = "$!input.path('$.CancellationReasons[${i}].Code')")`;
   return [
     prelude(args.auth),
-    `#set($type = "$input.path('$.__type')")`,
+    `#set($type = "$!input.path('$.__type')")`,
+    `#set($message = "$!input.path('$.message')")`,
     reason(0),
     reason(1),
     reason(2),
-    `#set($item0 = "$input.path('$.CancellationReasons[0].Item.kind.S')")`,
+    `#set($item0 = "$!input.path('$.CancellationReasons[0].Item.kind.S')")`,
     `#set($status = 500)`,
     `#if($item0 == "error")`,
-    `#set($status = $input.path('$.CancellationReasons[0].Item.httpStatus.N'))`,
-    `#set($context.responseOverride.status = $status)`,
+    // The item's status as a number literal (responseOverride.status takes an integer).
+    `#set($status = "$!input.path('$.CancellationReasons[0].Item.httpStatus.N')")`,
+    ...REJECTION_STATUSES.map((code, i) => `#${i === 0 ? "if" : "elseif"}($status == "${code}")#set($context.responseOverride.status = ${code})`),
+    `#else#set($context.responseOverride.status = 400)#end`,
     `{"error":{"code":"$util.escapeJavaScript($input.path('$.CancellationReasons[0].Item.code.S'))","message":"$util.escapeJavaScript($input.path('$.CancellationReasons[0].Item.message.S'))"}}`,
-    `#elseif($c0 == "ConditionalCheckFailed" && $type.endsWith("TransactionCanceledException") && $c1 == "" && "$input.path('$.CancellationReasons[0].Item')" == "")`,
+    `#elseif($c0 == "ConditionalCheckFailed" && $type.endsWith("TransactionCanceledException") && $c1 == "" && "$!input.path('$.CancellationReasons[0].Item')" == "")`,
     // A condition that cannot hold on a missing error item (the seeded item was deleted).
     `#set($context.responseOverride.status = 400)`,
     errorBody("BadRequest", "The request was rejected."),
@@ -173,10 +188,10 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): strin
     errorBody("IdempotencyConflict", "This Idempotency-Key was used with a different body."),
     `#elseif($c1 == "ConditionalCheckFailed")`,
     `#set($context.responseOverride.status = 202)`,
-    `#set($first = "$input.path('$.CancellationReasons[1].Item.jobId.S')")`,
+    `#set($first = "$!input.path('$.CancellationReasons[1].Item.jobId.S')")`,
     `#set($context.responseOverride.header.Location = "$proto://$context.domainName$context.path/$first")`,
     `#set($context.responseOverride.header.Idempotent-Replayed = "true")`,
-    `{"jobId":"$first","status":"PENDING","createdAt":"$input.path('$.CancellationReasons[1].Item.createdAt.S')"}`,
+    `{"jobId":"$first","status":"PENDING","createdAt":"$!input.path('$.CancellationReasons[1].Item.createdAt.S')"}`,
     `#elseif($c0 == "ConditionalCheckFailed")`,
     `#set($context.responseOverride.status = 409)`,
     errorBody("Conflict", "This request id is taken: send the request again without X-Amzn-RequestId."),
@@ -184,7 +199,7 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): strin
     `#set($context.responseOverride.status = 429)`,
     `#set($context.responseOverride.header.Retry-After = "1")`,
     errorBody("TooManyRequests", "The request could not be recorded now: retry."),
-    `#elseif($type.endsWith("ValidationException") && "$input.path('$.message')".contains("size"))`,
+    `#elseif($type.endsWith("ValidationException") && $message.contains("size"))`,
     `#set($context.responseOverride.status = 413)`,
     errorBody("PayloadTooLarge", "The request body is too large to record."),
     `#else`,

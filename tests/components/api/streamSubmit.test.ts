@@ -1,0 +1,212 @@
+import { expect } from "chai";
+import { JOB_ID_PATTERN } from "../../../lambdas/shared/ids";
+import {
+  MAX_BODY_CHARS,
+  SUBMIT_REJECTIONS,
+  rejectionItems,
+  streamSubmitIntegration,
+  submitErrorTemplate,
+  submitRequestTemplate,
+  submitSuccessTemplate,
+  type StreamSubmitArgs,
+} from "../../../components/api/streamSubmit";
+import { renderTemplate, type VtlRequest } from "../../../local/apigateway/vtl";
+
+/*
+ * The stream backend's mapping templates, rendered by the local gateway's Velocity engine with API
+ * Gateway's $input/$util/$context: pure functions in, DynamoDB requests and HTTP answers out.
+ */
+
+const ARGS: StreamSubmitArgs = { tableName: "jobs-table", credentialsRoleArn: "arn:aws:iam::123456789012:role/submit", region: "us-east-1", auth: "iam", recordLifetimeSeconds: 4020 };
+const REQUEST_ID = "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab";
+const ALICE = "arn:aws:iam::123456789012:user/alice";
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** API Gateway's `$context.requestTime` (CLF, UTC) of an epoch. */
+function clf(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
+
+function request(body: string, options: { key?: string; epoch?: number; requestId?: string; userArn?: string } = {}): VtlRequest {
+  const epoch = options.epoch ?? Date.parse("2026-11-22T06:59:27.042Z");
+  return {
+    body,
+    headers: { "Content-Type": "application/json", "X-Forwarded-Proto": "https", ...(options.key !== undefined ? { "Idempotency-Key": options.key } : {}) },
+    context: {
+      requestId: options.requestId ?? REQUEST_ID,
+      requestTime: clf(epoch),
+      requestTimeEpoch: epoch,
+      domainName: "abc.execute-api.us-east-1.amazonaws.com",
+      path: "/v1/jobs",
+      stage: "v1",
+      identity: { sourceIp: "1.2.3.4", userArn: options.userArn ?? ALICE },
+    },
+  };
+}
+
+const renderRequest = (args: StreamSubmitArgs, req: VtlRequest) => JSON.parse(renderTemplate(submitRequestTemplate(args), req).output);
+
+describe("components/api/streamSubmit: the request template", () => {
+  it("writes a new PENDING job record, conditional on its id being new, with DynamoDB summing the expiry", () => {
+    const body = '{"seconds": 2}';
+    const out = renderRequest(ARGS, request(body));
+    expect(out.TransactItems).to.have.length(1);
+    const update = out.TransactItems[0].Update;
+    expect(update.TableName).to.equal("jobs-table");
+    expect(update.Key).to.deep.equal({ pk: { S: REQUEST_ID } });
+    expect(update.ConditionExpression).to.equal("attribute_not_exists(pk)");
+    expect(update.UpdateExpression).to.contain("#expiresAt = :now + :life");
+    const names = update.ExpressionAttributeNames;
+    for (const placeholder of update.UpdateExpression.match(/#\w+/g) ?? []) expect(names, placeholder).to.have.property(placeholder);
+    const v = update.ExpressionAttributeValues;
+    expect(v).to.deep.include({
+      ":kind": { S: "job" },
+      ":jobId": { S: REQUEST_ID },
+      ":pending": { S: "PENDING" },
+      ":owner": { S: ALICE },
+      ":at": { S: "2026-11-22T06:59:27.042Z" },
+      ":now": { N: String(Math.floor(Date.parse("2026-11-22T06:59:27.042Z") / 1000)) },
+      ":life": { N: "4020" },
+      ":one": { N: "1" },
+      ":input": { S: body },
+    });
+    expect(v).not.to.have.property(":key");
+  });
+
+  it("keeps the body byte for byte, whatever it holds (quotes, apostrophes, backslashes, unicode, newlines)", () => {
+    for (const body of [`{"seconds": 1, "note": "it's \\"quoted\\" \\\\ back"}`, '{"seconds":1,"emoji":"héllo 😀 \\u0000"}', '{\n  "seconds": 1\n}\n', '{"a":"</script>"}']) {
+      expect(renderRequest(ARGS, request(body)).TransactItems[0].Update.ExpressionAttributeValues[":input"].S, body).to.equal(body);
+    }
+  });
+
+  it("builds createdAt from requestTime and the epoch's milliseconds, exactly as toISOString, in every month", () => {
+    const epochs = [Date.UTC(2026, 0, 1, 0, 0, 0, 0), Date.UTC(2026, 1, 28, 23, 59, 59, 999), Date.UTC(2028, 1, 29, 12, 0, 0, 7)];
+    for (let m = 0; m < 12; m++) epochs.push(Date.UTC(2027, m, 9 + m, m, 2 * m, 3 * m, 10 * m + 1));
+    for (const epoch of epochs) {
+      const v = renderRequest(ARGS, request("{}", { epoch })).TransactItems[0].Update.ExpressionAttributeValues;
+      expect(v[":at"].S).to.equal(new Date(epoch).toISOString());
+      expect(Number(v[":now"].N)).to.equal(Math.floor(epoch / 1000));
+    }
+  });
+
+  it("owns the job by the SigV4 caller on auth iam, and by `public` otherwise", () => {
+    expect(renderRequest(ARGS, request("{}")).TransactItems[0].Update.ExpressionAttributeValues[":owner"].S).to.equal(ALICE);
+    for (const auth of ["apiKey", "none"] as const) {
+      expect(renderRequest({ ...ARGS, auth }, request("{}")).TransactItems[0].Update.ExpressionAttributeValues[":owner"].S).to.equal("public");
+    }
+  });
+
+  it("with an Idempotency-Key, adds the key's record (ALL_OLD on failure) and its body record (conflict only on another body)", () => {
+    const out = renderRequest(ARGS, request('{"seconds":1}', { key: "order-42_A" }));
+    expect(out.TransactItems).to.have.length(3);
+    const [job, key, body] = out.TransactItems.map((t: any) => t.Update);
+    expect(job.ExpressionAttributeValues[":key"]).to.deep.equal({ S: "order-42_A" });
+    expect(key.Key.pk.S).to.equal(`idem/order-42_A/${ALICE}`);
+    expect(key.ConditionExpression).to.equal("attribute_not_exists(pk) OR #expiresAt <= :now");
+    expect(key.ReturnValuesOnConditionCheckFailure).to.equal("ALL_OLD");
+    expect(key.ExpressionAttributeValues).to.deep.include({ ":jobId": { S: REQUEST_ID }, ":kind": { S: "idempotency" } });
+    expect(body.Key.pk.S).to.equal(`idem-body/order-42_A/${ALICE}`);
+    expect(body.ConditionExpression).to.equal("attribute_not_exists(pk) OR #expiresAt <= :now OR #input = :input");
+    expect(body.ExpressionAttributeValues[":input"]).to.deep.equal({ S: '{"seconds":1}' });
+    for (const t of [job, key, body]) for (const placeholder of `${t.UpdateExpression} ${t.ConditionExpression}`.match(/#\w+/g) ?? []) expect(t.ExpressionAttributeNames, placeholder).to.have.property(placeholder);
+  });
+
+  const rejected = (out: any) => {
+    expect(out.TransactItems).to.have.length(1);
+    const check = out.TransactItems[0].ConditionCheck;
+    expect(check.ConditionExpression).to.equal("attribute_exists(pk) AND attribute_not_exists(pk)");
+    expect(check.ReturnValuesOnConditionCheckFailure).to.equal("ALL_OLD");
+    return check.Key.pk.S as string;
+  };
+
+  it("rejects a bad Idempotency-Key, a body over 256 KiB and a request id that is no UUID, with a check that always fails", () => {
+    for (const key of ["has space", "x".repeat(65), "semi;colon", "ü", "a/b"]) expect(rejected(renderRequest(ARGS, request("{}", { key }))), key).to.equal("error/IdempotencyKey");
+    expect(rejected(renderRequest(ARGS, request(`{"p":"${"x".repeat(MAX_BODY_CHARS)}"}`)))).to.equal("error/PayloadTooLarge");
+    expect(renderRequest(ARGS, request(`{"p":"${"x".repeat(MAX_BODY_CHARS - 8)}"}`)).TransactItems[0].Update, "exactly 256 KiB").to.be.an("object");
+    for (const requestId of ["not-a-uuid", "../../x", "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab-extra"]) {
+      expect(rejected(renderRequest(ARGS, request("{}", { requestId }))), requestId).to.equal("error/RequestId");
+    }
+    // An upper-case UUID (a client's X-Amzn-RequestId) is lower-cased, not rejected.
+    expect(renderRequest(ARGS, request("{}", { requestId: REQUEST_ID.toUpperCase() })).TransactItems[0].Update.Key.pk.S).to.equal(REQUEST_ID);
+  });
+
+  it("accepts exactly the job ids the handlers accept", () => {
+    expect(submitRequestTemplate(ARGS)).to.contain(JOB_ID_PATTERN.slice(1, -1));
+  });
+
+  it("refuses build-time values that would break out of a template", () => {
+    expect(() => submitRequestTemplate({ ...ARGS, tableName: 'x","y' })).to.throw(/tableName cannot go into a mapping template/);
+    expect(() => streamSubmitIntegration({ ...ARGS, region: "us-east-1$x" })).to.throw(/region/);
+  });
+});
+
+describe("components/api/streamSubmit: the response templates", () => {
+  const render = (template: string, dynamo: unknown, req = request("{}")) => {
+    const out = renderTemplate(template, { ...req, body: JSON.stringify(dynamo) });
+    return { status: out.responseOverride.status, headers: out.responseOverride.header, body: JSON.parse(out.output) };
+  };
+  const canceled = (...reasons: unknown[]) => ({ __type: "com.amazonaws.dynamodb.v20120810#TransactionCanceledException", Message: "Transaction cancelled", CancellationReasons: reasons });
+  const CCF = { Code: "ConditionalCheckFailed", Message: "The conditional request failed" };
+  const NONE = { Code: "None" };
+
+  it("answers a new job 202 with its id, createdAt and Location", () => {
+    const out = render(submitSuccessTemplate(ARGS), {});
+    expect(out.status).to.equal(202);
+    expect(out.headers.Location).to.equal(`https://abc.execute-api.us-east-1.amazonaws.com/v1/jobs/${REQUEST_ID}`);
+    expect(out.body).to.deep.equal({ jobId: REQUEST_ID, status: "PENDING", createdAt: "2026-11-22T06:59:27.042Z" });
+  });
+
+  it("answers a replay with the first request's job, and Idempotent-Replayed", () => {
+    const first = "0b7e3a52-1c1d-4e0e-9f3a-6d2f1c9e8a41";
+    const out = render(submitErrorTemplate(ARGS), canceled(NONE, { ...CCF, Item: { pk: { S: "idem/k/x" }, jobId: { S: first }, createdAt: { S: "2026-11-22T06:00:00.000Z" } } }, NONE));
+    expect(out.status).to.equal(202);
+    expect(out.headers).to.include({ "Idempotent-Replayed": "true", Location: `https://abc.execute-api.us-east-1.amazonaws.com/v1/jobs/${first}` });
+    expect(out.body).to.deep.equal({ jobId: first, status: "PENDING", createdAt: "2026-11-22T06:00:00.000Z" });
+  });
+
+  it("answers the same key with another body 409 IdempotencyConflict", () => {
+    const out = render(submitErrorTemplate(ARGS), canceled(NONE, { ...CCF, Item: { jobId: { S: "x" } } }, CCF));
+    expect(out.status).to.equal(409);
+    expect(out.body.error.code).to.equal("IdempotencyConflict");
+  });
+
+  it("answers each rejection from its error item, and a missing error item with a plain 400", () => {
+    for (const [reason, item] of Object.entries(rejectionItems())) {
+      const out = render(submitErrorTemplate(ARGS), canceled({ ...CCF, Item: item }));
+      const spec = SUBMIT_REJECTIONS[reason as keyof typeof SUBMIT_REJECTIONS];
+      expect(out.status, reason).to.equal(spec.status);
+      expect(out.body, reason).to.deep.equal({ error: { code: spec.code, message: spec.message } });
+    }
+    const out = render(submitErrorTemplate(ARGS), canceled(CCF));
+    expect(out.status).to.equal(400);
+    expect(out.body.error.code).to.equal("BadRequest");
+  });
+
+  it("answers a taken id 409, concurrency and throttling 429 with Retry-After, an oversized item 413, anything else 500, never echoing DynamoDB", () => {
+    const cases: [unknown, number, string][] = [
+      [canceled(CCF), 400, "BadRequest"],
+      [canceled(CCF, NONE, NONE), 409, "Conflict"],
+      [canceled(NONE, { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" }, NONE), 429, "TooManyRequests"],
+      [{ __type: "com.amazonaws.dynamodb.v20120810#ThrottlingException", message: "Rate exceeded for table arn:aws:dynamodb:us-east-1:123456789012:table/jobs" }, 429, "TooManyRequests"],
+      [{ __type: "com.amazon.coral.validate#ValidationException", message: "Item size has exceeded the maximum allowed size" }, 413, "PayloadTooLarge"],
+      [{ __type: "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", message: "Requested resource not found: Table: arn:aws:dynamodb:us-east-1:123456789012:table/jobs" }, 500, "InternalError"],
+    ];
+    for (const [dynamo, status, code] of cases) {
+      const out = render(submitErrorTemplate(ARGS), dynamo);
+      expect(out.status, code).to.equal(status);
+      expect(out.body.error.code, JSON.stringify(dynamo)).to.equal(code);
+      expect(JSON.stringify(out.body)).not.to.match(/arn:|123456789012|Exception/);
+    }
+  });
+
+  it("declares the integration: TransactWriteItems with the gateway's role, JSON only, success on 200, errors on 4xx, 502 otherwise", () => {
+    const integration = streamSubmitIntegration(ARGS);
+    expect(integration).to.include({ type: "aws", httpMethod: "POST", uri: "arn:aws:apigateway:us-east-1:dynamodb:action/TransactWriteItems", credentials: ARGS.credentialsRoleArn, passthroughBehavior: "never" });
+    expect(Object.keys(integration.requestTemplates!)).to.deep.equal(["application/json"]);
+    expect(Object.keys(integration.responses!)).to.deep.equal(["200", "4\\d{2}", "default"]);
+    expect(integration.responses!.default.statusCode).to.equal("502");
+    expect(JSON.parse(integration.responses!.default.responseTemplates!["application/json"]).error.code).to.equal("BadGateway");
+  });
+});

@@ -5,14 +5,26 @@
  */
 import { createHash } from "node:crypto";
 
+/** One integration response (`responses.<selection pattern>`). */
+export interface IntegrationResponseSpec {
+  statusCode: string;
+  responseParameters?: Record<string, string>;
+  responseTemplates?: Record<string, string>;
+}
+
 /** The integration of one method (`x-amazon-apigateway-integration`). */
 export interface IntegrationSpec {
   type: string;
   httpMethod?: string;
   uri?: string;
+  /** The role API Gateway assumes to call an AWS service (`aws` integrations). */
+  credentials?: string;
   passthroughBehavior?: string;
+  /** `integration.request.header.X` → `method.request.header.Y`, `'static'`, `context.x`, … */
+  requestParameters?: Record<string, string>;
   requestTemplates?: Record<string, string>;
-  responses?: Record<string, { statusCode: string; responseParameters?: Record<string, string>; responseTemplates?: Record<string, string> }>;
+  /** Keyed by selection pattern (a regex over the backend's status code for `aws`/`mock`), or `default`. */
+  responses?: Record<string, IntegrationResponseSpec>;
   timeoutInMillis?: number;
 }
 

@@ -108,6 +108,15 @@ function stringify(value: unknown): string {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
+/**
+ * `s` escaped as the inside of a JSON string. API Gateway gives `$context.error.validationErrorString`
+ * this way (`[object has missing required properties ([\"a\"])]`), so a template can put it
+ * between quotes and stay JSON.
+ */
+export function jsonStringContent(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
+
 /** Substitutes `$context.a.b` / `${context.a.b}` and `$stageVariables.x` references; unknown ones become empty. */
 export function substituteContext(template: string, context: Record<string, unknown>, stageVariables: Record<string, string> = {}): string {
   const value = (root: string, rest: string) => stringify(lookupPath(root === "context" ? context : stageVariables, rest.slice(1).split(".")));
@@ -170,7 +179,7 @@ export function renderGatewayResponse(
       message,
       messageString: JSON.stringify(message),
       responseType: error.type,
-      validationErrorString: error.validationErrorString ?? "",
+      validationErrorString: jsonStringContent(error.validationErrorString ?? ""),
     },
   };
   const headers: Record<string, string> = {};

@@ -67,8 +67,39 @@ function javaSplit(s: string, regex: unknown, limit = 0): string[] {
 const javaEquals = (a: unknown, b: unknown) =>
   a === b || (a !== null && b !== null && typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b));
 
+/** Java's StringIndexOutOfBoundsException: Velocity lets it escape, and API Gateway answers 500. */
+function outOfBounds(detail: string): never {
+  throw new RangeError(`java.lang.StringIndexOutOfBoundsException: ${detail}`);
+}
+
+function javaSubstring(s: string, begin: unknown, end?: unknown): string {
+  const b = Number(begin);
+  const e = end === undefined ? s.length : Number(end);
+  if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e > s.length || b > e) outOfBounds(`begin ${String(begin)}, end ${String(e)}, length ${s.length}`);
+  return s.slice(b, e);
+}
+
+// JS has most of these too, with other edge cases (substring swaps and clamps its indexes, where
+// Java throws), so every one a template may call is defined here.
 const STRING: Record<string, Method<string>> = {
   length: (s) => s.length,
+  substring: (s, begin, end) => javaSubstring(s, begin, end),
+  charAt: (s, i) => {
+    const n = Number(i);
+    if (!Number.isInteger(n) || n < 0 || n >= s.length) outOfBounds(`index ${String(i)}, length ${s.length}`);
+    return s[n];
+  },
+  indexOf: (s, x, from) => s.indexOf(String(x), from === undefined ? 0 : Math.max(0, Number(from))),
+  lastIndexOf: (s, x, from) => (from === undefined ? s.lastIndexOf(String(x)) : Number(from) < 0 ? -1 : s.lastIndexOf(String(x), Number(from))),
+  startsWith: (s, prefix, offset) => {
+    const p = String(prefix);
+    const o = offset === undefined ? 0 : Number(offset);
+    return o >= 0 && o <= s.length - p.length && s.startsWith(p, o);
+  },
+  endsWith: (s, suffix) => s.endsWith(String(suffix)),
+  toLowerCase: (s) => s.toLowerCase(),
+  toUpperCase: (s) => s.toUpperCase(),
+  concat: (s, x) => s + String(x),
   isEmpty: (s) => s.length === 0,
   contains: (s, x) => s.includes(String(x)),
   equals: (s, x) => s === x,

@@ -1,22 +1,28 @@
 /**
  * The local API Gateway (REST, v1): serves the program's OpenAPI document at
  * `http://<publicHost>:<port>/<stage>/...` as API Gateway would — routes, IAM (SigV4) and API-key
- * auth, parameter validation, Lambda proxy and mock integrations, gateway responses — and invokes
- * the functions on the local Lambda service.
+ * auth, request validation, Lambda proxy, mock and AWS service (`aws`) integrations, gateway
+ * responses — and invokes the functions on the local Lambda service.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import type { ApiGatewayService, LambdaService, LocalApiKey } from "../types";
+import { runAwsIntegration, type AwsEndpoints } from "./awsIntegration";
 import { compileApi, matchRoute, type CompiledApi, type MethodSpec, type RouteMatch } from "./document";
 import { renderGatewayResponse, type GatewayError } from "./gatewayResponses";
+import type { MethodRequest } from "./integrationRequest";
 import { runMockIntegration } from "./mock";
 import { executeApiArns, LambdaPermissions } from "./permissions";
+import { extendedRequestId, requestIdFor } from "./requestIds";
 import { buildProxyEvent, clfTime, decodePathParameters, emptyIdentity, headerMaps, parseProxyResponse, queryMaps, type ProxyIdentity, type ProxyRequestContext } from "./proxy";
 import { verifySigV4 } from "./sigv4";
-import { bodyValidationError, missingParameters } from "./validation";
+import { bodyValidationError } from "./bodyValidation";
+import { missingParameters } from "./validation";
 import { close, listen } from "../listen";
+
+export type { AwsEndpoints } from "./awsIntegration";
 
 /** API Gateway's payload limit. */
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -41,6 +47,13 @@ export interface ApiGatewayServiceOptions {
   integrationTimeoutMs?: number;
   /** The gateway's clock, in epoch ms (SigV4 date checks). */
   now?: () => number;
+  /**
+   * Local endpoints of the AWS services that `aws` integrations call, keyed by the service name
+   * in the integration URI (`arn:aws:apigateway:<region>:dynamodb:action/PutItem` → `dynamodb`).
+   * Read at each call, so services may start after the gateway. Absent: `aws` integrations
+   * answer 500 (API_CONFIGURATION_ERROR).
+   */
+  awsEndpoints?: () => AwsEndpoints;
   /**
    * Local only: the browser console's files, served at `GET /<stage>/console/` of every stage
    * (no auth). Default: the repository's `console/`; `null` turns the route off.
@@ -352,7 +365,7 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
       requestContext: contextOf(x),
     });
 
-    const limit = Math.min(timeoutMs, integration.timeoutInMillis && integration.timeoutInMillis > 0 ? integration.timeoutInMillis : Infinity);
+    const limit = integrationLimit(integration);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), limit);
@@ -397,18 +410,40 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
   }
 
   function invokeMock(res: ServerResponse, x: Exchange, method: MethodSpec, body: Buffer): void {
-    const result = runMockIntegration(method.integration!, {
-      headers: x.headers,
-      query: x.query,
-      pathParams: decodePathParameters(x.route!.pathParameters),
-      body: body.toString("utf8"),
-      context: contextOf(x) as unknown as Parameters<typeof runMockIntegration>[1]["context"],
-    });
+    const result = runMockIntegration(method.integration!, methodRequest(x, body));
     if (!result.ok) {
       if (result.unsupportedMediaType) throw new Rejection({ type: "UNSUPPORTED_MEDIA_TYPE" }, result.reason);
       throw new Rejection({ type: "API_CONFIGURATION_ERROR" }, `mock integration: ${result.reason}`);
     }
     send(res, x, result.status, Object.entries(result.headers), Buffer.from(result.body, "utf8"));
+  }
+
+  /** The method request as mapping templates and parameter mappings see it. */
+  function methodRequest(x: Exchange, body: Buffer): MethodRequest {
+    return {
+      headers: x.headers,
+      query: x.query,
+      pathParams: decodePathParameters(x.route!.pathParameters),
+      body: body.toString("utf8"),
+      context: contextOf(x) as unknown as MethodRequest["context"],
+    };
+  }
+
+  async function invokeAws(res: ServerResponse, x: Exchange, method: MethodSpec, body: Buffer, stage: Stage): Promise<void> {
+    const integration = method.integration!;
+    const result = await runAwsIntegration(integration, methodRequest(x, body), {
+      endpoints: options.awsEndpoints?.() ?? {},
+      apiId: stage.apiId,
+      timeoutMs: integrationLimit(integration),
+    });
+    if (!result.ok) throw new Rejection({ type: result.type }, result.reason);
+    x.note = `(${result.note})`;
+    send(res, x, result.status, Object.entries(result.headers), Buffer.from(result.body, "utf8"));
+  }
+
+  /** The integration timeout: the method's own `timeoutInMillis`, capped by the gateway's. */
+  function integrationLimit(integration: { timeoutInMillis?: number }): number {
+    return Math.min(timeoutMs, integration.timeoutInMillis && integration.timeoutInMillis > 0 ? integration.timeoutInMillis : Infinity);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -421,8 +456,8 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
     const { headers } = headerMaps(pairs);
     const sourceIp = (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
     const x: Exchange = {
-      requestId: randomUUID(),
-      extendedRequestId: randomBytes(10).toString("base64").replace(/=+$/, "="),
+      requestId: requestIdFor(headerCi(headers, "x-amzn-requestid")),
+      extendedRequestId: extendedRequestId(),
       started,
       t0: Date.now(),
       method: (req.method ?? "GET").toUpperCase(),
@@ -488,6 +523,7 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
       const type = String(integration?.type ?? "").toLowerCase();
       if (type === "aws_proxy") await invokeProxy(res, x, route.method, body, stage);
       else if (type === "mock") invokeMock(res, x, route.method, body);
+      else if (type === "aws") await invokeAws(res, x, route.method, body, stage);
       else {
         throw new Rejection(
           { type: "API_CONFIGURATION_ERROR" },

@@ -45,7 +45,7 @@ const bytesOf = (data: Bytes): Buffer | string =>
  * SHA-256 / HMAC-SHA-256 on node:crypto, in the shape `@smithy/signature-v4` takes
  * (`@aws-crypto/sha256-js` gives the same digests, but hashes a 10 MB body in ~100 ms of blocked event loop).
  */
-class NodeSha256 {
+export class NodeSha256 {
   private hash;
   constructor(private readonly secret?: Bytes) {
     this.hash = this.fresh();

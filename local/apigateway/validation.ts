@@ -1,10 +1,10 @@
 /**
- * Request validation (`x-amazon-apigateway-request-validators`): required parameters, and the
- * body against the method's model (draft-04, as API Gateway models are).
+ * Request validation (`x-amazon-apigateway-request-validators`): required parameters here, the
+ * body against the method's model in bodyValidation.ts.
  */
-import Ajv from "ajv-draft-04";
-import type { ValidateFunction } from "ajv-draft-04";
 import type { MethodSpec } from "./document";
+
+export { bodyValidationError } from "./bodyValidation";
 
 /** Names of required parameters the request lacks, as API Gateway lists them (`[a, b]`), or undefined. */
 export function missingParameters(
@@ -26,32 +26,4 @@ export function missingParameters(
     if (!present) missing.push(p.name);
   }
   return missing;
-}
-
-const compiled = new WeakMap<object, ValidateFunction>();
-
-/**
- * Validates a body against the method's model for its content type (no content type: JSON).
- * Returns undefined when valid or when there is no model, else the validation error string.
- */
-export function bodyValidationError(method: MethodSpec, schemas: Record<string, unknown>, contentType: string | undefined, body: string): string | undefined {
-  const type = (contentType ?? "").split(";")[0].trim().toLowerCase() || "application/json";
-  const schema = method.bodySchemas[type];
-  if (!schema) return undefined;
-  let validate = compiled.get(schema);
-  if (!validate) {
-    // Refs are `#/components/schemas/X` (or `#/definitions/X`): hang the document's schemas where they point.
-    const root = { allOf: [schema], components: { schemas }, definitions: schemas };
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
-    validate = ajv.compile(root);
-    compiled.set(schema, validate);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return "[Invalid input: the body is not valid JSON]";
-  }
-  if (validate(value)) return undefined;
-  return `[${(validate.errors ?? []).map((e) => `${e.instancePath || "instance"} ${e.message ?? "is invalid"}`).join(", ")}]`;
 }

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { Compile, Helper, parse } from "velocityjs";
 import { javaMethodHandlers } from "./javaMethods";
 import { evaluateJsonPath } from "./jsonPath";
+import { clfTime } from "./proxy";
 import { createUtil } from "./vtlUtil";
 
 /** `$context.identity`. Fields AWS leaves null are absent (print as the reference unless `$!`). */
@@ -105,15 +106,17 @@ class ApiGatewayCompile extends Compile {
     return Helper.getRefText(ast);
   }
 
-  // Integer division truncates, as Java's does.
+  // Integer division truncates, as Java's does; `/` and `%` by zero yield null (Velocity logs
+  // the error), where JS gives Infinity / NaN.
   protected override getExpression(ast: any): any {
-    if (ast?.type === "math" && ast.operator === "/") {
+    if (ast?.type === "math" && (ast.operator === "/" || ast.operator === "%")) {
       const a: any = this.getExpression(ast.expression[0]);
       const b: any = this.getExpression(ast.expression[1]);
+      if (typeof a === "number" && typeof b === "number" && b === 0) return undefined;
+      if (ast.operator === "%") return typeof a === "number" && typeof b === "number" ? a % b : super.getExpression(ast);
       const decimal = ast.expression.some((e: any) => e?.type === "decimal");
       if (decimal || !Number.isInteger(a) || !Number.isInteger(b)) return a / b;
-      // Java Velocity logs a division by zero and yields null.
-      return b === 0 ? undefined : Math.trunc(a / b);
+      return Math.trunc(a / b);
     }
     return super.getExpression(ast);
   }
@@ -175,14 +178,6 @@ function createInput(req: VtlRequest) {
   };
 }
 
-function requestTime(epochMs: number): string {
-  // CLF, as AWS gives it: 09/Apr/2015:12:34:56 +0000.
-  const d = new Date(epochMs);
-  const month = d.toLocaleString("en-US", { month: "short", timeZone: "UTC" });
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${pad(d.getUTCDate())}/${month}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
-}
-
 function createContext(req: VtlRequest) {
   const { identity, ...given } = req.context ?? {};
   const requestId = given.requestId ?? randomUUID();
@@ -198,7 +193,8 @@ function createContext(req: VtlRequest) {
     path: `/${stage}/`,
     protocol: "HTTP/1.1",
     domainName: "localhost",
-    requestTime: requestTime(epoch),
+    // CLF, as AWS gives it (09/Apr/2015:12:34:56 +0000), from the same instant as the epoch.
+    requestTime: clfTime(epoch),
     ...given,
     requestId,
     stage,

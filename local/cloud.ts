@@ -101,7 +101,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
     started.push(eventbridge);
     const stepfunctions = await startStepFunctionsService({ lambda, dynamodbEndpoint: () => endpoints.dynamodb, log, events: () => eventbridge });
     started.push(stepfunctions);
-    const apigateway = await startApiGatewayService({ port: options.port ?? 8080, lambda, accountId: LOCAL_ACCOUNT_ID, region: LOCAL_REGION, log });
+    const apigateway = await startApiGatewayService({
+      port: options.port ?? 8080,
+      lambda,
+      accountId: LOCAL_ACCOUNT_ID,
+      region: LOCAL_REGION,
+      log,
+      // Direct service integrations (backend stream's POST /jobs writes DynamoDB).
+      awsEndpoints: () => ({ dynamodb: endpoints.dynamodb }),
+    });
     started.push(apigateway);
     Object.assign(endpoints, {
       dynamodb: dynamodb.endpoint,

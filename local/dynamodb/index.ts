@@ -1,12 +1,14 @@
 /**
  * Local DynamoDB: dynalite (LevelDB-backed) in this process on 127.0.0.1, plus what dynalite
  * lacks and the program relies on: TTL (`UpdateTimeToLive`/`DescribeTimeToLive` and a periodic
- * sweep that deletes expired items).
+ * sweep that deletes expired items), `TransactWriteItems` (transactions.ts), DynamoDB Streams
+ * (streams.ts) and the Streams API on the same endpoint (streamsApi.ts).
  *
- * Every request passes through a chain of interceptors (`use`) before it reaches dynalite, so a
- * later feature (e.g. DynamoDB Streams) can observe or answer writes without touching dynalite:
- * an interceptor sees the operation name (`PutItem`, …), the raw request and response, and calls
- * `next()` to hand the request on (optionally with a replacement body, if it had to read it).
+ * Every request passes through a chain of interceptors (`use`) before it reaches the end of the
+ * chain: an interceptor sees the operation name (`PutItem`, …), the raw request and response, and
+ * calls `next()` to hand the request on (optionally with a replacement body, if it had to read
+ * it). At the end, writes run under one write lock (writes.ts), which is what makes transactions
+ * atomic and stream records ordered; everything else goes to dynalite as it came.
  */
 import * as fs from "fs";
 import * as http from "http";
@@ -21,8 +23,21 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { AttributeValue, KeySchemaElement, ScalarAttributeType } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
-import type { DynamoDbService } from "../types";
+import type { DynamoDbService, DynamoDbStreamSource, StreamViewType } from "../types";
 import { close, listen } from "../listen";
+import { dynaliteCaller } from "./dynaliteCall";
+import { readBody, sendError, sendJson, sendReply } from "./protocol";
+import type { Reply } from "./protocol";
+import { StreamStore } from "./streams";
+import { STREAMS_TARGET_PREFIX, StreamsApi } from "./streamsApi";
+import { handleTableOperation, TableCatalog } from "./tables";
+import { TransactWriteItems } from "./transactions";
+import { handleBatchWrite, handleItemWrite, TTL_DELETE_HEADER } from "./writes";
+import type { ItemWrite, WriteContext } from "./writes";
+import { WriteLock } from "./writeLock";
+
+export { TTL_DELETE_HEADER };
+export type { StreamViewType };
 
 interface DynaliteOptions {
   path?: string;
@@ -35,13 +50,15 @@ interface DynaliteOptions {
 const dynalite = require("dynalite") as (options: DynaliteOptions) => http.Server;
 
 export interface DynamoDbServiceOptions {
-  /** Persist tables here (LevelDB under `<dir>/leveldb`, TTL settings in `<dir>/ttl.json`); absent = in memory. */
+  /** Persist tables here (LevelDB under `<dir>/leveldb`, TTL settings in `<dir>/ttl.json`, streams under `<dir>/streams`); absent = in memory. */
   dir?: string;
   /** @default 0 (a free port) */
   port?: number;
   log?: (line: string) => void;
   /** Interval of the TTL sweep in ms; `0` = no timer (call `sweepTtl` yourself). @default 5000 */
   ttlSweepMs?: number;
+  /** The clock of stream records, their 24-hour retention and shard iterators (tests move it). @default Date.now */
+  now?: () => number;
 }
 
 /** One DynamoDB JSON-protocol request on its way to dynalite. */
@@ -69,40 +86,27 @@ export interface LocalDynamoDbService extends DynamoDbService {
   use(interceptor: DynamoDbInterceptor): () => void;
   /**
    * Fault injection: the next `count` write requests (PutItem, UpdateItem, DeleteItem,
-   * BatchWriteItem) fail with this error. The AWS SDK retries both kinds by default.
+   * BatchWriteItem, TransactWriteItems) fail with this error before they reach the table. The AWS
+   * SDK retries both kinds by default.
    */
   failNextWrites(count: number, error?: InjectedDynamoDbError): void;
   /** TTL attribute of each table with TTL enabled. */
   ttlSettings(): Record<string, string>;
+  /**
+   * Enables a DynamoDB stream on the table (or keeps the enabled one, when it has this view type;
+   * a different view type replaces it, as disabling and enabling does on AWS) and answers its ARN,
+   * `arn:aws:dynamodb:us-east-1:000000000000:table/<name>/stream/<label>`. With a `dir`, the same
+   * call after a restart answers the same ARN.
+   */
+  enableStream(tableName: string, viewType: StreamViewType): string;
+  /** The tables' streams, as Lambda event source mappings read them. */
+  readonly streams: DynamoDbStreamSource;
 }
 
 const WRITE_OPERATIONS = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"]);
-const ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#";
-/** Header on the sweep's own DeleteItem requests, so a later hook can tell TTL deletes (AWS: `userIdentity` dynamodb.amazonaws.com). */
-export const TTL_DELETE_HEADER = "x-async-api-ttl-delete";
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader("Content-Type", "application/x-amz-json-1.0");
-  res.setHeader("Content-Length", Buffer.byteLength(text));
-  res.setHeader("x-amzn-RequestId", Math.random().toString(36).slice(2).padEnd(12, "0").toUpperCase());
-  res.end(text);
-}
-
-function sendError(res: http.ServerResponse, status: number, type: string, message: string): void {
-  const prefix = type === "ValidationException" ? "com.amazon.coral.validate#" : ERROR_PREFIX;
-  sendJson(res, status, { __type: prefix + type, message });
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
+/** Operations answered at the end of the chain by this service's own handlers (dynalite does the rest). */
+const TABLE_OPERATIONS = new Set(["CreateTable", "UpdateTable", "DescribeTable", "DeleteTable"]);
+const DYNAMODB_TARGET_PREFIX = "DynamoDB_20120810.";
 
 /** A stand-in for `req` whose body is `body` (for interceptors that consumed the original). */
 function replayRequest(req: http.IncomingMessage, body: Buffer): http.IncomingMessage {
@@ -154,11 +158,38 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
   const [dynaliteHandler] = server.listeners("request") as http.RequestListener[];
   server.removeAllListeners("request");
 
+  const now = options.now ?? Date.now;
+  const callDynalite = dynaliteCaller(dynaliteHandler);
+  const catalog = new TableCatalog(callDynalite);
+  const streams = await StreamStore.open({ dir: options.dir ? path.join(options.dir, "streams") : undefined, now, log });
+  const writes: WriteContext = { call: callDynalite, catalog, streams, lock: new WriteLock() };
+  const transactions = new TransactWriteItems(writes, now);
+  const streamsApi = new StreamsApi(streams, catalog, now);
+
+  /** The end of the chain: this service's handlers, or dynalite itself. */
+  const answer = async (call: DynamoDbCall, req: http.IncomingMessage): Promise<void> => {
+    const target = String(req.headers["x-amz-target"] ?? "");
+    const { operation } = call;
+    const ours = target.startsWith(STREAMS_TARGET_PREFIX) || (target.startsWith(DYNAMODB_TARGET_PREFIX) && (WRITE_OPERATIONS.has(operation) || TABLE_OPERATIONS.has(operation)));
+    if (!ours || req.method !== "POST") return dynaliteHandler(req, call.res);
+    const text = (await readBody(req)).toString("utf8");
+    let reply: Reply;
+    if (target.startsWith(STREAMS_TARGET_PREFIX)) reply = await streamsApi.handle(operation, text);
+    else if (operation === "TransactWriteItems") reply = await transactions.handle(text, req.headers);
+    else if (operation === "BatchWriteItem") reply = await handleBatchWrite(text, req.headers, writes);
+    else if (WRITE_OPERATIONS.has(operation)) reply = await handleItemWrite(operation as ItemWrite, text, req.headers, writes);
+    else reply = await handleTableOperation(operation, text, req.headers, { call: callDynalite, catalog, streams });
+    sendReply(call.res, reply);
+  };
+
   const interceptors: DynamoDbInterceptor[] = [];
   const dispatch = (call: DynamoDbCall, index: number, req: http.IncomingMessage): void => {
     const interceptor = interceptors[index];
     if (!interceptor) {
-      dynaliteHandler(req, call.res);
+      answer(call, req).catch((err: unknown) => {
+        log(`dynamodb: ${call.operation} failed: ${(err as Error)?.stack ?? String(err)}`);
+        if (!call.res.headersSent) sendError(call.res, 500, "InternalServerError", "Internal server error");
+      });
       return;
     }
     let called = false;
@@ -226,7 +257,6 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
       const name = tableNameOf(body);
       res.once("finish", () => {
         if (res.statusCode !== 200 || !name) return;
-        keyNames.delete(name);
         if (ttl.delete(name)) void saveTtl();
       });
       return next(body);
@@ -274,25 +304,10 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
   }
 
   // ---- TTL sweep ----------------------------------------------------------------------------
-  const keyNames = new Map<string, string[]>();
-  async function tableKeys(table: string): Promise<string[]> {
-    const known = keyNames.get(table);
-    if (known) return known;
-    const out = await client.send(new DescribeTableCommand({ TableName: table }));
-    const names = (out.Table?.KeySchema ?? []).map((k: KeySchemaElement) => k.AttributeName!);
-    keyNames.set(table, names);
-    return names;
-  }
-
   async function sweepTable(table: string, attribute: string, nowMs: number): Promise<number> {
     const nowSeconds = String(nowMs / 1000);
-    let keys: string[];
-    try {
-      keys = await tableKeys(table);
-    } catch (err) {
-      if (isNamed(err, "ResourceNotFoundException")) return 0;
-      throw err;
-    }
+    const keys = await catalog.keyNames(table);
+    if (!keys) return 0;
     let deleted = 0;
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -383,7 +398,7 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
         const wanted = keySchema.map((k) => `${k.AttributeName}:${k.KeyType}`).join(",");
         if (has !== wanted) log(`dynamodb: table ${input.name} exists with key schema ${has}, not ${wanted}: keeping it as it is`);
       }
-      keyNames.delete(input.name);
+      catalog.forget(input.name);
       // createTableMs is 0, but dynalite flips CREATING → ACTIVE on a timer.
       for (let i = 0; i < 200; i++) {
         const out = await client.send(new DescribeTableCommand({ TableName: input.name }));
@@ -417,6 +432,12 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
       faults = { remaining: count, error };
     },
 
+    enableStream(tableName, viewType) {
+      return streams.enable(tableName, viewType);
+    },
+
+    streams,
+
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -426,6 +447,7 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
       client.destroy();
       sweepClient.destroy();
       await close(server, 2000);
+      await streams.flush();
       log("dynamodb: stopped");
     },
   };

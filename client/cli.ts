@@ -1,5 +1,6 @@
 // `async-api`: the command line of the client (bin shim: client/bin/async-api.js).
 process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= "1";
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";

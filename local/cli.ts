@@ -2,6 +2,7 @@
 import "./stepfunctions/polyfill";
 // The SDK's notice about Node 20 support would be printed by every function: once is in the README.
 process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= "1";
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import * as fs from "fs";
 import * as path from "path";
 import { startLocalCloud } from "./cloud";

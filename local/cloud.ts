@@ -95,6 +95,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
       environment: () => sdkEnvironment(endpoints),
       log: lambdaLog,
       destinations: { events: () => eventbridge, sqs: () => sqs },
+      // Event source mappings: the tables' streams and the queues.
+      streams: () => dynamodb.streams,
+      queues: () => sqs,
     });
     started.push(lambda);
     eventbridge = await startEventBridgeService({ dir: path.join(stateDir, "eventbridge"), lambda, sqs, log });

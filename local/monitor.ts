@@ -4,6 +4,7 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
   type ApiGatewayService,
+  type DynamoDbItem,
   type DynamoDbService,
   type EventBridgeService,
   type LambdaService,
@@ -118,7 +119,14 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
         await s.dynamodb.createTable({ name: table, hashKey: inputs.hashKey, rangeKey: inputs.rangeKey, attributes: inputs.attributes ?? [] });
         if (inputs.ttl?.enabled && inputs.ttl.attributeName) s.dynamodb.enableTtl(table, inputs.ttl.attributeName);
         const tableArn = arn("dynamodb", `table/${table}`);
-        return { id: table, state: { name: table, arn: tableArn, streamArn: inputs.streamEnabled ? `${tableArn}/stream/local` : undefined } };
+        const streamArn = inputs.streamEnabled ? s.dynamodb.enableStream(table, inputs.streamViewType ?? "NEW_AND_OLD_IMAGES") : undefined;
+        return { id: table, state: { name: table, arn: tableArn, streamArn } };
+      },
+      "aws:dynamodb/tableItem:TableItem": async (name, inputs) => {
+        const item = JSON.parse(inputs.item) as DynamoDbItem;
+        await s.dynamodb.putItem(inputs.tableName, item);
+        const key = item[inputs.hashKey] ? Object.values(item[inputs.hashKey])[0] : name;
+        return { id: `${inputs.tableName}|${inputs.hashKey}||${String(key)}|`, state: {} };
       },
 
       "aws:s3/bucket:Bucket": async (name, inputs) => {
@@ -178,6 +186,24 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
         });
         return { id: inputs.functionName, state: {} };
       },
+      "aws:lambda/eventSourceMapping:EventSourceMapping": async (name, inputs) => {
+        const uuid = crypto.createHash("sha256").update(`${this.stack}/${name}`).digest("hex").replace(/^(.{8})(.{4})(.{3})(.{3})(.{12}).*$/, "$1-$2-4$3-a$4-$5");
+        s.lambda.createEventSourceMapping({
+          uuid,
+          eventSourceArn: inputs.eventSourceArn,
+          functionName: inputs.functionName,
+          batchSize: inputs.batchSize,
+          startingPosition: inputs.startingPosition,
+          filterPatterns: (inputs.filterCriteria?.filters ?? []).map((f: { pattern: string }) => f.pattern),
+          bisectBatchOnFunctionError: inputs.bisectBatchOnFunctionError,
+          maximumRetryAttempts: inputs.maximumRetryAttempts,
+          maximumRecordAgeInSeconds: inputs.maximumRecordAgeInSeconds,
+          onFailureDestination: inputs.destinationConfig?.onFailure?.destinationArn,
+          functionResponseTypes: inputs.functionResponseTypes,
+          enabled: inputs.enabled,
+        });
+        return { id: uuid, state: { uuid, functionArn: inputs.functionName, state: inputs.enabled === false ? "Disabled" : "Enabled" } };
+      },
       "aws:lambda/permission:Permission": async (name, inputs) => {
         if (inputs.principal === "apigateway.amazonaws.com" && inputs.action === "lambda:InvokeFunction") {
           s.apigateway.addLambdaPermission(inputs.function, inputs.sourceArn ?? "*");
@@ -233,6 +259,7 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
         if (inputs.sqsManagedSseEnabled !== undefined) attributes.SqsManagedSseEnabled = String(inputs.sqsManagedSseEnabled);
         if (inputs.kmsMasterKeyId !== undefined) attributes.KmsMasterKeyId = String(inputs.kmsMasterKeyId);
         if (inputs.policy) attributes.Policy = inputs.policy;
+        if (inputs.redrivePolicy) attributes.RedrivePolicy = inputs.redrivePolicy;
         const { url, arn: queueArn } = s.sqs.createQueue(queue, attributes);
         return { id: url, state: { name: queue, arn: queueArn, url } };
       },

@@ -45,6 +45,7 @@ export function sdkEnvironment(endpoints: Endpoints): Record<string, string> {
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
     AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
 }
 
@@ -90,6 +91,8 @@ export interface LambdaService extends RunningService {
   putEventInvokeConfig(functionName: string, config: EventInvokeConfig): void;
   /** `RequestResponse` waits for the result; `Event` queues it (retries, max age, destination) and resolves at once with 202. */
   invoke(functionNameOrArn: string, payload: string, type: "RequestResponse" | "Event"): Promise<InvokeResult>;
+  /** Starts polling a DynamoDB stream or an SQS queue for a function. */
+  createEventSourceMapping(mapping: LocalEventSourceMapping): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,6 +121,10 @@ export interface DynamoDbService extends RunningService {
   enableTtl(tableName: string, attribute: string): void;
   /** Runs one TTL sweep now (tests call this instead of waiting). */
   sweepTtl(now?: number): Promise<number>;
+  /** Turns on the table's stream (kept across restarts with the same state dir); returns its ARN. */
+  enableStream(tableName: string, viewType: StreamViewType): string;
+  /** Writes one item (DynamoDB JSON), as `aws.dynamodb.TableItem` does. */
+  putItem(tableName: string, item: DynamoDbItem): Promise<void>;
 }
 
 export interface S3Service extends RunningService {
@@ -287,6 +294,8 @@ export interface DynamoDbStreamRecord {
 export interface DynamoDbStreamSource {
   /** The stream's view type, or undefined when no such stream exists. */
   viewType(streamArn: string): StreamViewType | undefined;
+  /** The id of the stream's only shard, as DescribeStream reports it (failure records name it). */
+  shardId(streamArn: string): string;
   /**
    * Records after `afterSequenceNumber` (exclusive; undefined = from the trim horizon, i.e. the
    * oldest record still within the 24-hour retention), oldest first, at most `limit`.

@@ -191,6 +191,7 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): strin
     `#set($first = "$!input.path('$.CancellationReasons[1].Item.jobId.S')")`,
     `#set($context.responseOverride.header.Location = "$proto://$context.domainName$context.path/$first")`,
     `#set($context.responseOverride.header.Idempotent-Replayed = "true")`,
+    `#set($context.responseOverride.header.Retry-After = "1")`,
     `{"jobId":"$first","status":"PENDING","createdAt":"$!input.path('$.CancellationReasons[1].Item.createdAt.S')"}`,
     `#elseif($c0 == "ConditionalCheckFailed")`,
     `#set($context.responseOverride.status = 409)`,

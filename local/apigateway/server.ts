@@ -420,8 +420,15 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
 
   /** The method request as mapping templates and parameter mappings see it. */
   function methodRequest(x: Exchange, body: Buffer): MethodRequest {
+    // API Gateway adds these to every method request (proxy events and $input.params() alike).
+    const forwarded: Record<string, string> = {};
+    for (const [name, value] of Object.entries(x.headers)) if (!/^x-forwarded-(for|port|proto)$/i.test(name)) forwarded[name] = value;
+    const forwardedFor = Object.entries(x.headers).find(([k]) => k.toLowerCase() === "x-forwarded-for")?.[1];
+    forwarded["X-Forwarded-For"] = forwardedFor ? `${forwardedFor}, ${x.sourceIp}` : x.sourceIp;
+    forwarded["X-Forwarded-Port"] = String(port);
+    forwarded["X-Forwarded-Proto"] = "http";
     return {
-      headers: x.headers,
+      headers: forwarded,
       query: x.query,
       pathParams: decodePathParameters(x.route!.pathParameters),
       body: body.toString("utf8"),

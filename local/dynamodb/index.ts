@@ -15,6 +15,7 @@ import * as http from "http";
 import * as path from "path";
 import { PassThrough } from "stream";
 import {
+  PutItemCommand,
   CreateTableCommand,
   DeleteItemCommand,
   DescribeTableCommand,
@@ -434,6 +435,11 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
 
     enableStream(tableName, viewType) {
       return streams.enable(tableName, viewType);
+    },
+
+    async putItem(tableName, item) {
+      // Through the endpoint, like any client: the write is captured by the table's stream.
+      await client.send(new PutItemCommand({ TableName: tableName, Item: item as unknown as Record<string, AttributeValue> }));
     },
 
     streams,

@@ -15,6 +15,11 @@ import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import type { DynamoDbItem, DynamoDbStreamRecord, DynamoDbStreamSource, StreamViewType } from "../types";
 import { itemSize, sameItem } from "./items";
 
+/** The stream's only shard: a stable id, so iterators and checkpoints survive a restart. */
+export function shardIdOf(streamArn: string): string {
+  return `shardId-00000001-${crypto.createHash("sha1").update(streamArn).digest("hex").slice(0, 8)}`;
+}
+
 export const STREAM_RETENTION_MS = 24 * 60 * 60 * 1000;
 export const STREAM_VIEW_TYPES: readonly StreamViewType[] = ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"];
 
@@ -195,6 +200,10 @@ export class StreamStore implements DynamoDbStreamSource {
   }
 
   // ---- DynamoDbStreamSource -------------------------------------------------------------------
+
+  shardId(streamArn: string): string {
+    return shardIdOf(streamArn);
+  }
 
   viewType(streamArn: string): StreamViewType | undefined {
     return this.get(streamArn)?.viewType;

@@ -8,6 +8,7 @@ import * as crypto from "crypto";
 import type { DynamoDbStreamRecord } from "../types";
 import { errorReply, jsonReply, parseObject, serializationError, validationError } from "./protocol";
 import type { Reply } from "./protocol";
+import { shardIdOf } from "./streams";
 import type { StreamInfo, StreamStore } from "./streams";
 import type { TableCatalog } from "./tables";
 
@@ -15,10 +16,7 @@ export const STREAMS_TARGET_PREFIX = "DynamoDBStreams_20120810.";
 const ITERATOR_TTL_MS = 15 * 60 * 1000;
 const ITERATOR_TYPES = ["TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER"];
 
-/** The stream's only shard: a stable id, so iterators and checkpoints survive a restart. */
-export function shardIdOf(streamArn: string): string {
-  return `shardId-00000001-${crypto.createHash("sha1").update(streamArn).digest("hex").slice(0, 8)}`;
-}
+export { shardIdOf };
 
 interface IteratorState {
   /** Stream ARN. */

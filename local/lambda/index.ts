@@ -3,7 +3,10 @@ import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
-import type { EventInvokeConfig, EventsSink, InvokeResult, LambdaService, LocalFunctionConfig, QueueSink } from "../types";
+import type { DynamoDbStreamSource, EventInvokeConfig, EventsSink, InvokeResult, LambdaService, LocalEventSourceMapping, LocalFunctionConfig, QueueSink } from "../types";
+import { EventSourceMappings, type EventSourceMappingInfo } from "./eventSourceMappings";
+import { MappingError } from "./pollerSupport";
+import type { EventSourceQueue } from "./queuePoller";
 import { RUNNER_SOURCE } from "./runner";
 import { MAX_RESPONSE_BYTES, Worker, type FunctionRuntime, type InvocationOutcome, type WorkerHost } from "./workers";
 import { close, listen } from "../listen";
@@ -14,6 +17,9 @@ export const MAX_ASYNC_PAYLOAD_BYTES = 1048576;
 
 /** The defaults of an async invocation without an event invoke config (as on AWS). */
 export const DEFAULT_EVENT_INVOKE_CONFIG: EventInvokeConfig = { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21600 };
+
+export type { EventSourceMappingInfo } from "./eventSourceMappings";
+export type { EventSourceQueue } from "./queuePoller";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -50,6 +56,22 @@ export interface LambdaServiceOptions {
    * destination record, an SQS queue a message whose body is the record.
    */
   destinations?: { events?: () => EventsSink | undefined; sqs?: () => QueueSink | undefined };
+  /** The DynamoDB streams that stream event source mappings read (read lazily: it may start after this service). */
+  streams?: () => DynamoDbStreamSource | undefined;
+  /**
+   * The SQS that SQS event source mappings read, and where stream mappings send their on-failure
+   * records (falls back to `destinations.sqs`). Read lazily.
+   */
+  queues?: () => EventSourceQueue | undefined;
+  /**
+   * Waits before the 1st, 2nd, ... retry of a failed event source mapping batch; the last one
+   * repeats (AWS backs off from about a second; locally short). @default [100, 200, 300, 500]
+   */
+  mappingRetryDelaysMs?: number[];
+  /** How often an event source mapping looks at its source when no append/send woke it up. @default 1000 */
+  mappingPollIntervalMs?: number;
+  /** Most batches one SQS event source mapping processes at once. @default 5 */
+  maxConcurrentQueueBatches?: number;
 }
 
 /** The `detail-type` of the event Lambda puts on an EventBridge bus destination for a failed async invocation. */
@@ -107,6 +129,17 @@ export interface LocalLambdaService extends LambdaService {
   workerPids(functionNameOrArn: string): number[];
   /** The event invoke config in force for a function (defaults when none was put). */
   eventInvokeConfig(functionNameOrArn: string): EventInvokeConfig;
+  /**
+   * Creates an event source mapping (a DynamoDB stream or an SQS queue feeding the function) and
+   * starts polling; a known UUID replaces that mapping. Throws `LambdaApiError` as
+   * CreateEventSourceMapping would (unknown function, invalid parameters, conflict).
+   */
+  createEventSourceMapping(mapping: LocalEventSourceMapping): void;
+  /** Stops and removes a mapping (and its stream checkpoint). */
+  deleteEventSourceMapping(uuid: string): Promise<void>;
+  /** A mapping's state, for tests and diagnostics. */
+  getEventSourceMapping(uuid: string): EventSourceMappingInfo | undefined;
+  listEventSourceMappings(): EventSourceMappingInfo[];
 }
 
 /** An error of the Lambda API (thrown by `invoke`, answered by the HTTP API). */
@@ -153,8 +186,9 @@ function functionArnOf(name: string): string {
 /**
  * Starts the local Lambda service: runs each function's bundle in warm Node.js worker processes
  * (one invocation at a time per process), enforces timeouts, runs async invocations through a
- * queue with Lambda's retries, maximum event age and on-failure destination, and serves Lambda's
- * Invoke API on a loopback port.
+ * queue with Lambda's retries, maximum event age and on-failure destination, runs event source
+ * mappings (DynamoDB streams and SQS queues polled into synchronous invocations, see
+ * ./eventSourceMappings.ts), and serves Lambda's Invoke API on a loopback port.
  */
 export async function startLambdaService(options: LambdaServiceOptions): Promise<LocalLambdaService> {
   const stateDir = path.resolve(options.stateDir);
@@ -555,6 +589,25 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
     };
   }
 
+  // --- event source mappings -----------------------------------------------------------------
+  const mappingRetryDelays = options.mappingRetryDelaysMs?.length ? options.mappingRetryDelaysMs : [100, 200, 300, 500];
+  const mappings = new EventSourceMappings({
+    checkpointDir: path.join(stateDir, "event-source-mappings"),
+    host: {
+      invoke: (name, payload) => invokeDetailed(name, payload, "RequestResponse"),
+      functionArn: (name) => functions.get(name)?.config.arn ?? functionArnOf(name),
+      note,
+      retryDelayMs: (retry) => mappingRetryDelays[Math.min(Math.max(retry, 1), mappingRetryDelays.length) - 1],
+      pollIntervalMs: Math.max(10, options.mappingPollIntervalMs ?? 1000),
+    },
+    resolveFunction: (ref) => lookup(ref)?.config.name,
+    streams: options.streams,
+    queues: options.queues,
+    destinations: () => options.queues?.() ?? options.destinations?.sqs?.(),
+    maxConcurrentQueueBatches: Math.max(1, options.maxConcurrentQueueBatches ?? 5),
+  });
+  const apiError = (e: unknown) => (e instanceof MappingError ? new LambdaApiError(e.code, e.message, e.statusCode) : e);
+
   // --- HTTP API ------------------------------------------------------------------------------
   function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(body);
@@ -728,10 +781,35 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
       return eventConfigOf(parseFunctionRef(functionNameOrArn).name);
     },
 
+    createEventSourceMapping(mapping: LocalEventSourceMapping): void {
+      if (stopped) throw new LambdaApiError("ServiceException", "The Lambda service is stopped", 500);
+      try {
+        mappings.create(mapping);
+      } catch (e) {
+        throw apiError(e);
+      }
+    },
+
+    async deleteEventSourceMapping(uuid: string): Promise<void> {
+      await mappings.delete(uuid).catch((e: unknown) => {
+        throw apiError(e);
+      });
+    },
+
+    getEventSourceMapping(uuid: string): EventSourceMappingInfo | undefined {
+      return mappings.get(uuid);
+    },
+
+    listEventSourceMappings(): EventSourceMappingInfo[] {
+      return mappings.list();
+    },
+
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
       clearInterval(reaper);
+      // Pollers leave their loops at once (they do not wait for invocations in flight).
+      const mappingsStopped = mappings.stop();
       for (const t of timers) clearTimeout(t);
       timers.clear();
       for (const wake of [...sleepers]) wake();
@@ -741,6 +819,7 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
         for (const w of fn.workers) exits.push(w.stop());
       }
       await Promise.all(exits);
+      await mappingsStopped;
       await close(server);
       logsClosed = true;
       await Promise.all(

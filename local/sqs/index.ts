@@ -10,13 +10,20 @@
  *
  * Resource policies are kept and evaluated for service principals (`allowsServiceSend`): the local
  * EventBridge asks before it dead-letters an event, as AWS does.
+ *
+ * A queue's `RedrivePolicy` (`{"deadLetterTargetArn", "maxReceiveCount"}`) is honoured as SQS does
+ * it: a message already received `maxReceiveCount` times is moved to the dead-letter queue (same
+ * message id, body, attributes and original send time) when a receive would hand it out again.
+ *
+ * The service is also a `QueueSource` for the local Lambda's SQS event source mappings
+ * (`receive`, `deleteMessage`, `onMessage`), sharing the API's visibility and redrive rules.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
-import type { QueueMessageAttribute, SqsService } from "../types";
+import type { QueueMessageAttribute, QueueSource, ReceivedQueueMessage, SqsService } from "../types";
 import { close, listen } from "../listen";
 
 export interface SqsServiceOptions {
@@ -48,9 +55,11 @@ interface Queue {
   messages: StoredMessage[];
 }
 
-export interface LocalSqsService extends SqsService {
+export interface LocalSqsService extends SqsService, QueueSource {
   /** The messages of a queue (by URL, ARN or name), visible or not, oldest first. */
   messages(queue: string): StoredMessage[];
+  /** The queue's `VisibilityTimeout` attribute in seconds (what an event source mapping hides received messages for). */
+  visibilityTimeoutSeconds(queueUrlOrArn: string): number;
 }
 
 export class SqsError extends Error {
@@ -274,10 +283,7 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
   /** A queue by URL (any host), ARN or name. */
   function lookup(ref: unknown): Queue {
     if (typeof ref !== "string" || !ref) throw new SqsError("MissingParameter", "MissingParameter", "The request must contain the parameter QueueUrl.");
-    let name = ref;
-    if (ref.startsWith("arn:")) name = ref.split(":")[5] ?? "";
-    else if (/^https?:\/\//.test(ref)) name = new URL(ref).pathname.split("/").filter(Boolean).pop() ?? "";
-    const q = queues.get(name);
+    const q = queues.get(nameOf(ref));
     if (!q) throw nonExistent(ref);
     return q;
   }
@@ -315,7 +321,7 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
     const message: StoredMessage = { messageId: crypto.randomUUID(), body, md5OfBody: md5(body), attributes, sentAt: now, visibleAt: now + delay * 1000, receiveCount: 0 };
     q.messages.push(message);
     save();
-    wake();
+    notify(q);
     return message;
   }
 
@@ -324,6 +330,88 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
   const wake = () => {
     for (const w of [...waiters]) w();
   };
+  /** `onMessage` listeners by queue name (a queue may be subscribed to before it is created). */
+  const listeners = new Map<string, Set<() => void>>();
+  /** A message arrived on `q` (sent, or moved there by a redrive): wakes long polls and listeners. */
+  function notify(q: Queue): void {
+    wake();
+    for (const listener of [...(listeners.get(q.name) ?? [])]) {
+      try {
+        listener();
+      } catch (e) {
+        note(`an onMessage listener of ${q.name} failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  /** The queue name in a URL, ARN or name (without requiring the queue to exist). */
+  function nameOf(ref: string): string {
+    if (ref.startsWith("arn:")) return ref.split(":")[5] ?? "";
+    if (/^https?:\/\//.test(ref)) return new URL(ref).pathname.split("/").filter(Boolean).pop() ?? "";
+    return ref;
+  }
+
+  /** A queue's redrive policy, when it names a dead-letter queue that exists (and is not itself). */
+  function redriveOf(q: Queue): { target: Queue; maxReceiveCount: number } | undefined {
+    const text = q.attributes.RedrivePolicy;
+    if (!text) return undefined;
+    let policy: { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
+    try {
+      policy = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    const maxReceiveCount = Number(policy.maxReceiveCount);
+    if (typeof policy.deadLetterTargetArn !== "string" || !Number.isFinite(maxReceiveCount) || maxReceiveCount < 1) return undefined;
+    const target = queues.get(policy.deadLetterTargetArn.split(":")[5] ?? "");
+    if (!target || target === q) return undefined;
+    return { target, maxReceiveCount };
+  }
+
+  /**
+   * Hands out up to `max` visible messages (oldest first), hiding each for `visibilitySeconds` with
+   * a new receipt handle; a message that already reached the redrive policy's `maxReceiveCount` is
+   * moved to the dead-letter queue instead. Used by ReceiveMessage and by `QueueSource.receive`.
+   */
+  function take(q: Queue, max: number, visibilitySeconds: number, now = Date.now()): StoredMessage[] {
+    prune(q, now);
+    const redrive = redriveOf(q);
+    const taken: StoredMessage[] = [];
+    const moved: StoredMessage[] = [];
+    for (const m of q.messages) {
+      if (taken.length >= max) break;
+      if (m.visibleAt > now) continue;
+      if (redrive && m.receiveCount >= redrive.maxReceiveCount) {
+        moved.push(m);
+        continue;
+      }
+      m.receiveCount++;
+      m.firstReceivedAt ??= now;
+      m.visibleAt = now + visibilitySeconds * 1000;
+      m.receiptHandle = Buffer.from(`${m.messageId}:${crypto.randomBytes(12).toString("hex")}`).toString("base64url");
+      taken.push(m);
+    }
+    if (moved.length && redrive) {
+      const ids = new Set(moved.map((m) => m.messageId));
+      q.messages = q.messages.filter((m) => !ids.has(m.messageId));
+      for (const m of moved) {
+        redrive.target.messages.push({ ...m, visibleAt: now, receiveCount: 0, firstReceivedAt: undefined, receiptHandle: undefined });
+        note(`message ${m.messageId} moved from ${q.name} to its dead-letter queue ${redrive.target.name} after ${m.receiveCount} receive(s)`);
+      }
+      notify(redrive.target);
+    }
+    if (taken.length || moved.length) save();
+    return taken;
+  }
+
+  /** SQS's system attributes of a received message. */
+  function systemAttributes(m: StoredMessage): Record<string, string> {
+    return {
+      SenderId: "AIDALOCAL",
+      SentTimestamp: String(m.sentAt),
+      ApproximateReceiveCount: String(m.receiveCount),
+      ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt),
+    };
+  }
 
   async function receive(q: Queue, body: Record<string, any>): Promise<Record<string, unknown>> {
     const max = body.MaxNumberOfMessages ?? 1;
@@ -332,23 +420,13 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
     const waitSeconds = Math.min(20, body.WaitTimeSeconds ?? Number(q.attributes.ReceiveMessageWaitTimeSeconds ?? 0));
     const until = Date.now() + waitSeconds * 1000;
     for (;;) {
-      prune(q);
       const now = Date.now();
-      const ready = q.messages.filter((m) => m.visibleAt <= now).slice(0, max);
+      const ready = take(q, max, visibility, now);
       if (ready.length || now >= until || stopped) {
         const wanted = [...(body.MessageSystemAttributeNames ?? []), ...(body.AttributeNames ?? [])] as string[];
         const wantedAttributes = (body.MessageAttributeNames ?? []) as string[];
         const messages = ready.map((m) => {
-          m.receiveCount++;
-          m.firstReceivedAt ??= now;
-          m.visibleAt = now + visibility * 1000;
-          m.receiptHandle = Buffer.from(`${m.messageId}:${crypto.randomBytes(12).toString("hex")}`).toString("base64url");
-          const system: Record<string, string> = {
-            SenderId: "AIDALOCAL",
-            SentTimestamp: String(m.sentAt),
-            ApproximateReceiveCount: String(m.receiveCount),
-            ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt),
-          };
+          const system = systemAttributes(m);
           const attributes = wanted.includes("All") ? system : Object.fromEntries(Object.entries(system).filter(([k]) => wanted.includes(k)));
           const messageAttributes = wantedAttributes.some((n) => n === "All" || n === ".*")
             ? m.attributes
@@ -363,7 +441,6 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
             ...(md5Attributes ? { MessageAttributes: messageAttributes, MD5OfMessageAttributes: md5Attributes } : {}),
           };
         });
-        if (messages.length) save();
         return messages.length ? { Messages: messages } : {};
       }
       await new Promise<void>((resolve) => {
@@ -376,6 +453,17 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
         waiters.add(done);
       });
     }
+  }
+
+  /** Deletes the message holding this receipt handle (a stale or unknown handle deletes nothing, as on SQS). */
+  function deleteByReceipt(q: Queue, receiptHandle: unknown): void {
+    const i = q.messages.findIndex((m) => m.receiptHandle !== undefined && m.receiptHandle === receiptHandle);
+    if (i < 0) {
+      if (typeof receiptHandle !== "string" || !receiptHandle) throw new SqsError("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", "The input receipt handle is invalid.");
+      return; // AWS: deleting an already deleted message succeeds
+    }
+    q.messages.splice(i, 1);
+    save();
   }
 
   function queueAttributes(q: Queue, names: string[] = ["All"]): Record<string, string> {
@@ -405,14 +493,7 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
     },
     ReceiveMessage: (b) => receive(lookup(b.QueueUrl), b),
     DeleteMessage: (b) => {
-      const q = lookup(b.QueueUrl);
-      const i = q.messages.findIndex((m) => m.receiptHandle !== undefined && m.receiptHandle === b.ReceiptHandle);
-      if (i < 0) {
-        if (typeof b.ReceiptHandle !== "string" || !b.ReceiptHandle) throw new SqsError("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", "The input receipt handle is invalid.");
-        return {}; // AWS: deleting an already deleted message succeeds
-      }
-      q.messages.splice(i, 1);
-      save();
+      deleteByReceipt(lookup(b.QueueUrl), b.ReceiptHandle);
       return {};
     },
     GetQueueAttributes: (b) => ({ Attributes: queueAttributes(lookup(b.QueueUrl), b.AttributeNames) }),
@@ -521,10 +602,42 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
       prune(q);
       return q.messages.map((m) => ({ ...m }));
     },
+    visibilityTimeoutSeconds(ref) {
+      const value = Number(lookup(ref).attributes.VisibilityTimeout ?? DEFAULT_ATTRIBUTES.VisibilityTimeout);
+      return Number.isFinite(value) && value >= 0 ? value : Number(DEFAULT_ATTRIBUTES.VisibilityTimeout);
+    },
+    // QueueSource: after stop() these neither hand out nor change anything (the state is flushed).
+    receive(ref, max, visibilityTimeoutSeconds): ReceivedQueueMessage[] {
+      if (stopped) return [];
+      return take(lookup(ref), Math.max(1, Math.floor(max)), Math.max(0, visibilityTimeoutSeconds)).map((m) => ({
+        messageId: m.messageId,
+        receiptHandle: m.receiptHandle!,
+        body: m.body,
+        attributes: systemAttributes(m),
+        messageAttributes: { ...m.attributes },
+        md5OfBody: m.md5OfBody,
+      }));
+    },
+    deleteMessage(ref, receiptHandle) {
+      if (stopped) return;
+      deleteByReceipt(lookup(ref), receiptHandle);
+    },
+    onMessage(ref, listener) {
+      const name = nameOf(ref);
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      const entry = () => listener();
+      set.add(entry);
+      return () => {
+        set!.delete(entry);
+        if (!set!.size && listeners.get(name) === set) listeners.delete(name);
+      };
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
       wake();
+      listeners.clear();
       flush();
       await close(server);
     },

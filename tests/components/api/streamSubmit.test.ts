@@ -162,7 +162,7 @@ describe("components/api/streamSubmit: the response templates", () => {
     const first = "0b7e3a52-1c1d-4e0e-9f3a-6d2f1c9e8a41";
     const out = render(submitErrorTemplate(ARGS), canceled(NONE, { ...CCF, Item: { pk: { S: "idem/k/x" }, jobId: { S: first }, createdAt: { S: "2026-11-22T06:00:00.000Z" } } }, NONE));
     expect(out.status).to.equal(202);
-    expect(out.headers).to.include({ "Idempotent-Replayed": "true", Location: `https://abc.execute-api.us-east-1.amazonaws.com/v1/jobs/${first}` });
+    expect(out.headers).to.include({ "Idempotent-Replayed": "true", "Retry-After": "1", Location: `https://abc.execute-api.us-east-1.amazonaws.com/v1/jobs/${first}` });
     expect(out.body).to.deep.equal({ jobId: first, status: "PENDING", createdAt: "2026-11-22T06:00:00.000Z" });
   });
 

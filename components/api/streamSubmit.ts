@@ -31,6 +31,8 @@ export const SUBMIT_REJECTIONS = {
   IdempotencyKey: { status: 400, code: "BadRequest", message: "Idempotency-Key must be 1 to 64 of A-Z a-z 0-9 _ -." },
   PayloadTooLarge: { status: 413, code: "PayloadTooLarge", message: "The request body is over 256 KiB." },
   RequestId: { status: 400, code: "BadRequest", message: "X-Amzn-RequestId, when given, must be a UUID." },
+  // API Gateway takes a request without Content-Type as JSON: the template refuses it.
+  ContentType: { status: 415, code: "UnsupportedMediaType", message: "The request body must be JSON (Content-Type: application/json)." },
 } as const;
 
 export type SubmitRejection = keyof typeof SUBMIT_REJECTIONS;
@@ -130,11 +132,20 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
   ].join("");
   return [
     prelude(args.auth),
-    `#set($key = $input.params('Idempotency-Key'))`,
+    // Headers by name, whatever their case; an empty Idempotency-Key is a bad one, not none.
+    `#set($key = "")`,
+    `#set($hasKey = false)`,
+    `#set($contentType = "")`,
+    `#set($headers = $input.params().header)`,
+    `#foreach($name in $headers.keySet())`,
+    `#if($name.equalsIgnoreCase("Idempotency-Key"))#set($hasKey = true)#set($key = $headers.get($name))#end`,
+    `#if($name.equalsIgnoreCase("Content-Type"))#set($contentType = $headers.get($name))#end`,
+    `#end`,
     `#set($reject = "")`,
     `#if(!$jobId.matches("${JOB_ID_PATTERN.slice(1, -1)}"))#set($reject = "RequestId")`,
+    `#elseif($contentType.trim() == "")#set($reject = "ContentType")`,
     `#elseif($input.body.length() > ${MAX_BODY_CHARS})#set($reject = "PayloadTooLarge")`,
-    `#elseif($key != "" && !$key.matches("[A-Za-z0-9_-]{1,64}"))#set($reject = "IdempotencyKey")`,
+    `#elseif($hasKey && !$key.matches("[A-Za-z0-9_-]{1,64}"))#set($reject = "IdempotencyKey")`,
     `#end`,
     `#if($reject != "")`,
     // A condition that cannot hold: the transaction always fails, and hands back the error item.

@@ -132,6 +132,15 @@ describe("components/api/streamSubmit: the request template", () => {
     expect(renderRequest(ARGS, request("{}", { requestId: REQUEST_ID.toUpperCase() })).TransactItems[0].Update.Key.pk.S).to.equal(REQUEST_ID);
   });
 
+  it("rejects a request without Content-Type (API Gateway would take it as JSON), and an empty Idempotency-Key, whatever the headers' case", () => {
+    const withHeaders = (headers: Record<string, string>) => ({ ...request("{}"), headers });
+    expect(rejected(renderRequest(ARGS, withHeaders({})))).to.equal("error/ContentType");
+    expect(rejected(renderRequest(ARGS, withHeaders({ "Content-Type": " " })))).to.equal("error/ContentType");
+    expect(rejected(renderRequest(ARGS, withHeaders({ "content-type": "application/json", "idempotency-key": "" })))).to.equal("error/IdempotencyKey");
+    const lower = renderRequest(ARGS, withHeaders({ "content-type": "application/json", "idempotency-key": "k1" }));
+    expect(lower.TransactItems, "a lower-case key header counts").to.have.length(3);
+  });
+
   it("accepts exactly the job ids the handlers accept", () => {
     expect(submitRequestTemplate(ARGS)).to.contain(JOB_ID_PATTERN.slice(1, -1));
   });

@@ -23,6 +23,7 @@ const api = new AsyncApi("jobs", {
   store: settings.store,
   auth: settings.auth,
   workflowType: settings.backend === "stepfunctions" ? settings.workflowType : undefined,
+  worker: settings.worker,
   resultTtlMinutes: settings.resultTtlMinutes,
   jobTimeoutSeconds: settings.jobTimeoutSeconds,
   corsOrigins: settings.corsOrigins,
@@ -41,6 +42,7 @@ export const invokeRoleArn = api.invokeRoleArn;
 export const apiKeyId = api.apiKeyId;
 export const apiKey = api.apiKeyValue;
 export const stateMachineArn = api.stateMachineArn;
+export const clusterName = api.clusterName;
 export const jobsTableName = api.jobsTableName;
 export const resultsBucketName = api.resultsBucketName;
 // Where a failure goes when recording it failed too; for `aws events start-replay` (see the README).

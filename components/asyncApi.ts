@@ -38,6 +38,10 @@ export class AsyncApi extends pulumi.ComponentResource {
   /** Base URL of the API, no trailing slash: routes are `${apiUrl}/jobs`. */
   public readonly apiUrl: pulumi.Output<string>;
   public readonly backend: Backend;
+  /** Where the job's code runs. */
+  public readonly workerKind: "lambda" | "fargate";
+  /** worker `fargate`: the ECS cluster the job tasks run in. */
+  public readonly clusterName?: pulumi.Output<string>;
   public readonly storeKind: StoreKind;
   public readonly auth: AuthMode;
   public readonly store: ResultStore;
@@ -79,7 +83,13 @@ export class AsyncApi extends pulumi.ComponentResource {
     this.backend = args.backend ?? "stepfunctions";
     this.auth = args.auth ?? "iam";
     const jobTimeoutSeconds = args.jobTimeoutSeconds ?? 900;
-    validateJobTimeout(self, jobTimeoutSeconds);
+    const worker = args.worker ?? "lambda";
+    if (worker !== "lambda" && worker !== "fargate") throw new Error(`${self}: worker must be "lambda" or "fargate", got "${worker}"`);
+    if (worker === "fargate" && this.backend !== "stepfunctions") throw new Error(`${self}: worker "fargate" needs backend "stepfunctions" (backend is "${this.backend}")`);
+    if (worker === "fargate" && (args.workflowType ?? "STANDARD") !== "STANDARD") throw new Error(`${self}: worker "fargate" needs workflowType "STANDARD"`);
+    if (args.fargateWorker && worker !== "fargate") throw new Error(`${self}: fargateWorker applies only to worker "fargate"`);
+    this.workerKind = worker;
+    validateJobTimeout(self, jobTimeoutSeconds, worker);
     const corsOrigins = args.corsOrigins ?? [];
     const stageName = args.stageName ?? "v1";
     const throttle = args.throttle ?? { rateLimit: 100, burstLimit: 200 };
@@ -112,6 +122,7 @@ export class AsyncApi extends pulumi.ComponentResource {
       [ENV.BACKEND]: this.backend,
       [ENV.AUTH]: this.auth,
       [ENV.JOB_TIMEOUT_SECONDS]: String(jobTimeoutSeconds),
+      [ENV.WORKER]: worker,
       [ENV.CORS_ORIGINS]: JSON.stringify(corsOrigins),
     }));
 
@@ -143,7 +154,7 @@ export class AsyncApi extends pulumi.ComponentResource {
     } else if (this.backend === "stepfunctions") {
       this.workflow = new JobStateMachine(
         `${name}-workflow`,
-        { job: args.job, store, workflowType: args.workflowType ?? "STANDARD", jobTimeoutSeconds },
+        { job: args.job, store, workflowType: args.workflowType ?? "STANDARD", jobTimeoutSeconds, worker, fargate: args.fargateWorker, logRetentionInDays },
         { parent: this },
       );
       const workflowType = this.workflow.workflowType;
@@ -234,6 +245,7 @@ export class AsyncApi extends pulumi.ComponentResource {
 
     this.apiUrl = gateway.stage.invokeUrl.apply((url) => url.replace(/\/+$/, ""));
     this.jobsTableName = store.tableName;
+    this.clusterName = this.workflow?.fargateWorker?.cluster.name;
     this.resultsBucketName = store.bucketName;
     this.failureRecorder = failures?.recorder;
     this.failureBusArn = failures?.bus.arn;
@@ -243,6 +255,7 @@ export class AsyncApi extends pulumi.ComponentResource {
       invokeRoleArn: this.invokeRoleArn,
       apiKeyId: this.apiKeyId,
       stateMachineArn: this.stateMachineArn,
+      clusterName: this.clusterName,
       jobsTableName: this.jobsTableName,
       resultsBucketName: this.resultsBucketName,
       failureBusArn: this.failureBusArn,

@@ -15,6 +15,7 @@ export const HANDLERS = {
   failureDestination: { module: "worker/failureDestination.ts", factory: "createFailureDestination" },
   streamWorker: { module: "worker/streamWorker.ts", factory: "createStreamWorker" },
   streamFailures: { module: "worker/streamFailures.ts", factory: "createStreamFailureRecorder" },
+  containerWorker: { module: "worker/containerWorker.ts", factory: "createContainerWorker" },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;
@@ -25,7 +26,7 @@ export function handlerSpec(name: HandlerName): HandlerSpec {
 }
 
 /** The bundle spec of a worker, with the job's module imported as its argument. */
-export function workerSpec(name: "asyncWorker" | "stepFunctionsWorker" | "streamWorker", job: JobArgs): HandlerSpec {
+export function workerSpec(name: "asyncWorker" | "stepFunctionsWorker" | "streamWorker" | "containerWorker", job: JobArgs): HandlerSpec {
   return { ...handlerSpec(name), args: [{ module: job.module, exportName: job.exportName ?? "default" }] };
 }
 

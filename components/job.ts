@@ -38,7 +38,13 @@ export function validateJob(component: string, job: JobArgs): void {
   if (!job.schema || typeof job.schema !== "object") throw new Error(`${component}: job.schema (a draft-04 JSON Schema) is required`);
 }
 
-export function validateJobTimeout(component: string, seconds: number): void {
+export function validateJobTimeout(component: string, seconds: number, worker: "lambda" | "fargate" = "lambda"): void {
+  if (worker === "fargate") {
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 31536000) {
+      throw new Error(`${component}: jobTimeoutSeconds must be a whole number from 1 to 31536000 (a year, the longest a STANDARD execution runs), got ${seconds}`);
+    }
+    return;
+  }
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > 900) {
     throw new Error(`${component}: jobTimeoutSeconds must be a whole number from 1 to 900 (Lambda's limit), got ${seconds}`);
   }

@@ -1,7 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../lambdas/shared/env";
-import { document, invokeFunctionStatement, recordStatements, resultStatement, serviceTrustPolicy, stateMachineRecordStatement } from "./iam/policies";
+import { FargateWorker, type FargateWorkerOptions } from "./fargateWorker";
+import {
+  document,
+  invokeFunctionStatement,
+  recordStatements,
+  resultStatement,
+  runTaskStatements,
+  sendTaskResultStatement,
+  serviceTrustPolicy,
+  stateMachineRecordStatement,
+  type PolicyStatement,
+} from "./iam/policies";
 import { handlerSpec, workerSpec } from "./handlers";
 import { validateJob, validateJobTimeout, workerTimeoutSeconds, type JobArgs } from "./job";
 import { BundledFunction } from "./lambda/bundledFunction";
@@ -21,10 +32,25 @@ export interface JobStateMachineArgs {
    */
   workflowType?: "STANDARD" | "EXPRESS";
   /**
-   * Seconds a job may run before it is TIMED_OUT (1 to 900 with the Lambda worker; EXPRESS: 300).
+   * Seconds a job may run before it is TIMED_OUT (1 to 900 with the Lambda worker, up to
+   * 31536000 (a year) with the Fargate worker; EXPRESS: 300).
    * @default 900
    */
   jobTimeoutSeconds?: number;
+  /**
+   * Where the job's code runs: a Lambda function (up to 15 minutes), or an ECS Fargate task (up to
+   * a year; STANDARD only), started with `.waitForTaskToken`.
+   * See https://docs.aws.amazon.com/step-functions/latest/dg/connect-ecs.html
+   * @default "lambda"
+   */
+  worker?: "lambda" | "fargate";
+  /** Options of the Fargate worker (`worker: "fargate"` only). */
+  fargate?: FargateWorkerOptions;
+  /**
+   * Days CloudWatch keeps the Fargate worker's logs.
+   * @default 30
+   */
+  logRetentionInDays?: number;
   /**
    * Retries of the worker invoke on transient Lambda errors (throttles, service errors).
    * @default { maxAttempts: 3, intervalSeconds: 2, backoffRate: 2 }
@@ -40,7 +66,11 @@ export interface JobStateMachineArgs {
  */
 export class JobStateMachine extends pulumi.ComponentResource {
   public readonly stateMachine: aws.sfn.StateMachine;
-  public readonly worker: BundledFunction;
+  /** The Lambda worker (`worker: "lambda"`). */
+  public readonly worker?: BundledFunction;
+  /** The Fargate worker (`worker: "fargate"`). */
+  public readonly fargateWorker?: FargateWorker;
+  public readonly workerKind: "lambda" | "fargate";
   /** The recorder function (S3 store only). */
   public readonly recorder?: BundledFunction;
   public readonly role: aws.iam.Role;
@@ -49,32 +79,48 @@ export class JobStateMachine extends pulumi.ComponentResource {
 
   constructor(name: string, args: JobStateMachineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("async-api:index:JobStateMachine", name, {}, opts);
-    validateJob(`JobStateMachine ${name}`, args.job);
+    const self = `JobStateMachine ${name}`;
+    validateJob(self, args.job);
+    this.workerKind = args.worker ?? "lambda";
+    if (this.workerKind !== "lambda" && this.workerKind !== "fargate") throw new Error(`${self}: worker must be "lambda" or "fargate", got "${this.workerKind}"`);
+    if (args.fargate && this.workerKind !== "fargate") throw new Error(`${self}: fargate options apply only to worker "fargate"`);
     const jobTimeoutSeconds = args.jobTimeoutSeconds ?? 900;
-    validateJobTimeout(`JobStateMachine ${name}`, jobTimeoutSeconds);
+    validateJobTimeout(self, jobTimeoutSeconds, this.workerKind);
     this.workflowType = args.workflowType ?? "STANDARD";
+    if (this.workerKind === "fargate" && this.workflowType !== "STANDARD") throw new Error(`${self}: worker "fargate" needs workflowType "STANDARD" (EXPRESS workflows cannot wait for a task token)`);
     const store = args.store;
 
     const storeEnv = store.environment.apply((env) => ({
       ...env,
       [ENV.BACKEND]: "stepfunctions",
+      [ENV.WORKER]: this.workerKind,
       [ENV.JOB_TIMEOUT_SECONDS]: String(jobTimeoutSeconds),
     }));
+    const workerStatements = pulumi
+      .all([store.recordLocation, store.bucketArn])
+      .apply(([location, bucketArn]): PolicyStatement[] => [...recordStatements(location, "read"), resultStatement(bucketArn, "write")]);
 
-    this.worker = new BundledFunction(
-      `${name}-worker`,
-      {
-        description: `Runs the ${args.job.name} job for the state machine`,
-        handler: workerSpec("stepFunctionsWorker", args.job),
-        environment: storeEnv,
-        timeoutSeconds: workerTimeoutSeconds(jobTimeoutSeconds),
-        memorySize: args.job.memorySize ?? 512,
-        policyStatements: pulumi
-          .all([store.recordLocation, store.bucketArn])
-          .apply(([location, bucketArn]) => [...recordStatements(location, "read"), resultStatement(bucketArn, "write")]),
-      },
-      { parent: this },
-    );
+    if (this.workerKind === "lambda") {
+      this.worker = new BundledFunction(
+        `${name}-worker`,
+        {
+          description: `Runs the ${args.job.name} job for the state machine`,
+          handler: workerSpec("stepFunctionsWorker", args.job),
+          environment: storeEnv,
+          timeoutSeconds: workerTimeoutSeconds(jobTimeoutSeconds),
+          memorySize: args.job.memorySize ?? 512,
+          policyStatements: workerStatements,
+        },
+        { parent: this },
+      );
+    } else {
+      this.fargateWorker = new FargateWorker(
+        `${name}-fargate`,
+        { ...(args.fargate ?? {}), job: args.job, environment: storeEnv, logRetentionInDays: args.logRetentionInDays },
+        { parent: this },
+      );
+    }
+    const fargate = this.fargateWorker;
 
     if (store.kind === "s3") {
       this.recorder = new BundledFunction(
@@ -95,27 +141,51 @@ export class JobStateMachine extends pulumi.ComponentResource {
       { assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("states.amazonaws.com", id))), description: `Runs the ${args.job.name} job workflow` },
       { parent: this },
     );
-    const invoked = this.recorder ? [this.worker.arn, this.recorder.arn] : [this.worker.arn];
+    const invoked = [this.worker?.arn, this.recorder?.arn].filter((arn): arn is pulumi.Output<string> => arn !== undefined);
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const runTask: pulumi.Output<PolicyStatement[]> = fargate
+      ? pulumi
+          .all([region, account, fargate.family, fargate.cluster.arn, fargate.taskRole.arn, fargate.executionRole.arn])
+          .apply(([r, a, family, clusterArn, taskRoleArn, executionRoleArn]) =>
+            runTaskStatements({ taskDefinitionArnPattern: `arn:aws:ecs:${r}:${a}:task-definition/${family}:*`, clusterArn, roleArns: [taskRoleArn, executionRoleArn] }),
+          )
+      : pulumi.output([]);
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
         role: this.role.id,
-        policy: pulumi.all([pulumi.all(invoked), store.tableArn ?? pulumi.output("")]).apply(([functionArns, tableArn]) =>
+        policy: pulumi.all([pulumi.all(invoked), store.tableArn ?? pulumi.output(""), runTask]).apply(([functionArns, tableArn, run]) =>
           JSON.stringify(
-            document(invokeFunctionStatement("InvokeJobFunctions", functionArns), ...(tableArn ? [stateMachineRecordStatement(tableArn)] : [])),
+            document(
+              ...(functionArns.length ? [invokeFunctionStatement("InvokeJobFunctions", functionArns)] : []),
+              ...(tableArn ? [stateMachineRecordStatement(tableArn)] : []),
+              ...run,
+            ),
           ),
         ),
       },
       { parent: this },
     );
 
+    const fargateTask = fargate
+      ? pulumi.all([fargate.cluster.arn, fargate.family, fargate.subnetIds, fargate.securityGroupIds]).apply(([cluster, taskDefinition, subnets, securityGroups]) => ({
+          cluster,
+          taskDefinition,
+          containerName: fargate.containerName,
+          subnets,
+          securityGroups,
+          assignPublicIp: fargate.assignPublicIp,
+          heartbeatSeconds: fargate.heartbeatSeconds,
+        }))
+      : pulumi.output(undefined);
     const definition = pulumi
-      .all([this.worker.arn, store.tableName ?? pulumi.output(undefined), this.recorder?.arn ?? pulumi.output(undefined)])
-      .apply(([workerFunctionArn, tableName, recorderFunctionArn]) =>
+      .all([this.worker?.arn ?? pulumi.output(undefined), store.tableName ?? pulumi.output(undefined), this.recorder?.arn ?? pulumi.output(undefined), fargateTask])
+      .apply(([workerFunctionArn, tableName, recorderFunctionArn, task]) =>
         JSON.stringify(
           buildStateMachineDefinition({
             store: store.kind,
             workerFunctionArn,
+            fargateTask: task,
             tableName,
             recorderFunctionArn,
             jobTimeoutSeconds,
@@ -128,9 +198,17 @@ export class JobStateMachine extends pulumi.ComponentResource {
     this.stateMachine = new aws.sfn.StateMachine(
       `${name}-state-machine`,
       { type: this.workflowType, roleArn: this.role.arn, definition },
-      { parent: this, dependsOn: [policy] },
+      // The task definition must exist before an execution can run it.
+      { parent: this, dependsOn: fargate ? [policy, fargate] : [policy] },
     );
     this.arn = this.stateMachine.arn;
+    if (fargate) {
+      new aws.iam.RolePolicy(
+        `${name}-task-policy`,
+        { role: fargate.taskRole.id, policy: workerStatements.apply((statements) => JSON.stringify(document(...statements, sendTaskResultStatement()))) },
+        { parent: this },
+      );
+    }
     this.registerOutputs({ arn: this.arn });
   }
 }

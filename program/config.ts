@@ -87,16 +87,18 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   const workflowType = oneOf<WorkflowType>("workflowType", raw.workflowType, ["STANDARD", "EXPRESS"], DEFAULTS.workflowType);
   const worker = oneOf<WorkerKind>("worker", raw.worker, ["lambda", "fargate"], DEFAULTS.worker);
   const resultTtlMinutes = integer("resultTtlMinutes", raw.resultTtlMinutes, 1, 525600, DEFAULTS.resultTtlMinutes);
-  const jobTimeoutSeconds = integer("jobTimeoutSeconds", raw.jobTimeoutSeconds, 1, 900, DEFAULTS.jobTimeoutSeconds);
+  // A Fargate task may run up to a year (a STANDARD execution's limit); Lambda stops at 15 minutes.
+  const jobTimeoutSeconds = integer("jobTimeoutSeconds", raw.jobTimeoutSeconds, 1, worker === "fargate" ? 31536000 : 900, DEFAULTS.jobTimeoutSeconds);
   const corsOrigins = origins(raw.corsOrigins);
 
   if (backend === "stream" && store !== "dynamodb") {
     throw new ConfigError(`${key("backend")} 'stream' needs ${key("store")} 'dynamodb' (the jobs table's stream feeds the worker); ${key("store")} is '${store}'.`);
   }
-  if (worker === "fargate") {
-    throw new ConfigError(
-      `${key("worker")} 'fargate' is not available yet (ECS Fargate worker for jobs over 15 minutes, planned); use 'lambda'.`,
-    );
+  if (worker === "fargate" && backend !== "stepfunctions") {
+    throw new ConfigError(`${key("worker")} 'fargate' needs ${key("backend")} 'stepfunctions' (the state machine runs the task); ${key("backend")} is '${backend}'.`);
+  }
+  if (worker === "fargate" && workflowType !== "STANDARD") {
+    throw new ConfigError(`${key("worker")} 'fargate' needs ${key("workflowType")} 'STANDARD' (EXPRESS workflows cannot wait for a task); ${key("workflowType")} is '${workflowType}'.`);
   }
   if (raw.workflowType && backend !== "stepfunctions" && workflowType !== DEFAULTS.workflowType) {
     throw new ConfigError(`${key("workflowType")} applies only to ${key("backend")} 'stepfunctions' (backend is '${backend}').`);

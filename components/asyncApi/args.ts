@@ -1,5 +1,6 @@
 import type { AuthMode, Backend, StoreKind } from "../../lambdas/shared/types";
 import type { JobArgs } from "../job";
+import type { FargateWorkerOptions } from "../fargateWorker";
 import type { ResultStore } from "../resultStore";
 
 export interface LambdaWorkerArgs {
@@ -115,6 +116,15 @@ export interface AsyncApiArgs {
    * @default 900
    */
   jobTimeoutSeconds?: number;
+  /**
+   * Where the job's code runs (backend `stepfunctions`, STANDARD workflows): a Lambda function (jobs
+   * up to 15 minutes), or an ECS Fargate task (jobs up to a year; needs Docker where `pulumi up`
+   * runs, to build the image).
+   * @default "lambda"
+   */
+  worker?: "lambda" | "fargate";
+  /** Options of the Fargate worker (`worker: "fargate"` only): CPU, memory, network, heartbeat. */
+  fargateWorker?: FargateWorkerOptions;
   /**
    * Origins allowed to call the API from a browser, e.g. `["https://app.example.com"]`.
    * @default [] (no CORS headers)

@@ -205,3 +205,42 @@ export function streamReadStatement(streamArn: string): PolicyStatement {
 export function queueConsumeStatement(sid: string, queueArn: string): PolicyStatement {
   return { Sid: sid, Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], Resource: [queueArn] };
 }
+
+/**
+ * Pulling one ECR repository's images (a task's execution role). `ecr:GetAuthorizationToken` is
+ * account-wide by design (it returns a registry login, not access to a repository): its resource
+ * can only be `*`, and the pull itself stays limited to the repository.
+ */
+export function ecrPullStatements(repositoryArn: string): PolicyStatement[] {
+  return [
+    { Sid: "RegistryLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
+    { Sid: "PullWorkerImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: [repositoryArn] },
+  ];
+}
+
+/** Writing log streams of one log group (a task's awslogs driver, through its execution role). */
+export function logStreamStatement(logGroupArn: string): PolicyStatement {
+  const group = logGroupArn.replace(/:\*$/, "");
+  return { Sid: "WriteWorkerLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${group}:*`] };
+}
+
+/**
+ * Answering task tokens (the worker task: SendTaskSuccess, SendTaskFailure, heartbeats). These
+ * actions take no resource in IAM (the unguessable token is the capability, and names no state
+ * machine), so `*` is their only resource: the role has no other Step Functions action.
+ * See https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
+ */
+export function sendTaskResultStatement(): PolicyStatement {
+  return { Sid: "AnswerJobTasks", Effect: "Allow", Action: ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"], Resource: ["*"] };
+}
+
+/**
+ * The state machine running the worker task: `ecs:RunTask` on the task definition's revisions, in
+ * this cluster only, and passing exactly the task's two roles to ECS.
+ */
+export function runTaskStatements(args: { taskDefinitionArnPattern: string; clusterArn: string; roleArns: string[] }): PolicyStatement[] {
+  return [
+    { Sid: "RunWorkerTask", Effect: "Allow", Action: ["ecs:RunTask"], Resource: [args.taskDefinitionArnPattern], Condition: { ArnEquals: { "ecs:cluster": args.clusterArn } } },
+    { Sid: "PassWorkerRoles", Effect: "Allow", Action: ["iam:PassRole"], Resource: args.roleArns, Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } } },
+  ];
+}

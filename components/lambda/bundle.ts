@@ -47,6 +47,34 @@ export function entrySource(spec: HandlerSpec): string {
 }
 
 /**
+ * Bundles a program for a container: the handler spec's factory makes a `() => Promise<number>`,
+ * which the entry runs and exits with. Everything is bundled, the AWS SDK included (a Node.js base
+ * image has none).
+ */
+export function bundleProgram(spec: HandlerSpec): string {
+  const key = `program:${JSON.stringify(spec)}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const contents = `${entrySource(spec)}
+handler().then((code) => process.exit(code), (err) => { console.error(err); process.exit(1); });
+for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => process.exit(143));`;
+  const result = esbuild.buildSync({
+    stdin: { contents, resolveDir: ROOT, sourcefile: "container-entry.ts", loader: "ts" },
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    write: false,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0].text;
+  cache.set(key, code);
+  return code;
+}
+
+/**
  * Bundles a handler into one CommonJS file for the Node.js 22 Lambda runtime with esbuild. The
  * AWS SDK v3 is left out: the runtime ships it (and the local cloud resolves it from
  * node_modules). Bundles are cached per spec for the life of the process.

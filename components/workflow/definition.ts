@@ -34,6 +34,7 @@
  * - Only error *names* ever reach a record: a Lambda failure's `Cause` (messages, stack traces,
  *   ARNs) is never read.
  */
+import { ENV, FARGATE_START_SECONDS } from "../../lambdas/shared/env";
 import type { JobRecord, JobStatus } from "../../lambdas/shared/types";
 
 // ---------------------------------------------------------------------------------------------
@@ -66,6 +67,7 @@ export interface AslTaskState {
   ResultSelector?: JsonObject;
   ResultPath?: string | null;
   TimeoutSeconds?: number;
+  HeartbeatSeconds?: number;
   Retry?: AslRetrier[];
   Catch?: AslCatcher[];
   Next: string;
@@ -116,10 +118,28 @@ export interface WorkerRetry {
   backoffRate: number;
 }
 
+/** `worker=fargate`: the ECS task that runs the job (`arn:aws:states:::ecs:runTask.waitForTaskToken`). */
+export interface FargateTaskArgs {
+  /** Cluster ARN (or name). */
+  cluster: string;
+  /** Task definition family (its latest ACTIVE revision runs) or ARN. */
+  taskDefinition: string;
+  /** The container that gets the job id and the task token as environment overrides. */
+  containerName: string;
+  subnets: string[];
+  securityGroups: string[];
+  /** Public subnets (the default VPC's) need a public IP to reach ECR and the AWS APIs. */
+  assignPublicIp: boolean;
+  /** A task that sends no heartbeat for this long is dead: `States.HeartbeatTimeout`. */
+  heartbeatSeconds: number;
+}
+
 export interface StateMachineDefinitionArgs {
   store: "dynamodb" | "s3";
   /** The worker Lambda (runs the job). Invoked request-response with payload {"jobId.$": "$.jobId"}. */
-  workerFunctionArn: string;
+  workerFunctionArn?: string;
+  /** Instead of `workerFunctionArn`: run the job as an ECS Fargate task (STANDARD workflows only). */
+  fargateTask?: FargateTaskArgs;
   /** store dynamodb: the jobs table; records are written with direct `arn:aws:states:::dynamodb:updateItem` integrations. */
   tableName?: string;
   /** store s3: the recorder Lambda that writes records (S3 has no conditional update in Step Functions' SDK integrations). */
@@ -197,6 +217,13 @@ export const DEFAULT_WORKER_RETRY: Readonly<WorkerRetry> = { maxAttempts: 3, int
 export const EXECUTION_TIMEOUT_MARGIN_SECONDS = 300;
 export const EXPRESS_MAX_SECONDS = 300;
 export const MAX_JOB_TIMEOUT_SECONDS = 900;
+/** A Fargate job may run up to a year, the longest a STANDARD execution lives. */
+export const MAX_FARGATE_JOB_TIMEOUT_SECONDS = 31536000;
+export const ECS_RUN_TASK_WAIT_FOR_TOKEN = "arn:aws:states:::ecs:runTask.waitForTaskToken";
+export { FARGATE_START_SECONDS };
+
+/** ECS errors worth retrying when starting the task (throttling, capacity, server side). */
+export const ECS_TRANSIENT_ERRORS: readonly string[] = ["ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException", "ECS.LimitExceededException"];
 
 /** The Lambda service errors Step Functions recommends retrying (the function did not run, or may run again safely). */
 export const LAMBDA_TRANSIENT_ERRORS: readonly string[] = [
@@ -439,7 +466,15 @@ function checkArgs(args: StateMachineDefinitionArgs): Required<Pick<StateMachine
   if (args.workflowType !== "STANDARD" && args.workflowType !== "EXPRESS") {
     fail(`workflowType must be "STANDARD" or "EXPRESS", not ${JSON.stringify(args.workflowType)}`);
   }
-  if (!nonEmpty(args.workerFunctionArn)) fail("workerFunctionArn is required");
+  if (nonEmpty(args.workerFunctionArn) === Boolean(args.fargateTask)) fail("give workerFunctionArn (a Lambda worker) or fargateTask (an ECS task), exactly one");
+  const fargate = args.fargateTask;
+  if (fargate) {
+    if (args.workflowType !== "STANDARD") fail("fargateTask needs workflowType STANDARD (.waitForTaskToken is not available to EXPRESS workflows)");
+    for (const key of ["cluster", "taskDefinition", "containerName"] as const) if (!nonEmpty(fargate[key])) fail(`fargateTask.${key} is required`);
+    if (!Array.isArray(fargate.subnets) || fargate.subnets.length === 0 || !fargate.subnets.every(nonEmpty)) fail("fargateTask.subnets must list at least one subnet id");
+    if (!Array.isArray(fargate.securityGroups) || !fargate.securityGroups.every(nonEmpty)) fail("fargateTask.securityGroups must be a list of security group ids");
+    if (!isInteger(fargate.heartbeatSeconds) || fargate.heartbeatSeconds < 10) fail(`fargateTask.heartbeatSeconds must be an integer of at least 10, not ${fargate.heartbeatSeconds}`);
+  }
   if (args.tableName !== undefined && args.recorderFunctionArn !== undefined) {
     fail("give tableName (store dynamodb) or recorderFunctionArn (store s3), not both");
   }
@@ -448,8 +483,9 @@ function checkArgs(args: StateMachineDefinitionArgs): Required<Pick<StateMachine
   } else if (!nonEmpty(args.recorderFunctionArn)) {
     fail("store s3 needs recorderFunctionArn (the Lambda that writes job records to S3)");
   }
-  if (!isInteger(args.jobTimeoutSeconds) || args.jobTimeoutSeconds < 1 || args.jobTimeoutSeconds > MAX_JOB_TIMEOUT_SECONDS) {
-    fail(`jobTimeoutSeconds must be an integer from 1 to ${MAX_JOB_TIMEOUT_SECONDS} (the Lambda worker's limit), not ${args.jobTimeoutSeconds}`);
+  const maxTimeout = fargate ? MAX_FARGATE_JOB_TIMEOUT_SECONDS : MAX_JOB_TIMEOUT_SECONDS;
+  if (!isInteger(args.jobTimeoutSeconds) || args.jobTimeoutSeconds < 1 || args.jobTimeoutSeconds > maxTimeout) {
+    fail(`jobTimeoutSeconds must be an integer from 1 to ${maxTimeout} (${fargate ? "a STANDARD execution's year" : "the Lambda worker's limit"}), not ${args.jobTimeoutSeconds}`);
   }
   if (args.workflowType === "EXPRESS" && args.jobTimeoutSeconds > EXPRESS_MAX_SECONDS) {
     fail(
@@ -472,6 +508,53 @@ const present = (path: string, test: JsonObject): AslChoiceRule[] => [
   { Variable: path, ...test },
 ];
 
+const RUN_JOB_CATCH: AslCatcher[] = [
+  { ErrorEquals: ["States.Timeout"], Next: STATE.RecordTimedOut, ResultPath: "$.failure" },
+  { ErrorEquals: ["States.ALL"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
+];
+
+/**
+ * RunJob on `worker=fargate`: start the task with the job id and this state's task token as
+ * environment overrides (never the input: overrides are limited to 8 KiB, and the task reads the
+ * input from the store), then wait for the container's SendTaskSuccess, whose output is the same
+ * outcome the Lambda worker answers. No heartbeat for `heartbeatSeconds`: the container died
+ * (`States.HeartbeatTimeout`, recorded as a crash). The state's timeout adds the task's start-up
+ * to the job's own time; the container stops the job itself at `jobTimeoutSeconds`.
+ */
+function fargateRunJobState(task: FargateTaskArgs, jobTimeoutSeconds: number, workerRetry: WorkerRetry): AslTaskState {
+  return {
+    Type: "Task",
+    Comment: "Run the job as an ECS Fargate task; the container answers with SendTaskSuccess and sends heartbeats",
+    Resource: ECS_RUN_TASK_WAIT_FOR_TOKEN,
+    Parameters: {
+      Cluster: task.cluster,
+      TaskDefinition: task.taskDefinition,
+      LaunchType: "FARGATE",
+      NetworkConfiguration: {
+        AwsvpcConfiguration: { Subnets: task.subnets, SecurityGroups: task.securityGroups, AssignPublicIp: task.assignPublicIp ? "ENABLED" : "DISABLED" },
+      },
+      Overrides: {
+        ContainerOverrides: [
+          {
+            Name: task.containerName,
+            Environment: [
+              { Name: ENV.TASK_JOB_ID, "Value.$": "$.jobId" },
+              { Name: ENV.TASK_TOKEN, "Value.$": "$$.Task.Token" },
+            ],
+          },
+        ],
+      },
+    },
+    ResultSelector: { "outcome.$": "$" },
+    ResultPath: "$.run",
+    TimeoutSeconds: jobTimeoutSeconds + FARGATE_START_SECONDS,
+    HeartbeatSeconds: task.heartbeatSeconds,
+    Retry: [retrier(ECS_TRANSIENT_ERRORS, workerRetry)],
+    Catch: RUN_JOB_CATCH,
+    Next: STATE.CheckOutcome,
+  };
+}
+
 export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): AslDefinition {
   const { workerRetry } = checkArgs(args);
   const recordStates = (t: Transition): Record<string, AslState> =>
@@ -483,19 +566,16 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
   const isNumber = (field: string) => present(`${outcome}.${field}`, { IsNumeric: true });
 
   const steps: Record<string, AslState> = {
-    [STATE.RunJob]: {
+    [STATE.RunJob]: args.fargateTask ? fargateRunJobState(args.fargateTask, args.jobTimeoutSeconds, workerRetry) : {
       Type: "Task",
       Comment: "Run the job: the worker returns its outcome (job errors included) and never throws them",
       Resource: LAMBDA_INVOKE,
-      Parameters: { FunctionName: args.workerFunctionArn, Payload: { "jobId.$": "$.jobId" } },
+      Parameters: { FunctionName: args.workerFunctionArn!, Payload: { "jobId.$": "$.jobId" } },
       ResultSelector: { "outcome.$": "$.Payload" },
       ResultPath: "$.run",
       TimeoutSeconds: args.jobTimeoutSeconds,
       Retry: [retrier(LAMBDA_TRANSIENT_ERRORS, workerRetry)],
-      Catch: [
-        { ErrorEquals: ["States.Timeout"], Next: STATE.RecordTimedOut, ResultPath: "$.failure" },
-        { ErrorEquals: ["States.ALL"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
-      ],
+      Catch: RUN_JOB_CATCH,
       Next: STATE.CheckOutcome,
     },
     [STATE.CheckOutcome]: {
@@ -534,7 +614,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
   const timeoutSeconds =
     args.workflowType === "EXPRESS"
       ? Math.min(args.jobTimeoutSeconds + EXECUTION_TIMEOUT_MARGIN_SECONDS, EXPRESS_MAX_SECONDS)
-      : args.jobTimeoutSeconds + EXECUTION_TIMEOUT_MARGIN_SECONDS;
+      : Math.min(args.jobTimeoutSeconds + (args.fargateTask ? FARGATE_START_SECONDS : 0) + EXECUTION_TIMEOUT_MARGIN_SECONDS, MAX_FARGATE_JOB_TIMEOUT_SECONDS);
 
   return {
     Comment:

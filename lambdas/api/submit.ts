@@ -164,7 +164,7 @@ export function createSubmitHandler(options: SubmitOptions): ApiHandler {
       }
     }
 
-    const deadlineMs = at + (cfg.jobTimeoutSeconds + startAllowanceSeconds(cfg.backend)) * 1000;
+    const deadlineMs = at + (cfg.jobTimeoutSeconds + startAllowanceSeconds(cfg.backend, cfg.worker)) * 1000;
     const record: JobRecord = {
       pk: jobId,
       kind: "job",

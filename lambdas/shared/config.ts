@@ -7,6 +7,8 @@ export interface Config {
   backend: Backend;
   auth: AuthMode;
   workflowType: "STANDARD" | "EXPRESS";
+  /** Where the job's code runs (backend stepfunctions): a Lambda or a Fargate task. */
+  worker: "lambda" | "fargate";
   jobsTable?: string;
   jobsBucket?: string;
   resultsBucket?: string;
@@ -68,6 +70,7 @@ export function config(): Config {
     backend: oneOf<Backend>(ENV.BACKEND, ["stepfunctions", "lambda", "stream"], "stepfunctions"),
     auth: oneOf<AuthMode>(ENV.AUTH, ["iam", "apiKey", "none"], "iam"),
     workflowType: oneOf(ENV.WORKFLOW_TYPE, ["STANDARD", "EXPRESS"] as const, "STANDARD"),
+    worker: oneOf(ENV.WORKER, ["lambda", "fargate"] as const, "lambda"),
     jobsTable: raw(ENV.JOBS_TABLE),
     jobsBucket: raw(ENV.JOBS_BUCKET),
     resultsBucket: raw(ENV.RESULTS_BUCKET),

@@ -27,6 +27,14 @@ export const ENV = {
   JOB_TIMEOUT_SECONDS: "ASYNC_API_JOB_TIMEOUT_SECONDS",
   /** JSON array of allowed CORS origins; absent or `[]` means no CORS headers. */
   CORS_ORIGINS: "ASYNC_API_CORS_ORIGINS",
+  /** Where the job's code runs: `lambda` or `fargate` (backend `stepfunctions`). */
+  WORKER: "ASYNC_API_WORKER",
+  /** Fargate task (set per task by the state machine): the job to run. */
+  TASK_JOB_ID: "ASYNC_API_JOB_ID",
+  /** Fargate task (set per task by the state machine): the `.waitForTaskToken` token to answer. */
+  TASK_TOKEN: "ASYNC_API_TASK_TOKEN",
+  /** Fargate task: the RunJob state's HeartbeatSeconds; the task sends a heartbeat every third of it. */
+  HEARTBEAT_SECONDS: "ASYNC_API_HEARTBEAT_SECONDS",
 } as const;
 
 /** Seconds a PENDING job may wait for its worker to start before its deadline passes (the longest, backend lambda). */
@@ -40,8 +48,15 @@ export const START_ALLOWANCE_SECONDS = 300;
  */
 export const STEP_FUNCTIONS_START_ALLOWANCE_SECONDS = 30;
 
+/**
+ * A Fargate task needs time before the job starts: placement, the image pull, the container's
+ * start (typically 30 to 90 s). The RunJob state allows it on top of the job's timeout.
+ */
+export const FARGATE_START_SECONDS = 240;
+
 /** How long after its submission a job may be before it has to be finished or running on time. */
-export function startAllowanceSeconds(backend: string): number {
+export function startAllowanceSeconds(backend: string, worker = "lambda"): number {
+  if (backend === "stepfunctions" && worker === "fargate") return STEP_FUNCTIONS_START_ALLOWANCE_SECONDS + FARGATE_START_SECONDS;
   return backend === "stepfunctions" ? STEP_FUNCTIONS_START_ALLOWANCE_SECONDS : START_ALLOWANCE_SECONDS;
 }
 

@@ -46,8 +46,16 @@ describe("program/config parseStackConfig", () => {
     expect(() => parseStackConfig({ backend: "stream", workflowType: "EXPRESS", jobTimeoutSeconds: "60" })).to.throw(ConfigError, /async-api:workflowType applies only to async-api:backend 'stepfunctions'/);
   });
 
-  it("rejects worker fargate (not built yet), naming the key", () => {
-    expect(() => parseStackConfig({ worker: "fargate" })).to.throw(ConfigError, /async-api:worker 'fargate' is not available yet/);
+  it("accepts worker fargate on backend stepfunctions (STANDARD), with a timeout up to a year", () => {
+    expect(parseStackConfig({ worker: "fargate", jobTimeoutSeconds: "31536000" })).to.include({ worker: "fargate", backend: "stepfunctions", jobTimeoutSeconds: 31536000 });
+    expect(() => parseStackConfig({ worker: "fargate", jobTimeoutSeconds: "31536001" })).to.throw(ConfigError, /async-api:jobTimeoutSeconds/);
+    expect(() => parseStackConfig({ jobTimeoutSeconds: "901" }), "the Lambda worker stops at 900").to.throw(ConfigError, /async-api:jobTimeoutSeconds/);
+  });
+
+  it("rejects worker fargate on another backend or on EXPRESS, naming the keys", () => {
+    expect(() => parseStackConfig({ worker: "fargate", backend: "lambda" })).to.throw(ConfigError, /async-api:worker 'fargate' needs async-api:backend 'stepfunctions'.*async-api:backend is 'lambda'/);
+    expect(() => parseStackConfig({ worker: "fargate", backend: "stream" })).to.throw(ConfigError, /async-api:worker 'fargate' needs async-api:backend 'stepfunctions'/);
+    expect(() => parseStackConfig({ worker: "fargate", workflowType: "EXPRESS", jobTimeoutSeconds: "60" })).to.throw(ConfigError, /async-api:worker 'fargate' needs async-api:workflowType 'STANDARD'/);
   });
 
   it("rejects EXPRESS with a timeout over 5 minutes, naming both keys", () => {

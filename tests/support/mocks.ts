@@ -67,6 +67,19 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
       return { id: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/${physical}`, state: { name: physical, arn: `${arnPrefix("sqs")}:${physical}`, url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/${physical}` } };
     case "aws:apigateway/apiKey:ApiKey":
       return { id: "k3y1d", state: { value: inputs.value ?? "generated-api-key-value-0123456789" } };
+    case "aws:ecs/cluster:Cluster":
+      return { id: `${arnPrefix("ecs")}:cluster/${physical}`, state: { name: physical, arn: `${arnPrefix("ecs")}:cluster/${physical}` } };
+    case "aws:ecr/repository:Repository":
+      return { id: physical, state: { name: physical, arn: `${arnPrefix("ecr")}:repository/${physical}`, repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com/${physical}` } };
+    case "aws:ec2/securityGroup:SecurityGroup":
+      return { id: "sg-0123456789abcdef0", state: { arn: `${arnPrefix("ec2")}:security-group/sg-0123456789abcdef0` } };
+    // awsx v3 components are remote: one opaque resource each, whose outputs are faked here.
+    case "awsx:ec2:DefaultVpc":
+      return { id: `${name}-id`, state: { vpcId: "vpc-0123abcd", publicSubnetIds: ["subnet-0aaa", "subnet-0bbb"], privateSubnetIds: [] } };
+    case "awsx:ecr:Image":
+      return { id: `${name}-id`, state: { imageUri: `${inputs.repositoryUrl}@sha256:${"ab".repeat(32)}` } };
+    case "awsx:ecs:FargateTaskDefinition":
+      return { id: `${name}-id`, state: {} };
     default:
       return { id: `${name}-id`, state: {} };
   }

@@ -17,7 +17,7 @@ export function storeFromEnv(options: StoreOptions = {}): JobStore {
   return cfg.store === "s3"
     ? new S3JobStore(required(cfg.jobsBucket, ENV.JOBS_BUCKET), options)
     : new DynamoDbJobStore(required(cfg.jobsTable, ENV.JOBS_TABLE), {
-        pendingDeadlineSeconds: startAllowanceSeconds(cfg.backend) + cfg.jobTimeoutSeconds,
+        pendingDeadlineSeconds: startAllowanceSeconds(cfg.backend, cfg.worker) + cfg.jobTimeoutSeconds,
         ...options,
       });
 }

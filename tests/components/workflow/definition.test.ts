@@ -329,7 +329,7 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
       ["s3 without recorderFunctionArn", { store: "s3", tableName: undefined }, /store s3 needs recorderFunctionArn/],
       ["both tableName and recorderFunctionArn", { recorderFunctionArn: RECORDER_ARN }, /not both/],
       ["both, with store s3", { store: "s3", recorderFunctionArn: RECORDER_ARN }, /not both/],
-      ["no worker", { workerFunctionArn: "" }, /workerFunctionArn is required/],
+      ["no worker", { workerFunctionArn: "" }, /give workerFunctionArn \(a Lambda worker\) or fargateTask \(an ECS task\), exactly one/],
       ["jobTimeoutSeconds 0", { jobTimeoutSeconds: 0 }, /jobTimeoutSeconds must be an integer from 1 to 900/],
       ["jobTimeoutSeconds 901", { jobTimeoutSeconds: 901 }, /jobTimeoutSeconds must be an integer from 1 to 900/],
       ["jobTimeoutSeconds 1.5", { jobTimeoutSeconds: 1.5 }, /jobTimeoutSeconds must be an integer/],

@@ -1,0 +1,101 @@
+import { SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import type { JobDefinition } from "../jobs/types";
+import { sfnClient } from "../shared/clients";
+import { ENV } from "../shared/env";
+import { isJobId } from "../shared/ids";
+import { logger } from "../shared/logger";
+import { createStepFunctionsWorker } from "./stepFunctionsWorker";
+
+export interface ContainerWorkerOptions {
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Epoch milliseconds (tests pass a fake clock). */
+  now?: () => number;
+  /** Between heartbeats. @default a third of `ASYNC_API_HEARTBEAT_SECONDS` (60 s), at least 1 s */
+  heartbeatIntervalMs?: number;
+}
+
+/** The container's exit codes. */
+export const EXIT = {
+  /** The outcome was sent, or there was nobody left to send it to (the execution was stopped or timed out). */
+  done: 0,
+  /** The outcome could not be sent: the RunJob state's heartbeat timeout will record the job. */
+  unsent: 1,
+  /** Started without a job id or a task token. */
+  misconfigured: 2,
+} as const;
+
+/** What SendTask* answers once the execution no longer waits for this token (stopped by a cancel, timed out). */
+const GONE = new Set(["TaskTimedOut", "TaskDoesNotExist", "InvalidToken"]);
+
+const SEND_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
+
+/**
+ * The worker of `worker=fargate`: the container of an ECS task that the state machine's RunJob
+ * state starts with `.waitForTaskToken`. The same job module and the same steps as the Lambda
+ * worker (lambdas/worker/stepFunctionsWorker.ts: read the input from the store, run the job if it
+ * is RUNNING, offload a large result), then the outcome is sent back with SendTaskSuccess. Meanwhile
+ * it sends heartbeats, so a dead container becomes `States.HeartbeatTimeout`; when a heartbeat
+ * is refused because the execution is gone (a cancel stopped it, or it timed out), the container
+ * stops at once: that is how a cancel stops the task.
+ *
+ * Returns the process exit code (the container entry exits with it).
+ */
+export function createContainerWorker(job: JobDefinition, options: ContainerWorkerOptions = {}): () => Promise<number> {
+  return async () => {
+    const env = options.env ?? process.env;
+    const jobId = env[ENV.TASK_JOB_ID];
+    const taskToken = env[ENV.TASK_TOKEN];
+    if (!isJobId(jobId) || !taskToken) {
+      logger.error("The task was started without a job id or a task token", { jobId: isJobId(jobId) ? jobId : undefined, hasToken: Boolean(taskToken) });
+      return EXIT.misconfigured;
+    }
+    const heartbeatSeconds = Number(env[ENV.HEARTBEAT_SECONDS] ?? 60);
+    const intervalMs = options.heartbeatIntervalMs ?? Math.max(1000, Math.floor((Number.isFinite(heartbeatSeconds) && heartbeatSeconds > 0 ? heartbeatSeconds : 60) * 1000 / 3));
+    const sfn = sfnClient();
+
+    let gone: (reason: string) => void = () => undefined;
+    const executionGone = new Promise<string>((resolve) => (gone = resolve));
+    const heartbeat = async () => {
+      try {
+        await sfn.send(new SendTaskHeartbeatCommand({ taskToken }));
+      } catch (err) {
+        const name = (err as Error).name;
+        if (GONE.has(name)) gone(name);
+        else logger.warn("Heartbeat not sent; trying again at the next one", { jobId, error: name });
+      }
+    };
+    const timer = setInterval(() => void heartbeat(), intervalMs);
+    try {
+      await heartbeat();
+      const run = createStepFunctionsWorker(job, { now: options.now })({ jobId });
+      const first = await Promise.race([run.then((outcome) => ({ outcome })), executionGone.then((reason) => ({ reason }))]);
+      if ("reason" in first) {
+        logger.info("The execution no longer waits for this task (cancelled or timed out): stopping", { jobId, reason: first.reason });
+        return EXIT.done;
+      }
+      const output = JSON.stringify(first.outcome);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await sfn.send(new SendTaskSuccessCommand({ taskToken, output }));
+          logger.info("Outcome sent", { jobId, outcome: first.outcome.outcome });
+          return EXIT.done;
+        } catch (err) {
+          const name = (err as Error).name;
+          if (GONE.has(name)) {
+            logger.info("Outcome discarded: the execution no longer waits for it", { jobId, reason: name });
+            return EXIT.done;
+          }
+          const delay = SEND_RETRY_DELAYS_MS[attempt];
+          if (delay === undefined) {
+            logger.error("Could not send the outcome", { jobId, error: name });
+            return EXIT.unsent;
+          }
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      }
+    } finally {
+      clearInterval(timer);
+    }
+  };
+}

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { startAdminServer } from "./admin";
 import { startApiGatewayService } from "./apigateway/server";
 import { startDynamoDbService } from "./dynamodb";
+import { startEcsService } from "./ecs";
 import { startEventBridgeService, type LocalEventBridgeService } from "./eventbridge";
 import { startLambdaService } from "./lambda";
 import { LocalMonitor, type LocalServices } from "./monitor";
@@ -102,7 +103,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
     started.push(lambda);
     eventbridge = await startEventBridgeService({ dir: path.join(stateDir, "eventbridge"), lambda, sqs, log });
     started.push(eventbridge);
-    const stepfunctions = await startStepFunctionsService({ lambda, dynamodbEndpoint: () => endpoints.dynamodb, log, events: () => eventbridge });
+    // worker fargate: tasks run as local processes with the functions' SDK environment.
+    const ecs = await startEcsService({ stateDir: path.join(stateDir, "ecs"), environment: () => sdkEnvironment(endpoints), log });
+    started.push(ecs);
+    const stepfunctions = await startStepFunctionsService({ lambda, dynamodbEndpoint: () => endpoints.dynamodb, log, events: () => eventbridge, ecs: () => ecs });
     started.push(stepfunctions);
     const apigateway = await startApiGatewayService({
       port: options.port ?? 8080,
@@ -123,8 +127,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
       sqs: sqs.endpoint,
     });
 
-    const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway, eventbridge, sqs };
-    const monitor = new LocalMonitor(services, options.stack);
+    const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway, eventbridge, sqs, ecs };
+    const monitor = new LocalMonitor(services, options.stack, options.projectDir);
     await pulumi.runtime.setMocks(monitor, PROJECT, options.stack, false);
     pulumi.runtime.setAllConfig(config);
 

@@ -1,4 +1,5 @@
 import * as crypto from "crypto";
+import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   LOCAL_ACCOUNT_ID,
@@ -12,8 +13,11 @@ import {
   type SqsService,
   type StepFunctionsService,
 } from "./types";
+import type { LocalEcsService } from "./ecs";
 
 export interface LocalServices {
+  /** ECS (worker fargate): tasks run their image's build context as local processes. */
+  ecs?: LocalEcsService;
   dynamodb: DynamoDbService;
   s3: S3Service;
   lambda: LambdaService;
@@ -60,6 +64,8 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
   constructor(
     private readonly services: LocalServices,
     private readonly stack: string,
+    /** Where relative paths in the program's inputs (an image's build `context`) start. */
+    private readonly projectDir: string = process.cwd(),
   ) {
     this.materialisers = this.buildMaterialisers();
   }
@@ -107,6 +113,11 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
   }
 
   private component: Materialiser = async (name) => ({ id: name, state: {} });
+
+  private ecs(resource: string): LocalEcsService {
+    if (!this.services.ecs) throw new Error(`${resource}: the local cloud has no ECS service`);
+    return this.services.ecs;
+  }
 
   private buildMaterialisers(): Record<string, Materialiser> {
     const s = this.services;
@@ -186,6 +197,41 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
         });
         return { id: inputs.functionName, state: {} };
       },
+      // worker fargate: the cluster, the image (its build context is what a local task runs), the
+      // network (nothing to emulate), and the task definition.
+      "aws:ecs/cluster:Cluster": async (name, inputs) => {
+        const cluster = this.physicalName(name, inputs, 255);
+        const { arn: clusterArn } = this.ecs(name).createCluster(cluster);
+        return { id: clusterArn, state: { name: cluster, arn: clusterArn } };
+      },
+      "aws:ecr/repository:Repository": async (name, inputs) => {
+        const repository = this.physicalName(name, inputs, 256).toLowerCase();
+        return { id: repository, state: { name: repository, arn: arn("ecr", `repository/${repository}`), repositoryUrl: `${LOCAL_ACCOUNT_ID}.dkr.ecr.${LOCAL_REGION}.amazonaws.com/${repository}`, registryId: LOCAL_ACCOUNT_ID } };
+      },
+      "aws:ecr/lifecyclePolicy:LifecyclePolicy": accepted,
+      "awsx:ecr:Image": async (name, inputs) => {
+        if (typeof inputs.context !== "string") throw new Error(`image ${name}: the local cloud needs a build context directory`);
+        const imageUri = `${inputs.repositoryUrl}:${inputs.imageTag ?? "latest"}`;
+        this.ecs(name).registerImage(imageUri, path.resolve(this.projectDir, inputs.context));
+        return { id: imageUri, state: { imageUri } };
+      },
+      "awsx:ec2:DefaultVpc": async () => ({ id: "vpc-local", state: { vpcId: "vpc-local", publicSubnetIds: ["subnet-local-a", "subnet-local-b"], privateSubnetIds: [] } }),
+      "aws:ec2/securityGroup:SecurityGroup": async (name) => {
+        const id = `sg-${this.shortId(name)}`;
+        return { id, state: { arn: arn("ec2", `security-group/${id}`) } };
+      },
+      "awsx:ecs:FargateTaskDefinition": async (name, inputs) => {
+        const containers = inputs.container ? [inputs.container] : Object.entries(inputs.containers ?? {}).map(([key, c]: [string, any]) => ({ name: key, ...c }));
+        const { arn: taskDefinitionArn } = this.ecs(name).registerTaskDefinition({
+          family: inputs.family ?? this.physicalName(name, {}, 255),
+          cpu: inputs.cpu,
+          memory: inputs.memory,
+          taskRoleArn: inputs.taskRole?.roleArn,
+          executionRoleArn: inputs.executionRole?.roleArn,
+          containers: containers.map((c: any) => ({ name: c.name, image: c.image, environment: c.environment, essential: c.essential, stopTimeoutSeconds: c.stopTimeout, command: c.command })),
+        });
+        return { id: taskDefinitionArn, state: {} };
+      },
       "aws:lambda/eventSourceMapping:EventSourceMapping": async (name, inputs) => {
         const uuid = crypto.createHash("sha256").update(`${this.stack}/${name}`).digest("hex").replace(/^(.{8})(.{4})(.{3})(.{3})(.{12}).*$/, "$1-$2-4$3-a$4-$5");
         s.lambda.createEventSourceMapping({
@@ -199,6 +245,7 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
           maximumRetryAttempts: inputs.maximumRetryAttempts,
           maximumRecordAgeInSeconds: inputs.maximumRecordAgeInSeconds,
           onFailureDestination: inputs.destinationConfig?.onFailure?.destinationArn,
+          parallelizationFactor: inputs.parallelizationFactor,
           functionResponseTypes: inputs.functionResponseTypes,
           enabled: inputs.enabled,
         });

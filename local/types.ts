@@ -347,6 +347,11 @@ export interface LocalEventSourceMapping {
   maximumRecordAgeInSeconds?: number;
   /** Streams only: an SQS queue ARN that gets Lambda's failure record for a batch given up on. */
   onFailureDestination?: string;
+  /**
+   * Streams only: concurrent batches per shard, 1..10; records with the same partition key (the
+   * item's `Keys`) always go to the same batch lane, in order. @default 1
+   */
+  parallelizationFactor?: number;
   /** `ReportBatchItemFailures` */
   functionResponseTypes?: string[];
   /** @default true */

@@ -58,7 +58,7 @@ export function taskIntegrations(definition: Json): Map<string, TaskIntegration>
     if (state.QueryLanguage === "JSONata" || scope.QueryLanguage === "JSONata") {
       throw new InvalidDefinitionError(`state "${name}": QueryLanguage JSONata is not supported locally: use JSONPath`);
     }
-    if (state.Type === "Task") tasks.set(name, classifyResource(name, state.Resource));
+    if (state.Type === "Task") tasks.set(name, classifyResource(name, state.Resource, state));
   });
   return tasks;
 }

@@ -29,6 +29,9 @@ export interface HistoryContext {
 function taskResource(integration: TaskIntegration | undefined): { resourceType: string; resource: string } {
   if (!integration) return { resourceType: "unknown", resource: "unknown" };
   if (integration.kind === "dynamodb") return { resourceType: "dynamodb", resource: integration.action };
+  if (integration.kind === "ecs:runTask") {
+    return { resourceType: "ecs", resource: integration.pattern === "request" ? "runTask" : `runTask.${integration.pattern}` };
+  }
   return { resourceType: "lambda", resource: integration.kind === "lambda:invoke" ? "invoke" : integration.resource };
 }
 

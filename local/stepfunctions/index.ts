@@ -9,3 +9,4 @@ export type {
   StepFunctionsServiceOptions,
 } from "./service";
 export { classifyResource, SUPPORTED_RESOURCES, UnsupportedResourceError } from "./integrations";
+export type { TaskHandler, TaskContext } from "./integrations";

@@ -13,43 +13,30 @@
  *   against the local endpoint; the result is the API output without `$metadata`; errors are named
  *   `DynamoDB.<Exception>` (ValidationException as `DynamoDB.AmazonDynamoDBException`, as on AWS).
  *
- * Anything else (other services, `aws-sdk:*` integrations, `.sync` / `.waitForTaskToken`,
- * activities) is refused by `classifyResource`, so a state machine that uses one fails when it is
- * created instead of reaching a real AWS endpoint when it runs.
+ * - `arn:aws:states:::ecs:runTask`, `.sync` and `.waitForTaskToken` → the local ECS service (see
+ *   ecs.ts; the tokens are taskTokens.ts').
+ *
+ * Anything else (other services, `aws-sdk:*` integrations, `.sync` / `.waitForTaskToken` of other
+ * services, activities) is refused by `classifyResource`, so a state machine that uses one fails
+ * when it is created instead of reaching a real AWS endpoint when it runs.
  */
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { randomUUID } from "node:crypto";
 import type { InvokeResult, LambdaService } from "../types";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
+import { ecsDefinitionProblem, ecsIntegration } from "./ecs";
+import type { EcsIntegration, TaskContext } from "./ecs";
+import { runtimeError, taskError } from "./errors";
+
+export type { TaskContext } from "./ecs";
+
+/** A local Task handler: the state's resolved input in, its result out (errors named as above). */
+export type TaskHandler = (input: unknown, ctx: TaskContext) => Promise<unknown>;
 
 // ---------------------------------------------------------------------------------------------
-// Errors
+// Errors (errors.ts; re-exported here for the service and the tests)
 
-/** A Task failure as Step Functions reports it: `name` is the Error, `message` the Cause. */
-export function taskError(name: string, cause: string): Error {
-  const err = new Error(cause);
-  err.name = name;
-  return err;
-}
-
-/**
- * An error the engine neither retries nor catches (aws-local-stepfunctions reads `isRetryable` and
- * `isCatchable`): `States.Runtime` problems, and the end of an execution that was stopped.
- */
-export class UncatchableError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-  get isRetryable(): boolean {
-    return false;
-  }
-  get isCatchable(): boolean {
-    return false;
-  }
-}
-
-export const runtimeError = (message: string): UncatchableError => new UncatchableError("States.Runtime", message);
+export { runtimeError, taskError, UncatchableError } from "./errors";
 
 // ---------------------------------------------------------------------------------------------
 // Resources
@@ -59,7 +46,8 @@ export type DynamoDbAction = "getItem" | "putItem" | "updateItem" | "deleteItem"
 export type TaskIntegration =
   | { kind: "lambda:invoke"; resource: string }
   | { kind: "lambda:function"; resource: string }
-  | { kind: "dynamodb"; resource: string; action: DynamoDbAction };
+  | { kind: "dynamodb"; resource: string; action: DynamoDbAction }
+  | EcsIntegration;
 
 const PARTITION = "aws(?:-[a-z]+)*";
 const LAMBDA_INVOKE = new RegExp(`^arn:${PARTITION}:states:::lambda:invoke$`);
@@ -68,7 +56,7 @@ const AWS_SDK = new RegExp(`^arn:${PARTITION}:states:::aws-sdk:`);
 const LAMBDA_FUNCTION = new RegExp(`^arn:${PARTITION}:lambda:[a-z0-9-]+:\\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$`);
 
 export const SUPPORTED_RESOURCES =
-  "arn:aws:states:::lambda:invoke, arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, and Lambda function ARNs";
+  "arn:aws:states:::lambda:invoke, arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::ecs:runTask[.sync|.waitForTaskToken], and Lambda function ARNs";
 
 export class UnsupportedResourceError extends Error {
   constructor(
@@ -81,12 +69,21 @@ export class UnsupportedResourceError extends Error {
   }
 }
 
-/** What a Task's Resource runs locally; throws `UnsupportedResourceError` for anything else. */
-export function classifyResource(stateName: string, resource: unknown): TaskIntegration {
+/**
+ * What a Task's Resource runs locally; throws `UnsupportedResourceError` for anything else. `state`
+ * (the Task state) lets integrations read their other fields (HeartbeatSeconds, Parameters).
+ */
+export function classifyResource(stateName: string, resource: unknown, state: Record<string, unknown> = {}): TaskIntegration {
   if (typeof resource !== "string" || resource === "") {
     throw new UnsupportedResourceError(stateName, String(resource), "a Task needs a Resource string");
   }
   if (LAMBDA_INVOKE.test(resource)) return { kind: "lambda:invoke", resource };
+  const ecs = ecsIntegration(resource, state);
+  if (ecs) {
+    const problem = ecsDefinitionProblem(ecs, state);
+    if (problem) throw new UnsupportedResourceError(stateName, resource, problem);
+    return ecs;
+  }
   const dynamo = DYNAMODB.exec(resource);
   if (dynamo) return { kind: "dynamodb", resource, action: dynamo[1] as DynamoDbAction };
   if (LAMBDA_FUNCTION.test(resource)) return { kind: "lambda:function", resource };

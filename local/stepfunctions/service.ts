@@ -8,21 +8,30 @@
  * background; STANDARD executions can be described, listed, stopped and their history read;
  * EXPRESS ones answer those calls as AWS does (InvalidArn / StateMachineTypeNotSupported), while the
  * programmatic `describeExecution` / `waitForExecution` work for both.
+ *
+ * Callbacks: `$$.Task.Token` mints a task token (taskTokens.ts) that SendTaskSuccess,
+ * SendTaskFailure and SendTaskHeartbeat answer, through the API or in process; the tokens of an
+ * execution stop working when it ends.
  */
 import "./polyfill";
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import { StateMachine } from "aws-local-stepfunctions";
 import type { StateMachineDefinition } from "aws-local-stepfunctions";
+import type { EcsTaskRunner } from "../ecs/types";
 import type { EventsSink, LambdaService, LocalStateMachineConfig, StepFunctionsService } from "../types";
 import { engineDefinition, InvalidDefinitionError, taskIntegrations, withEntryHook } from "./definition";
+import { ecsRunTaskHandler } from "./ecs";
+import { SfnError } from "./errors";
 import { historyEvent } from "./history";
 import type { EngineEvent, HistoryEvent } from "./history";
-import { DynamoDbClients, dynamoDbHandler, lambdaFunctionHandler, lambdaInvokeHandler, runtimeError, UncatchableError } from "./integrations";
-import type { TaskIntegration } from "./integrations";
+import { DynamoDbClients, dynamoDbHandler, lambdaFunctionHandler, lambdaInvokeHandler, runtimeError, taskError, UncatchableError } from "./integrations";
+import type { TaskHandler, TaskIntegration } from "./integrations";
+import { TaskTokens } from "./taskTokens";
 import { close, listen } from "../listen";
 
 export type { HistoryEvent } from "./history";
+export { SfnError } from "./errors";
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -72,6 +81,12 @@ export interface StepFunctionsServiceOptions {
    * TIMED_OUT, ABORTED). None are sent while the service stops. Read at each event.
    */
   events?: () => EventsSink | undefined;
+  /**
+   * The local ECS service that `arn:aws:states:::ecs:runTask[.sync|.waitForTaskToken]` Tasks run
+   * on; read at each such Task (services start in some order). Without it, those Tasks fail with
+   * a States.Runtime error saying so.
+   */
+  ecs?: () => EcsTaskRunner | undefined;
 }
 
 /** The `detail-type` of Step Functions' execution events. */
@@ -89,24 +104,16 @@ export interface LocalStepFunctionsService extends StepFunctionsService {
   getExecutionHistory(executionArn: string): HistoryEvent[];
   /** Resolves when the execution has ended (or rejects after `timeoutMs`, default 60 s). */
   waitForExecution(executionArn: string, timeoutMs?: number): Promise<ExecutionDescription>;
-}
-
-/** A Step Functions API error: `code` is the `__type` the SDKs read (`ExecutionDoesNotExist`, ...). */
-export class SfnError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
+  /** SendTaskSuccess: `output` is JSON text. Throws `SfnError` (InvalidToken, TaskDoesNotExist, TaskTimedOut, InvalidOutput). */
+  sendTaskSuccess(taskToken: string, output: string): void;
+  /** SendTaskFailure: the waiting state fails with `error` and `cause`. */
+  sendTaskFailure(taskToken: string, failure?: { error?: string; cause?: string }): void;
+  /** SendTaskHeartbeat: restarts the waiting state's HeartbeatSeconds clock. */
+  sendTaskHeartbeat(taskToken: string): void;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Internals
-
-type TaskHandler = (input: unknown) => Promise<unknown>;
 
 interface Machine {
   arn: string;
@@ -142,6 +149,11 @@ const ARN = /^arn:(aws[a-z-]*):states:([a-z0-9-]+):(\d{12}):(stateMachine|execut
 const INVALID_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/; // eslint-disable-line no-control-regex
 const MAX_INPUT_BYTES = 256 * 1024;
 const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+/** SendTaskSuccess/SendTaskFailure limits (characters). */
+const MAX_TOKEN_CHARS = 2048;
+const MAX_OUTPUT_CHARS = 256 * 1024;
+const MAX_ERROR_CHARS = 256;
+const MAX_CAUSE_CHARS = 32768;
 
 const TERMINAL_ERROR = "ExecutionStopped";
 
@@ -244,6 +256,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
   const machines = new Map<string, Machine>();
   const executions = new Map<string, Execution>();
   const dynamo = new DynamoDbClients(options.dynamodbEndpoint);
+  const tokens = new TaskTokens();
   let stopping: Promise<void> | undefined;
 
   function handlerFor(integration: TaskIntegration): TaskHandler {
@@ -254,6 +267,8 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
         return lambdaFunctionHandler(options.lambda, integration.resource);
       case "dynamodb":
         return dynamoDbHandler(dynamo, integration.action);
+      case "ecs:runTask":
+        return ecsRunTaskHandler(integration, { ecs: () => options.ecs?.(), tokens, log });
     }
   }
 
@@ -323,6 +338,13 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     } catch (err) {
       throw new Error(`${where}: ${(err as Error).message}`);
     }
+    if (config.type === "EXPRESS") {
+      for (const [state, integration] of tasks) {
+        if (integration.kind === "ecs:runTask" && integration.pattern !== "request") {
+          throw new Error(`${where}: Task state "${state}" uses ${integration.resource}: EXPRESS state machines do not support .sync or .waitForTaskToken`);
+        }
+      }
+    }
     const handlers = new Map<string, TaskHandler>();
     for (const [state, integration] of tasks) handlers.set(state, handlerFor(integration));
     const previous = machines.get(config.arn);
@@ -367,7 +389,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
           const onAbort = () => reject(new UncatchableError(TERMINAL_ERROR, "The execution was stopped"));
           signal.addEventListener("abort", onAbort, { once: true });
           Promise.resolve()
-            .then(() => handler(taskInput))
+            .then(() => handler(taskInput, { executionArn: arn, stateName: state, signal }))
             .then(resolve, reject)
             .finally(() => signal.removeEventListener("abort", onAbort));
         });
@@ -383,6 +405,12 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     const context = {
       Execution: { Id: arn, Name: name, RoleArn: machine.roleArn, RedriveCount: 0 },
       StateMachine: { Id: machine.arn, Name: machine.name },
+      // Each read mints a token; the Task handler claims the ones its Parameters hold (taskTokens.ts).
+      Task: {
+        get Token() {
+          return tokens.mint(arn);
+        },
+      },
       // The engine copies the context one level deep: these getters stay live.
       State: {
         get EnteredTime() {
@@ -454,6 +482,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
       )
       .finally(() => {
         handlersAbort.abort(); // a Task still running (the execution timed out) is let go
+        tokens.closeExecution(arn, new UncatchableError(TERMINAL_ERROR, "The execution ended"));
         const ms = (execution.stopDate ?? new Date()).getTime() - execution.startDate.getTime();
         const why = execution.error ? ` (${execution.error}${execution.cause ? `: ${execution.cause.slice(0, 200)}` : ""})` : "";
         log(`sfn: ${machine.name}/${name} ${execution.status} in ${ms} ms${why}`);
@@ -526,6 +555,50 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
   }
 
   // -------------------------------------------------------------------------------------------
+  // Callbacks (task tokens)
+
+  function checkLength(field: string, value: string, max: number): void {
+    if (value.length > max) {
+      throw new SfnError("ValidationException", `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
+    }
+  }
+
+  function checkToken(taskToken: string): void {
+    if (typeof taskToken !== "string" || taskToken === "") {
+      throw new SfnError("ValidationException", "1 validation error detected: Value null at 'taskToken' failed to satisfy constraint: Member must not be null");
+    }
+    checkLength("taskToken", taskToken, MAX_TOKEN_CHARS);
+    tokens.checkFormat(taskToken);
+  }
+
+  function sendTaskSuccess(taskToken: string, output: string): void {
+    checkToken(taskToken);
+    if (typeof output !== "string") {
+      throw new SfnError("ValidationException", "1 validation error detected: Value null at 'output' failed to satisfy constraint: Member must not be null");
+    }
+    checkLength("output", output, MAX_OUTPUT_CHARS);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(output);
+    } catch (err) {
+      throw new SfnError("InvalidOutput", `Invalid Output: '${(err as Error).message}'`);
+    }
+    tokens.succeed(taskToken, parsed);
+  }
+
+  function sendTaskFailure(taskToken: string, failure: { error?: string; cause?: string } = {}): void {
+    checkToken(taskToken);
+    checkLength("error", failure.error ?? "", MAX_ERROR_CHARS);
+    checkLength("cause", failure.cause ?? "", MAX_CAUSE_CHARS);
+    tokens.fail(taskToken, taskError(failure.error ?? "", failure.cause ?? ""));
+  }
+
+  function sendTaskHeartbeat(taskToken: string): void {
+    checkToken(taskToken);
+    tokens.heartbeat(taskToken);
+  }
+
+  // -------------------------------------------------------------------------------------------
   // The API
 
   /** STANDARD-only actions refuse EXPRESS execution ARNs as AWS does. */
@@ -536,6 +609,18 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
   }
 
   const actions: Record<string, (body: Record<string, unknown>) => unknown> = {
+    SendTaskSuccess(body) {
+      sendTaskSuccess(requiredString(body, "taskToken"), optionalString(body, "output") as string);
+      return {};
+    },
+    SendTaskFailure(body) {
+      sendTaskFailure(requiredString(body, "taskToken"), { error: optionalString(body, "error"), cause: optionalString(body, "cause") });
+      return {};
+    },
+    SendTaskHeartbeat(body) {
+      sendTaskHeartbeat(requiredString(body, "taskToken"));
+      return {};
+    },
     StartExecution(body) {
       return startExecution({
         stateMachineArn: requiredString(body, "stateMachineArn"),
@@ -702,6 +787,9 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     },
     getExecutionHistory: (arn) => executionOf(arn).events.map((e) => ({ ...e })),
     waitForExecution,
+    sendTaskSuccess,
+    sendTaskFailure,
+    sendTaskHeartbeat,
   };
 }
 

@@ -14,13 +14,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
  */
 const gatewayValidated = (backend: string) => backend === "stream";
 
-const CONFIGS: { backend: string; store: string; auth: string }[] = [
+const CONFIGS: { backend: string; store: string; auth: string; worker?: string }[] = [
   { backend: "stepfunctions", store: "dynamodb", auth: "iam" },
   { backend: "stepfunctions", store: "s3", auth: "apiKey" },
   { backend: "lambda", store: "dynamodb", auth: "none" },
   { backend: "lambda", store: "s3", auth: "iam" },
   { backend: "stream", store: "dynamodb", auth: "iam" },
   { backend: "stream", store: "dynamodb", auth: "apiKey" },
+  { backend: "stepfunctions", store: "dynamodb", auth: "iam", worker: "fargate" },
+  { backend: "stepfunctions", store: "s3", auth: "none", worker: "fargate" },
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,14 +35,14 @@ function expectCleanError(res: { status: number; text: string; body: any }, stat
   expect(res.text).not.to.match(/arn:|\b\d{12}\b|\n\s+at /);
 }
 
-for (const { backend, store, auth } of CONFIGS) {
-  describe(`e2e: backend=${backend} store=${store} auth=${auth}`, function () {
+for (const { backend, store, auth, worker = "lambda" } of CONFIGS) {
+  describe(`e2e: backend=${backend} store=${store} auth=${auth}${worker === "fargate" ? " worker=fargate" : ""}`, function () {
     this.timeout(120_000);
     let cloud: CloudHandle;
     let api: JobApi;
 
     before(async () => {
-      cloud = await startCloud([`backend=${backend}`, `store=${store}`, `auth=${auth}`, `jobTimeoutSeconds=${TIMEOUT_SECONDS}`, "resultTtlMinutes=1"]);
+      cloud = await startCloud([`backend=${backend}`, `store=${store}`, `auth=${auth}`, `worker=${worker}`, `jobTimeoutSeconds=${TIMEOUT_SECONDS}`, "resultTtlMinutes=1"]);
       api = clientFor(cloud);
     });
     after(async () => {
@@ -57,6 +59,7 @@ for (const { backend, store, auth } of CONFIGS) {
       expect(cloud.outputs.apiKey !== undefined).to.equal(auth === "apiKey");
       expect(cloud.outputs.stateMachineArn !== undefined).to.equal(backend === "stepfunctions");
       expect(cloud.outputs.jobsTableName !== undefined).to.equal(store === "dynamodb");
+      expect(cloud.outputs.clusterName !== undefined).to.equal(worker === "fargate");
     });
 
     it("accepts a job (202, Location, Retry-After), never 404s it, shows RUNNING, then SUCCEEDED with the result", async () => {

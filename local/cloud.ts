@@ -125,6 +125,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
       sfn: stepfunctions.endpoint,
       eventbridge: eventbridge.endpoint,
       sqs: sqs.endpoint,
+      ecs: ecs.endpoint,
     });
 
     const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway, eventbridge, sqs, ecs };

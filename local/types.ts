@@ -27,6 +27,8 @@ export interface Endpoints {
   eventbridge?: string;
   /** SQS (`AmazonSQS.<Action>`, awsJson1_0; and the query protocol older CLIs speak). */
   sqs?: string;
+  /** ECS (`AmazonEC2ContainerServiceV20141113.<Action>`), for worker fargate's tasks. */
+  ecs?: string;
 }
 
 /** The environment that points AWS SDK v3 clients at the local services. */
@@ -44,6 +46,7 @@ export function sdkEnvironment(endpoints: Endpoints): Record<string, string> {
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
+    ...(endpoints.ecs ? { AWS_ENDPOINT_URL_ECS: endpoints.ecs } : {}),
     AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };

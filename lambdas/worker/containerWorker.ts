@@ -4,6 +4,8 @@ import { sfnClient } from "../shared/clients";
 import { ENV } from "../shared/env";
 import { isJobId } from "../shared/ids";
 import { logger } from "../shared/logger";
+import { isTerminal, view } from "../shared/status";
+import { storeFromEnv } from "../shared/store";
 import { createStepFunctionsWorker } from "./stepFunctionsWorker";
 
 export interface ContainerWorkerOptions {
@@ -13,6 +15,8 @@ export interface ContainerWorkerOptions {
   now?: () => number;
   /** Between heartbeats. @default a third of `ASYNC_API_HEARTBEAT_SECONDS` (60 s), at least 1 s */
   heartbeatIntervalMs?: number;
+  /** Between reads of the job's record, to stop soon after a cancel. @default 5000 */
+  recordPollMs?: number;
 }
 
 /** The container's exit codes. */
@@ -35,9 +39,10 @@ const SEND_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
  * state starts with `.waitForTaskToken`. The same job module and the same steps as the Lambda
  * worker (lambdas/worker/stepFunctionsWorker.ts: read the input from the store, run the job if it
  * is RUNNING, offload a large result), then the outcome is sent back with SendTaskSuccess. Meanwhile
- * it sends heartbeats, so a dead container becomes `States.HeartbeatTimeout`; when a heartbeat
- * is refused because the execution is gone (a cancel stopped it, or it timed out), the container
- * stops at once: that is how a cancel stops the task.
+ * it sends heartbeats, so a dead container becomes `States.HeartbeatTimeout`, and reads the job's
+ * record every few seconds. When the record is already finished (a cancel records CANCELLED
+ * first) or a heartbeat is refused because the execution is gone (the cancel stopped it, or it
+ * timed out), the container stops at once: that is how a cancel stops the task.
  *
  * Returns the process exit code (the container entry exits with it).
  */
@@ -66,6 +71,17 @@ export function createContainerWorker(job: JobDefinition, options: ContainerWork
       }
     };
     const timer = setInterval(() => void heartbeat(), intervalMs);
+    const store = storeFromEnv({ now: options.now });
+    const poll = setInterval(() => {
+      store
+        .getJob(jobId)
+        .then((record) => {
+          const seen = view(record, (options.now ?? Date.now)());
+          if (!seen) gone("RecordGone");
+          else if (isTerminal(seen.status)) gone(`Record${seen.status}`);
+        })
+        .catch((err) => logger.warn("Could not read the job's record; trying again", { jobId, error: (err as Error).name }));
+    }, options.recordPollMs ?? 5000);
     try {
       await heartbeat();
       const run = createStepFunctionsWorker(job, { now: options.now })({ jobId });
@@ -96,6 +112,7 @@ export function createContainerWorker(job: JobDefinition, options: ContainerWork
       }
     } finally {
       clearInterval(timer);
+      clearInterval(poll);
     }
   };
 }

@@ -1,6 +1,7 @@
 // End to end over real HTTP: the local cloud (`npm start`) runs the program for each backend x
 // store, and the same suite holds it to the contract's HTTP API. Only `--config` differs.
 import { execFile } from "child_process";
+import { DescribeTasksCommand, ECSClient, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
 import { clientFor, startCloud, type CloudHandle, type JobApi } from "../support/localCloud";
 
@@ -42,7 +43,8 @@ for (const { backend, store, auth, worker = "lambda" } of CONFIGS) {
     let api: JobApi;
 
     before(async () => {
-      cloud = await startCloud([`backend=${backend}`, `store=${store}`, `auth=${auth}`, `worker=${worker}`, `jobTimeoutSeconds=${TIMEOUT_SECONDS}`, "resultTtlMinutes=1"]);
+      // worker fargate: with --faults, the outputs list the local ECS endpoint (to see the tasks).
+      cloud = await startCloud([`backend=${backend}`, `store=${store}`, `auth=${auth}`, `worker=${worker}`, `jobTimeoutSeconds=${TIMEOUT_SECONDS}`, "resultTtlMinutes=1"], { faults: worker === "fargate" });
       api = clientFor(cloud);
     });
     after(async () => {
@@ -200,6 +202,35 @@ for (const { backend, store, auth, worker = "lambda" } of CONFIGS) {
         expect(status).to.equal("202");
         const jobId = JSON.parse(body).jobId;
         expect((await api.get(jobId)).status, "alice reads the job curl submitted as alice").to.equal(200);
+      });
+    }
+
+    if (worker === "fargate") {
+      it("fargate: a cancel stops the job's ECS task, not only the execution", async () => {
+        const ecs = new ECSClient({ endpoint: (cloud.outputs.localEndpoints as Record<string, string>).ecs, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+        const cluster = String(cloud.outputs.clusterName);
+        const res = await api.submit({ seconds: 60 });
+        const jobId = res.body.jobId as string;
+        /** The job's tasks (its id is in the container's environment overrides). */
+        const tasksOfJob = async () => {
+          const list = async (desiredStatus: "RUNNING" | "STOPPED") => (await ecs.send(new ListTasksCommand({ cluster, desiredStatus }))).taskArns ?? [];
+          const arns = [...(await list("RUNNING")), ...(await list("STOPPED"))];
+          const tasks = arns.length ? ((await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? []) : [];
+          return tasks.filter((t) => t.overrides?.containerOverrides?.some((c) => c.environment?.some((e) => e.value === jobId)));
+        };
+        await api.waitFor(jobId, (s) => s === "RUNNING");
+        for (let i = 0; i < 100 && !(await tasksOfJob()).some((t) => t.lastStatus === "RUNNING"); i++) await sleep(100);
+        expect((await tasksOfJob()).map((t) => t.lastStatus), "the job's task runs").to.deep.equal(["RUNNING"]);
+        await sleep(1500); // the container has read the job and is running it
+        const cancelledAt = Date.now();
+        expect((await api.cancel(jobId)).status).to.equal(202);
+        while ((await tasksOfJob())[0]?.lastStatus !== "STOPPED" && Date.now() - cancelledAt < 15_000) await sleep(200);
+        const [task] = await tasksOfJob();
+        expect(task.lastStatus, "the task has stopped").to.equal("STOPPED");
+        expect(Date.now() - cancelledAt, "within a poll of the record, not the job's 60 s").to.be.below(15_000);
+        expect(task.containers?.[0].exitCode, "the container ended itself").to.equal(0);
+        expect((await api.get(jobId)).body.status).to.equal("CANCELLED");
+        ecs.destroy();
       });
     }
 

@@ -69,6 +69,19 @@ describe("lambdas/worker/containerWorker (worker fargate)", () => {
     expect(fake.sfn.commandCalls(SendTaskSuccessCommand)).to.have.length(0);
   });
 
+  it("stops within a poll of the record once the job is cancelled, without sending an outcome", async () => {
+    const started = Date.now();
+    const worker = createContainerWorker(job(async () => (await sleep(5000), 1)), { env: env(), now: clock.now, recordPollMs: 50 });
+    const running = worker();
+    await sleep(120);
+    const { store } = await import("./support/harness");
+    const current = (await store(clock).getJob(ID))!;
+    await store(clock).replaceJob({ ...current, status: "CANCELLED" }, current.version);
+    expect(await running).to.equal(EXIT.done);
+    expect(Date.now() - started).to.be.below(2000);
+    expect(fake.sfn.commandCalls(SendTaskSuccessCommand)).to.have.length(0);
+  });
+
   it("treats an outcome nobody waits for any more (TaskDoesNotExist) as done", async () => {
     fake.sfn.on(SendTaskSuccessCommand).rejects(named("TaskDoesNotExist"));
     expect(await createContainerWorker(job(async () => 1), { env: env(), now: clock.now })()).to.equal(EXIT.done);

@@ -10,6 +10,16 @@
  *                                       process fault or duplicate delivery that fired, since the last DELETE
  *   DELETE {adminUrl}/_local/faults     disarm everything (and forget what fired)
  *   GET    {adminUrl}/_local/endpoints  {"dynamodb", "s3", "lambda", "sfn"}
+ *   POST   {adminUrl}/_local/clock      {"offsetMs": n}: the test clock runs n ms (0 to 366 days) ahead
+ *                                       of the real time; answers {"offsetMs", "now", "expiredItemsDeleted"}
+ *   GET    {adminUrl}/_local/clock      {"offsetMs", "now"}
+ *
+ * The test clock shifts "now" for every Lambda function process (`Date.now()`, `new Date()` in the
+ * handlers; warm processes take a new offset at once, new ones at start; timers stay real) and for
+ * the local DynamoDB's TTL sweep (run at once when the clock moves, then every 5 s while it is
+ * ahead). A job that expires after resultTtlMinutes therefore reads 404 as soon as the clock is
+ * moved past its expiry. API Gateway, Step Functions and the event source mappings keep the real
+ * time. The offset is not kept over a restart.
  *
  * Faults (`function` is a function's name, or text that names exactly one function, e.g. "worker"):
  *
@@ -22,22 +32,26 @@
  *   {"kind": "duplicateDelivery", "function": "worker", "sameRequestId": true, "delayMs": 0}
  *       The next Event invoke of the function is delivered twice; by default with the same
  *       request id (as Lambda's own at-least-once duplicates are), `sameRequestId: false` for a new one.
- *   {"kind": "workerCrash", "function": "worker", "count": 1, "afterMs": 200}
- *       When the next `count` invocations of the function start, `afterMs` later, its worker
- *       processes are killed (SIGKILL): the invocation ends as Lambda's `Runtime.ExitError`.
- *   {"kind": "workerHang", "function": "worker", "count": 1, "afterMs": 200}
- *       Same moment, but the processes are frozen (SIGSTOP): the invocation runs into the
+ *   {"kind": "workerCrash", "function": "worker", "count": 1, "afterMs": 200, "jobId": "<id>"}
+ *       When the next `count` invocations of the function start, `afterMs` later, the worker
+ *       process running each is killed (SIGKILL): the invocation ends as Lambda's `Runtime.ExitError`.
+ *       Only that process: the function's other processes (other invocations) are left alone.
+ *   {"kind": "workerHang", "function": "worker", "count": 1, "afterMs": 200, "jobId": "<id>"}
+ *       Same moment, but the process is frozen (SIGSTOP): the invocation runs into the
  *       function's timeout and is killed by the Lambda service, as a hung handler is on AWS.
- *       Frozen processes that the timeout did not kill are thawed (SIGCONT) when it fires.
+ *       A frozen process is thawed (SIGCONT) when its invocation ends.
  *
- * The Lambda service does not say which of a function's warm processes runs an invocation, so
- * `workerCrash` and `workerHang` hit every live process of the function at that moment: arm them
- * while the function runs at most one invocation at a time, or expect its neighbours to share the fate.
- * Invocation starts are seen through the Lambda service's log (its `platform.start` lines).
+ * `jobId` (optional) targets one job: the fault counts only invocations whose event mentions that
+ * text (an Event payload `{"jobId"}`, a stream batch's `NewImage.jobId`, a Step Functions task's
+ * payload), including one already running when the fault is armed (`afterMs` then counts from
+ * arming): the 202 that names a job may come back after its worker started. Without `jobId`, the
+ * next invocations of the function count, whichever job they run. An invocation that ended before
+ * `afterMs` passed is spared; that use of the fault is listed under `missed`, not `fired`.
  */
 import * as http from "http";
 import type { InjectedDynamoDbError, LocalDynamoDbService } from "./dynamodb";
-import type { LocalLambdaService } from "./lambda";
+import type { LocalLambdaService, RunningInvocation } from "./lambda";
+import { MAX_CLOCK_OFFSET_MS } from "./lambda/clock";
 import type { LocalS3Service } from "./s3";
 import type { Endpoints } from "./types";
 import { close, listen } from "./listen";
@@ -46,7 +60,7 @@ export type Fault =
   | { kind: "dynamodbWrites"; count: number; code: InjectedDynamoDbError }
   | { kind: "s3Writes"; count: number; status: 500 | 503 }
   | { kind: "duplicateDelivery"; function: string; sameRequestId: boolean; delayMs: number }
-  | { kind: "workerCrash" | "workerHang"; function: string; count: number; afterMs: number };
+  | { kind: "workerCrash" | "workerHang"; function: string; count: number; afterMs: number; jobId?: string };
 
 /** Something a fault did (for tests: proof that it fired). */
 export interface FiredFault {
@@ -54,8 +68,13 @@ export interface FiredFault {
   function: string;
   requestId?: string;
   pids?: number[];
+  /** The job the fault targeted (`jobId` of a process fault). */
+  jobId?: string;
   at: string;
 }
+
+/** How often the TTL sweep runs on the shifted clock while the test clock is ahead. */
+const SHIFTED_TTL_SWEEP_MS = 5000;
 
 export interface AdminOptions {
   dynamodb: LocalDynamoDbService;
@@ -70,7 +89,7 @@ export interface AdminOptions {
 export interface AdminServer {
   /** `http://127.0.0.1:<port>` (routes under `/_local/`). */
   url: string;
-  /** Feed it every line the Lambda service logs: that is how invocation starts are seen. */
+  /** Feed it every line the Lambda service logs: that is how duplicate deliveries are seen to fire. */
   observeLambdaLog(line: string): void;
   stop(): Promise<void>;
 }
@@ -79,6 +98,13 @@ const DYNAMODB_CODES: readonly InjectedDynamoDbError[] = ["InternalServerError",
 const MAX_BODY_BYTES = 64 * 1024;
 
 class BadFault extends Error {}
+
+interface ArmedProcessFault {
+  kind: "workerCrash" | "workerHang";
+  remaining: number;
+  afterMs: number;
+  jobId?: string;
+}
 
 function integer(value: unknown, name: string, min: number, max: number, fallback?: number): number {
   if (value === undefined && fallback !== undefined) return fallback;
@@ -90,12 +116,16 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
   const log = options.log ?? (() => undefined);
   const note = (line: string) => log(`[admin] ${line}`);
   /** Armed process faults, per function name. */
-  const processFaults = new Map<string, { kind: "workerCrash" | "workerHang"; remaining: number; afterMs: number }[]>();
+  const processFaults = new Map<string, ArmedProcessFault[]>();
   const armed: Fault[] = [];
   const fired: FiredFault[] = [];
-  /** requestId → frozen pids, thawed when that invocation ends. */
-  const frozen = new Map<string, { fn: string; pids: number[] }>();
+  const missed: FiredFault[] = [];
+  /** Invocations whose process was frozen → that pid, thawed when the invocation ends. */
+  const frozen = new Map<RunningInvocation, number>();
   const timers = new Set<NodeJS.Timeout>();
+  const clock = options.lambda.clock;
+  let shiftedSweep: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> | undefined;
 
   function resolveFunction(text: unknown): string {
     if (typeof text !== "string" || !text) throw new BadFault("function must name a function (or a unique part of its name)");
@@ -124,8 +154,12 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
         if (f.sameRequestId !== undefined && typeof f.sameRequestId !== "boolean") throw new BadFault("sameRequestId must be a boolean");
         return { kind: "duplicateDelivery", function: resolveFunction(f.function), sameRequestId: f.sameRequestId !== false, delayMs: integer(f.delayMs, "delayMs", 0, 600_000, 0) };
       case "workerCrash":
-      case "workerHang":
-        return { kind: f.kind, function: resolveFunction(f.function), count: integer(f.count, "count", 1, 1000, 1), afterMs: integer(f.afterMs, "afterMs", 0, 600_000, 200) };
+      case "workerHang": {
+        if (f.jobId !== undefined && (typeof f.jobId !== "string" || f.jobId.length === 0 || f.jobId.length > 256)) throw new BadFault("jobId must be a non-empty string (at most 256 characters)");
+        const fault: Fault = { kind: f.kind, function: resolveFunction(f.function), count: integer(f.count, "count", 1, 1000, 1), afterMs: integer(f.afterMs, "afterMs", 0, 600_000, 200) };
+        if (typeof f.jobId === "string") fault.jobId = f.jobId;
+        return fault;
+      }
       default:
         throw new BadFault("kind must be one of dynamodbWrites, s3Writes, duplicateDelivery, workerCrash, workerHang");
     }
@@ -144,9 +178,21 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
         break;
       case "workerCrash":
       case "workerHang": {
+        const entry: ArmedProcessFault = { kind: fault.kind, remaining: fault.count, afterMs: fault.afterMs, jobId: fault.jobId };
         const list = processFaults.get(fault.function) ?? [];
-        list.push({ kind: fault.kind, remaining: fault.count, afterMs: fault.afterMs });
+        list.push(entry);
         processFaults.set(fault.function, list);
+        // A targeted fault also takes the job's invocations already running (oldest first).
+        if (fault.jobId !== undefined) {
+          const runningNow = options.lambda
+            .runningInvocations(fault.function)
+            .filter((i) => !i.ended && i.payload.includes(fault.jobId!))
+            .sort((a, b) => a.startedAt - b.startedAt);
+          for (const invocation of runningNow) {
+            if (!take(fault.function, entry)) break;
+            schedule(entry, invocation);
+          }
+        }
         break;
       }
     }
@@ -154,12 +200,29 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
     note(`armed ${JSON.stringify(fault)}`);
   }
 
+  /** Uses one count of an armed process fault; false when it has none left. */
+  function take(fn: string, fault: ArmedProcessFault): boolean {
+    if (fault.remaining <= 0) return false;
+    fault.remaining--;
+    if (fault.remaining <= 0) {
+      const list = processFaults.get(fn) ?? [];
+      const at = list.indexOf(fault);
+      if (at >= 0) list.splice(at, 1);
+      if (!list.length) processFaults.delete(fn);
+    }
+    return true;
+  }
+
   function disarmAll(): void {
     options.dynamodb.failNextWrites(0);
     options.s3.failNextWrites(0);
     processFaults.clear();
+    // Process faults waiting for their `afterMs` are called off too.
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
     armed.length = 0;
     fired.length = 0;
+    missed.length = 0;
     // Armed duplicate deliveries cannot be taken back from the Lambda service.
   }
 
@@ -184,54 +247,84 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
     timers.add(t);
   }
 
-  function onInvocationStart(fn: string, requestId: string): void {
-    const list = processFaults.get(fn);
-    const fault = list?.[0];
-    if (!list || !fault) return;
-    if (--fault.remaining <= 0) list.shift();
-    if (!list.length) processFaults.delete(fn);
+  /** `afterMs` from now, kills or freezes the process running `invocation`, if it still runs it. */
+  function schedule(fault: ArmedProcessFault, invocation: RunningInvocation): void {
+    const fn = invocation.functionName;
+    const { requestId, pid } = invocation;
     later(fault.afterMs, () => {
-      const pids = options.lambda.workerPids(fn);
+      const base = { kind: fault.kind, function: fn, requestId, ...(fault.jobId !== undefined ? { jobId: fault.jobId } : {}), at: new Date().toISOString() };
+      if (invocation.ended || pid === undefined) {
+        missed.push({ ...base, pids: [] });
+        note(`${fault.kind}: invocation ${requestId} of ${fn} ended before the fault fired; spared`);
+        return;
+      }
       if (fault.kind === "workerCrash") {
-        const hit = signal(pids, "SIGKILL");
-        fired.push({ kind: "workerCrash", function: fn, requestId, pids: hit, at: new Date().toISOString() });
-        note(`workerCrash: killed ${fn} processes ${hit.join(", ")} (invocation ${requestId})`);
+        const hit = signal([pid], "SIGKILL");
+        fired.push({ ...base, pids: hit });
+        note(`workerCrash: killed ${fn} process ${hit.join(", ") || "(already gone)"} (invocation ${requestId})`);
       } else {
-        const hit = signal(pids, "SIGSTOP");
-        frozen.set(requestId, { fn, pids: hit });
-        fired.push({ kind: "workerHang", function: fn, requestId, pids: hit, at: new Date().toISOString() });
-        note(`workerHang: froze ${fn} processes ${hit.join(", ")} (invocation ${requestId})`);
+        const hit = signal([pid], "SIGSTOP");
+        if (hit.length) frozen.set(invocation, pid);
+        fired.push({ ...base, pids: hit });
+        note(`workerHang: froze ${fn} process ${hit.join(", ") || "(already gone)"} (invocation ${requestId})`);
       }
     });
   }
 
-  function onInvocationEnd(requestId: string): void {
-    const hung = frozen.get(requestId);
-    if (!hung) return;
-    frozen.delete(requestId);
-    const thawed = signal(hung.pids, "SIGCONT");
-    if (thawed.length) note(`workerHang: thawed ${hung.fn} processes ${thawed.join(", ")}`);
+  function onInvocationStart(invocation: RunningInvocation): void {
+    const fn = invocation.functionName;
+    const fault = processFaults.get(fn)?.find((f) => f.jobId === undefined || invocation.payload.includes(f.jobId));
+    if (!fault || !take(fn, fault)) return;
+    schedule(fault, invocation);
+  }
+
+  function onInvocationEnd(invocation: RunningInvocation): void {
+    const pid = frozen.get(invocation);
+    if (pid === undefined) return;
+    frozen.delete(invocation);
+    const thawed = signal([pid], "SIGCONT");
+    if (thawed.length) note(`workerHang: thawed ${invocation.functionName} process ${pid}`);
+  }
+
+  const stopObserving = options.lambda.observeInvocations({ started: onInvocationStart, ended: onInvocationEnd });
+
+  // --- the test clock ---------------------------------------------------------------------------
+  function sweepShifted(): Promise<number> {
+    const run = options.dynamodb.sweepTtl(clock.now());
+    const tracked = run.catch(() => undefined).finally(() => {
+      if (sweeping === tracked) sweeping = undefined;
+    });
+    sweeping = tracked;
+    return run;
+  }
+
+  function setClock(offsetMs: number): void {
+    clock.setOffset(offsetMs);
+    if (shiftedSweep) clearInterval(shiftedSweep);
+    shiftedSweep = undefined;
+    if (offsetMs > 0) {
+      shiftedSweep = setInterval(() => {
+        if (sweeping) return;
+        void sweepShifted()
+          .then((n) => {
+            if (n > 0) note(`test clock: TTL deleted ${n} expired item(s)`);
+          })
+          .catch((e: unknown) => note(`test clock: TTL sweep failed: ${(e as Error).message}`));
+      }, SHIFTED_TTL_SWEEP_MS);
+      shiftedSweep.unref();
+    }
+    note(`test clock: ${offsetMs} ms ahead of the real time`);
+  }
+
+  function clockState(): { offsetMs: number; now: string } {
+    return { offsetMs: clock.offsetMs, now: new Date(clock.now()).toISOString() };
   }
 
   function observeLambdaLog(line: string): void {
     if (line.startsWith("[lambda] fault injection: delivering async invocation ")) {
       const m = /delivering async invocation (\S+) of (\S+) twice/.exec(line);
       if (m) fired.push({ kind: "duplicateDelivery", function: m[2], requestId: m[1], at: new Date().toISOString() });
-      return;
     }
-    if (!line.includes('"type":"platform.')) return;
-    const close = line.indexOf("] ");
-    if (!line.startsWith("[") || close < 0) return;
-    let entry: { type?: string; record?: { requestId?: string } };
-    try {
-      entry = JSON.parse(line.slice(close + 2));
-    } catch {
-      return;
-    }
-    const requestId = entry.record?.requestId;
-    if (typeof requestId !== "string") return;
-    if (entry.type === "platform.start") onInvocationStart(line.slice(1, close), requestId);
-    else if (entry.type === "platform.report") onInvocationEnd(requestId);
   }
 
   function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -258,7 +351,7 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "");
     if (path === "/_local/faults") {
-      if (req.method === "GET") return send(res, 200, { armed, fired });
+      if (req.method === "GET") return send(res, 200, { armed, fired, missed });
       if (req.method === "DELETE") {
         disarmAll();
         return send(res, 200, { armed });
@@ -271,8 +364,20 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
       }
       return send(res, 405, { error: { code: "MethodNotAllowed", message: "GET, POST or DELETE" } });
     }
+    if (path === "/_local/clock") {
+      if (req.method === "GET") return send(res, 200, clockState());
+      if (req.method === "POST") {
+        const body = await readJson(req);
+        const offsetMs = body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>).offsetMs : undefined;
+        setClock(integer(offsetMs, "offsetMs", 0, MAX_CLOCK_OFFSET_MS));
+        // Items already expired by the new clock go at once (readers filter them anyway).
+        const expiredItemsDeleted = await sweepShifted();
+        return send(res, 200, { ...clockState(), expiredItemsDeleted });
+      }
+      return send(res, 405, { error: { code: "MethodNotAllowed", message: "GET or POST" } });
+    }
     if (path === "/_local/endpoints" && req.method === "GET") return send(res, 200, options.endpoints);
-    return send(res, 404, { error: { code: "NotFound", message: "routes: /_local/faults, /_local/endpoints" } });
+    return send(res, 404, { error: { code: "NotFound", message: "routes: /_local/faults, /_local/clock, /_local/endpoints" } });
   }
 
   const server = http.createServer((req, res) => {
@@ -289,11 +394,15 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
     url,
     observeLambdaLog,
     async stop() {
+      stopObserving();
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      for (const { pids } of frozen.values()) signal(pids, "SIGCONT");
+      if (shiftedSweep) clearInterval(shiftedSweep);
+      shiftedSweep = undefined;
+      signal([...frozen.values()], "SIGCONT");
       frozen.clear();
       await close(server);
+      await sweeping;
     },
   };
 }

@@ -26,6 +26,8 @@ export interface EventSourceMappingInfo {
   lastProcessingResult: string;
   /** Streams: the last finished record's sequence number (null = none yet; undefined = the stream was not seen yet). */
   checkpoint?: string | null;
+  /** Streams: concurrent batches per shard. */
+  parallelizationFactor?: number;
   /** SQS: batches being processed now. */
   inFlightBatches?: number;
 }
@@ -122,7 +124,7 @@ export class EventSourceMappings {
       kind: entry.kind,
       state: p ? "Enabled" : "Disabled",
       lastProcessingResult: p?.lastProcessingResult ?? "No records processed",
-      ...(p instanceof StreamPoller ? { checkpoint: p.checkpoint } : {}),
+      ...(p instanceof StreamPoller ? { checkpoint: p.checkpoint, parallelizationFactor: p.config.parallelizationFactor } : {}),
       ...(p instanceof QueuePoller ? { inFlightBatches: p.inFlightBatches } : {}),
     };
   }
@@ -160,6 +162,7 @@ export class EventSourceMappings {
         maximumRecordAgeInSeconds,
         onFailureDestination: m.onFailureDestination,
         reportBatchItemFailures: this.reportsItemFailures(m),
+        parallelizationFactor: integer(m.parallelizationFactor, "ParallelizationFactor", 1, 10, 1),
       },
       { host: this.options.host, streams: this.options.streams ?? (() => undefined), destinations: this.options.destinations, checkpoints: this.checkpoints },
     );
@@ -172,6 +175,7 @@ export class EventSourceMappings {
       ["maximumRetryAttempts", "MaximumRetryAttempts"],
       ["maximumRecordAgeInSeconds", "MaximumRecordAgeInSeconds"],
       ["onFailureDestination", "DestinationConfig"],
+      ["parallelizationFactor", "ParallelizationFactor"],
     ];
     for (const [key, name] of streamOnly) if (m[key] !== undefined && m[key] !== null) throw invalid(`Unsupported ${name} parameter for an SQS event source mapping`);
     return new QueuePoller(

@@ -4,6 +4,7 @@ import * as http from "http";
 import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import type { DynamoDbStreamSource, EventInvokeConfig, EventsSink, InvokeResult, LambdaService, LocalEventSourceMapping, LocalFunctionConfig, QueueSink } from "../types";
+import { LocalClock } from "./clock";
 import { EventSourceMappings, type EventSourceMappingInfo } from "./eventSourceMappings";
 import { MappingError } from "./pollerSupport";
 import type { EventSourceQueue } from "./queuePoller";
@@ -19,6 +20,7 @@ export const MAX_ASYNC_PAYLOAD_BYTES = 1048576;
 export const DEFAULT_EVENT_INVOKE_CONFIG: EventInvokeConfig = { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21600 };
 
 export type { EventSourceMappingInfo } from "./eventSourceMappings";
+export { LocalClock, MAX_CLOCK_OFFSET_MS } from "./clock";
 export type { EventSourceQueue } from "./queuePoller";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -72,6 +74,11 @@ export interface LambdaServiceOptions {
   mappingPollIntervalMs?: number;
   /** Most batches one SQS event source mapping processes at once. @default 5 */
   maxConcurrentQueueBatches?: number;
+  /**
+   * The test clock whose offset every function process adds to the real time (`Date.now()`,
+   * `new Date()`; timers stay real). Moving it reaches warm processes at once. @default a clock at offset 0
+   */
+  clock?: LocalClock;
 }
 
 /** The `detail-type` of the event Lambda puts on an EventBridge bus destination for a failed async invocation. */
@@ -96,6 +103,28 @@ export interface InvocationRecord {
   initDurationMs?: number;
   /** pid of the worker process that ran it. */
   pid?: number;
+}
+
+/** An invocation attempt running on a worker process (what fault injection targets). */
+export interface RunningInvocation {
+  functionName: string;
+  requestId: string;
+  invocationType: "RequestResponse" | "Event";
+  attempt: number;
+  /** The event (JSON text) the handler got. */
+  payload: string;
+  /** The worker process running it (it runs nothing else meanwhile). */
+  pid?: number;
+  /** Epoch ms. */
+  startedAt: number;
+  /** Set once the attempt is over (its process may then run other invocations). */
+  ended: boolean;
+}
+
+/** Sees every invocation attempt start on its worker process and end. */
+export interface InvocationObserver {
+  started?(invocation: RunningInvocation): void;
+  ended?(invocation: RunningInvocation, outcome: InvocationOutcome): void;
 }
 
 export interface DeliverTwiceOptions {
@@ -127,6 +156,12 @@ export interface LocalLambdaService extends LambdaService {
   invokeDetailed(functionNameOrArn: string, payload: string, type: "RequestResponse" | "Event", options?: InvokeOptions): Promise<DetailedInvokeResult>;
   /** The live worker processes of a function (pids), for tests and diagnostics. */
   workerPids(functionNameOrArn: string): number[];
+  /** The invocation attempts running now (of one function, or of all), each with the pid of its worker process (live objects: `ended` turns true when one ends). */
+  runningInvocations(functionNameOrArn?: string): RunningInvocation[];
+  /** Calls the observer as invocation attempts start (just before the event goes to the process) and end; returns a function that unsubscribes. */
+  observeInvocations(observer: InvocationObserver): () => void;
+  /** The test clock of the function processes (local/lambda/clock.ts). */
+  readonly clock: LocalClock;
   /** The event invoke config in force for a function (defaults when none was put). */
   eventInvokeConfig(functionNameOrArn: string): EventInvokeConfig;
   /**
@@ -214,6 +249,19 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
   let logsClosed = false;
 
   const note = (line: string) => options.log?.(`[lambda] ${line}`);
+  const clock = options.clock ?? new LocalClock();
+  const running = new Set<RunningInvocation>();
+  const observers = new Set<InvocationObserver>();
+
+  function notify(call: (o: InvocationObserver) => void): void {
+    for (const o of [...observers]) {
+      try {
+        call(o);
+      } catch (e) {
+        note(`an invocation observer failed: ${(e as Error).message}`);
+      }
+    }
+  }
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -289,6 +337,7 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
       return clean;
     },
     line: writeLine,
+    clockOffsetMs: () => clock.offsetMs,
     exited(worker) {
       const fn = worker.fn as FunctionState;
       fn.workers.delete(worker);
@@ -384,10 +433,19 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
       return undefined;
     }
     platform(fn, "platform.start", { requestId, version: "$LATEST" });
-    let outcome: InvocationOutcome;
+    const invocation: RunningInvocation = { functionName: fn.config.name, requestId, invocationType, attempt, payload, pid: worker.pid, startedAt: Date.now(), ended: false };
+    running.add(invocation);
+    notify((o) => o.started?.(invocation));
+    let outcome: InvocationOutcome | undefined;
     try {
       outcome = await worker.invoke(requestId, payload, invokedArn, clientContext);
     } finally {
+      invocation.ended = true;
+      running.delete(invocation);
+      if (outcome) {
+        const done = outcome;
+        notify((o) => o.ended?.(invocation, done));
+      }
       release(worker);
     }
     const metrics: Record<string, number> = {
@@ -723,6 +781,12 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
   });
   const { endpoint } = await listen(server, options.port ?? 0);
 
+  // The test clock moved: warm processes take the new offset at once (new ones get it at start).
+  const unsubscribeClock = clock.onChange((offsetMs) => {
+    for (const fn of functions.values()) for (const w of fn.workers) w.setClockOffset(offsetMs);
+    note(`test clock: function processes now run ${offsetMs} ms ahead of the real time`);
+  });
+
   // --- the service ---------------------------------------------------------------------------
   const service: LocalLambdaService = {
     endpoint,
@@ -777,6 +841,18 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
       return [...fn.workers].filter((w) => !w.dead && w.pid !== undefined).map((w) => w.pid!);
     },
 
+    runningInvocations(functionNameOrArn?: string): RunningInvocation[] {
+      const name = functionNameOrArn === undefined ? undefined : parseFunctionRef(functionNameOrArn).name;
+      return [...running].filter((i) => name === undefined || i.functionName === name);
+    },
+
+    observeInvocations(observer: InvocationObserver): () => void {
+      observers.add(observer);
+      return () => observers.delete(observer);
+    },
+
+    clock,
+
     eventInvokeConfig(functionNameOrArn: string): EventInvokeConfig {
       return eventConfigOf(parseFunctionRef(functionNameOrArn).name);
     },
@@ -808,6 +884,7 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
       if (stopped) return;
       stopped = true;
       clearInterval(reaper);
+      unsubscribeClock();
       // Pollers leave their loops at once (they do not wait for invocations in flight).
       const mappingsStopped = mappings.stop();
       for (const t of timers) clearTimeout(t);

@@ -7,9 +7,16 @@
  * Protocol over the IPC channel:
  * - worker → service, once: `{type: "ready", initDurationMs}` or `{type: "ready", initDurationMs, error}`
  *   (the handler could not be loaded: `error` is Lambda's `{errorType, errorMessage, trace}`).
- * - service → worker: `{type: "invoke", requestId, payload (JSON text), deadlineMs, invokedFunctionArn, clientContext?}`.
+ * - service → worker: `{type: "invoke", requestId, payload (JSON text), deadlineMs, invokedFunctionArn, clientContext?, clockOffsetMs?}`.
  * - worker → service: `{type: "result", requestId, ok, payload (JSON text), maxRssMB}`.
+ * - service → worker, any time: `{type: "clock", offsetMs}` (the test clock moved, local/lambda/clock.ts).
  * One invocation at a time; the service enforces the timeout by killing the process.
+ *
+ * The test clock: before the handler is loaded, the global `Date` is replaced by one whose "now"
+ * (`Date.now()`, `new Date()`, `Date()`) is the real time plus an offset, which starts from
+ * `_LOCAL_CLOCK_OFFSET_MS` (removed from the environment the handler sees) and follows the
+ * service's `clock` messages and each invoke's `clockOffsetMs`. Timers are not touched; the
+ * runner's own bookkeeping (deadlines, init duration, log timestamps) keeps the real time.
  */
 export const RUNNER_SOURCE = String.raw`"use strict";
 const path = require("path");
@@ -29,17 +36,37 @@ let currentRequestId;
 let currentDone;
 let maxRss = process.memoryUsage.rss();
 
+// --- the local cloud's test clock: a shifted Date, installed before the handler loads ---------
+const RealDate = Date;
+const realNow = RealDate.now;
+let clockOffsetMs = Number(env._LOCAL_CLOCK_OFFSET_MS) || 0;
+delete env._LOCAL_CLOCK_OFFSET_MS;
+function setClockOffset(value) {
+  if (typeof value === "number" && isFinite(value)) clockOffsetMs = value;
+}
+function LocalDate() {
+  const args = Array.prototype.slice.call(arguments);
+  if (!new.target) return new RealDate(realNow() + clockOffsetMs).toString();
+  return Reflect.construct(RealDate, args.length === 0 ? [realNow() + clockOffsetMs] : args, new.target);
+}
+Object.setPrototypeOf(LocalDate, RealDate);
+LocalDate.prototype = RealDate.prototype;
+LocalDate.now = function now() { return realNow() + clockOffsetMs; };
+Object.defineProperty(LocalDate, "name", { value: "Date" });
+Object.defineProperty(LocalDate, "length", { value: 7 });
+globalThis.Date = LocalDate;
+
 // --- console: Lambda's JSON (or text) log format, one line per call ---------------------------
 function writeLog(level, stream, args) {
   const message = util.format.apply(util, args);
   let line;
   if (jsonLogs) {
-    const record = { timestamp: new Date().toISOString(), level: level };
+    const record = { timestamp: new RealDate().toISOString(), level: level };
     if (currentRequestId) record.requestId = currentRequestId;
     record.message = message;
     line = JSON.stringify(record);
   } else {
-    line = new Date().toISOString() + "\t" + (currentRequestId || "undefined") + "\t" + level + "\t" + message.replace(/\n/g, "\r");
+    line = new RealDate().toISOString() + "\t" + (currentRequestId || "undefined") + "\t" + level + "\t" + message.replace(/\n/g, "\r");
   }
   stream.write(line + "\n");
 }
@@ -79,7 +106,7 @@ function send(message) {
 // --- init: load the handler --------------------------------------------------------------------
 let handler;
 let initError;
-const initStart = Date.now();
+const initStart = realNow();
 (function init() {
   const dot = handlerSpec.lastIndexOf(".");
   if (dot <= 0) {
@@ -113,7 +140,7 @@ const initStart = Date.now();
   handler = fn;
 })();
 maxRss = Math.max(maxRss, process.memoryUsage.rss());
-send({ type: "ready", initDurationMs: Date.now() - initStart, error: initError });
+send({ type: "ready", initDurationMs: realNow() - initStart, error: initError });
 
 // --- invoke ------------------------------------------------------------------------------------
 function finish(requestId, ok, value) {
@@ -158,7 +185,7 @@ function invoke(msg) {
     logStreamName: logStreamName,
     clientContext: msg.clientContext,
     identity: undefined,
-    getRemainingTimeInMillis: function () { return Math.max(0, deadline - Date.now()); },
+    getRemainingTimeInMillis: function () { return Math.max(0, deadline - realNow()); },
     done: function (err, value) { if (err) finish(requestId, false, err); else finish(requestId, true, value); },
     succeed: function (value) { finish(requestId, true, value); },
     fail: function (err) { finish(requestId, false, err); },
@@ -182,7 +209,9 @@ function invoke(msg) {
 }
 
 process.on("message", function (msg) {
+  if (msg && msg.type === "clock") return setClockOffset(msg.offsetMs);
   if (!msg || msg.type !== "invoke") return;
+  setClockOffset(msg.clockOffsetMs);
   if (initError) {
     currentRequestId = msg.requestId;
     currentDone = true;

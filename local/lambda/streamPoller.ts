@@ -1,7 +1,16 @@
 /**
  * The poller of one DynamoDB stream event source mapping: reads the stream's (single) shard in
  * order, invokes the function synchronously with `{"Records": [...]}`, and checkpoints past every
- * record that was processed, filtered out or given up on. The next batch waits for the current one.
+ * record that was processed, filtered out or given up on.
+ *
+ * `parallelizationFactor` (1..10, default 1) splits the shard into that many lanes, as on AWS: a
+ * record's lane is a hash of its `Keys` (its item's primary key), so records of one item always
+ * go to the same lane, in stream order; each lane processes one batch at a time, and up to N
+ * batches run at once. The reader reads ahead (a bounded window of records) and hands each lane its
+ * share of every read. The shard's checkpoint only moves past a record once it and every record
+ * before it are finished in their lanes, so a persisted checkpoint never skips an unfinished record
+ * (after a restart, records that other lanes had already finished come again: at least once).
+ * With a factor of 1 there is one lane: the next batch waits for the current one.
  *
  * Error handling follows "Retain discarded records for a DynamoDB event source in Lambda":
  * - a function error (thrown, crashed, timed out, or an invalid partial batch response) retries the
@@ -17,13 +26,16 @@
  * - an invoke that cannot happen at all (function missing, payload over 6 MB) is retried without
  *   consuming the retry quota, until the records age out ("Before invocation" on AWS).
  *
- * Local simplifications: batches are the next `batchSize` records read, filtered (AWS may fill a
- * batch with further matching records); no batching window, tumbling window or parallelization
- * factor; the shard id in `DDBStreamBatchInfo` is synthesized from the stream ARN; the destination
+ * Retries, bisecting and the on-failure destination work per lane (a lane retrying a batch holds up
+ * that lane only, and the checkpoint).
+ *
+ * Local simplifications: a lane's batch is its share of the next `batchSize` records read,
+ * filtered (AWS may fill a batch with further matching records); no batching window or tumbling
+ * window; the shard id in `DDBStreamBatchInfo` is synthesized from the stream ARN; the destination
  * record of records aged out before any invocation has no `responseContext`.
  */
 import * as crypto from "crypto";
-import type { DynamoDbStreamRecord, DynamoDbStreamSource, QueueSink } from "../types";
+import type { DynamoDbItem, DynamoDbStreamRecord, DynamoDbStreamSource, QueueSink } from "../types";
 import type { CheckpointStore } from "./checkpoints";
 import { errorSummary, Lifecycle, readBatchResponse, Waker, type MappingInvokeResult, type PollerHost } from "./pollerSupport";
 
@@ -42,6 +54,8 @@ export interface StreamMappingConfig {
   maximumRecordAgeInSeconds: number;
   onFailureDestination?: string;
   reportBatchItemFailures: boolean;
+  /** Concurrent batches (lanes) per shard, 1..10. */
+  parallelizationFactor: number;
 }
 
 /** DynamoDB Streams keep records for 24 hours: the age limit of `maximumRecordAgeInSeconds: -1`. */
@@ -68,6 +82,32 @@ type Attempt =
 
 const seq = (r: DynamoDbStreamRecord) => r.dynamodb.SequenceNumber;
 
+/**
+ * The lane (0..factor-1) of a record with these `Keys`: a hash of the key attributes (sorted by
+ * name), so one item's records always share a lane.
+ */
+export function partitionLane(keys: DynamoDbItem, factor: number): number {
+  if (factor <= 1) return 0;
+  const canonical = JSON.stringify(
+    Object.keys(keys)
+      .sort()
+      .map((k) => [k, keys[k]]),
+  );
+  return crypto.createHash("sha256").update(canonical).digest().readUInt32BE(0) % factor;
+}
+
+/** A record read from the shard that the checkpoint has not passed yet. */
+interface WindowEntry {
+  seq: string;
+  done: boolean;
+}
+
+/** One lane: its batches in order, one processed at a time. */
+interface Lane {
+  queue: DynamoDbStreamRecord[][];
+  busy: boolean;
+}
+
 /** `2019-11-14T00:13:19Z` (what DDBStreamBatchInfo shows) from epoch seconds. */
 function arrival(epochSeconds: number): string {
   return new Date(Math.floor(epochSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -89,17 +129,30 @@ export interface StreamPollerDeps {
 export class StreamPoller {
   private readonly life = new Lifecycle();
   private readonly waker = new Waker(this.life);
-  /** The last finished record's sequence number; undefined = from the trim horizon. */
+  /** The checkpoint: every record up to this sequence number is finished; undefined = from the trim horizon. */
   private position: string | undefined;
+  /** The last record read (handed to a lane or filtered out); the reader goes on after it. */
+  private readPosition: string | undefined;
   private positioned = false;
   private subscribed?: { source: DynamoDbStreamSource; unsubscribe: () => void };
   private loop?: Promise<void>;
+  /** Records read and not yet passed by the checkpoint, in stream order. */
+  private readonly window: WindowEntry[] = [];
+  private readonly windowBySeq = new Map<string, WindowEntry>();
+  /** The reader pauses while this many records wait for the checkpoint. */
+  private readonly windowLimit: number;
+  private readonly lanes: Lane[];
+  private readonly inFlight = new Set<Promise<void>>();
   lastProcessingResult = "No records processed";
 
   constructor(
     readonly config: StreamMappingConfig,
     private readonly deps: StreamPollerDeps,
-  ) {}
+  ) {
+    const factor = Math.max(1, Math.floor(config.parallelizationFactor || 1));
+    this.lanes = Array.from({ length: factor }, () => ({ queue: [], busy: false }));
+    this.windowLimit = Math.max(1000, 2 * config.batchSize * factor);
+  }
 
   /** The checkpoint (last finished sequence number; null = none yet; undefined = not positioned). */
   get checkpoint(): string | null | undefined {
@@ -116,12 +169,13 @@ export class StreamPoller {
     this.loop = this.run().catch((e) => this.deps.host.note(`stream mapping ${this.config.uuid} stopped on an internal error: ${(e as Error)?.stack ?? e}`));
   }
 
-  /** Stops polling; resolves once the loop has left (an invocation in flight is not waited for). */
+  /** Stops polling; resolves once the reader and every lane have left (an invocation in flight is not waited for). */
   async stop(): Promise<void> {
     this.life.stop();
     this.subscribed?.unsubscribe();
     this.subscribed = undefined;
     await this.loop;
+    await Promise.all([...this.inFlight]);
   }
 
   private ensurePosition(source: DynamoDbStreamSource): void {
@@ -135,6 +189,7 @@ export class StreamPoller {
       // Persist the starting point at once: a restart must not re-evaluate LATEST and skip what came in between.
       this.deps.checkpoints.save(functionName, eventSourceArn, this.position);
     }
+    this.readPosition = this.position;
     this.positioned = true;
   }
 
@@ -161,9 +216,14 @@ export class StreamPoller {
       }
       this.subscribe(source);
       this.ensurePosition(source);
+      if (this.window.length >= this.windowLimit) {
+        // Read far enough ahead: wait for lanes to finish (they wake the reader).
+        await this.waker.wait(host.pollIntervalMs);
+        continue;
+      }
       let records: DynamoDbStreamRecord[];
       try {
-        records = source.readRecords(arn, this.position, this.config.batchSize);
+        records = source.readRecords(arn, this.readPosition, this.config.batchSize);
       } catch (e) {
         host.note(`stream mapping ${this.config.uuid}: reading ${arn} failed: ${(e as Error).message}`);
         await this.waker.wait(host.pollIntervalMs);
@@ -173,14 +233,80 @@ export class StreamPoller {
         await this.waker.wait(host.pollIntervalMs);
         continue;
       }
-      const matched = records.filter((r) => this.config.filter(r));
-      if (matched.length && !(await this.process(matched))) return;
-      // Past the whole read, including the records the filters dropped.
-      this.commit(seq(records[records.length - 1]));
+      this.readPosition = seq(records[records.length - 1]);
+      const shares = new Map<number, DynamoDbStreamRecord[]>();
+      for (const record of records) {
+        const entry: WindowEntry = { seq: seq(record), done: false };
+        this.window.push(entry);
+        this.windowBySeq.set(entry.seq, entry);
+        // Records the filters drop are finished as they are read.
+        if (!this.config.filter(record)) {
+          entry.done = true;
+          continue;
+        }
+        const lane = partitionLane(record.dynamodb.Keys ?? {}, this.lanes.length);
+        const share = shares.get(lane) ?? [];
+        share.push(record);
+        shares.set(lane, share);
+      }
+      for (const [lane, batch] of shares) this.dispatch(this.lanes[lane], batch);
+      this.advance();
     }
   }
 
-  /** Processes one batch to the end (success or given up); false when stopped meanwhile. */
+  /** Queues a batch on its lane and starts the lane when it is idle. */
+  private dispatch(lane: Lane, batch: DynamoDbStreamRecord[]): void {
+    lane.queue.push(batch);
+    this.pump(lane);
+  }
+
+  /** Processes the lane's next batch unless it is busy; continues with the one after when done. */
+  private pump(lane: Lane): void {
+    if (lane.busy || this.life.stopped || !lane.queue.length) return;
+    lane.busy = true;
+    const run: Promise<void> = this.process(lane.queue[0]).then(
+      (finished) => {
+        this.inFlight.delete(run);
+        lane.busy = false;
+        if (!finished) return;
+        lane.queue.shift();
+        this.pump(lane);
+      },
+      (e: unknown) => {
+        // The lane's records stay unfinished: the checkpoint will not pass them.
+        this.inFlight.delete(run);
+        this.deps.host.note(`stream mapping ${this.config.uuid}: a lane stopped on an internal error: ${(e as Error)?.stack ?? e}`);
+      },
+    );
+    this.inFlight.add(run);
+  }
+
+  /** Marks records finished in their lane, and moves the checkpoint past every finished record at the head of the window. */
+  private finish(records: DynamoDbStreamRecord[]): void {
+    if (this.life.stopped) return;
+    for (const r of records) {
+      const entry = this.windowBySeq.get(seq(r));
+      if (entry) entry.done = true;
+    }
+    this.advance();
+  }
+
+  private advance(): void {
+    const wasFull = this.window.length >= this.windowLimit;
+    let passed: string | undefined;
+    let n = 0;
+    while (n < this.window.length && this.window[n].done) {
+      passed = this.window[n].seq;
+      this.windowBySeq.delete(passed);
+      n++;
+    }
+    if (passed === undefined) return;
+    this.window.splice(0, n);
+    this.commit(passed);
+    if (wasFull) this.waker.wake();
+  }
+
+  /** Processes one batch of a lane to the end (success or given up); false when stopped meanwhile. */
   private async process(batch: DynamoDbStreamRecord[]): Promise<boolean> {
     const { host } = this.deps;
     const c = this.config;
@@ -193,7 +319,7 @@ export class StreamPoller {
       if (expired > 0) {
         await this.giveUp(work, work.records.slice(0, expired), "RecordAgeExceeded");
         if (this.life.stopped) return false;
-        this.commit(seq(work.records[expired - 1]));
+        this.finish(work.records.slice(0, expired));
         work.records = work.records.slice(expired);
         if (!work.records.length) {
           pending.shift();
@@ -214,13 +340,13 @@ export class StreamPoller {
       work.last = attempt.result;
       if (attempt.kind === "success") {
         this.lastProcessingResult = "OK";
-        this.commit(seq(work.records[work.records.length - 1]));
+        this.finish(work.records);
         pending.shift();
         continue;
       }
       this.lastProcessingResult = "PROBLEM: Function call failed";
       if (attempt.kind === "partial") {
-        if (attempt.firstFailed > 0) this.commit(seq(work.records[attempt.firstFailed - 1]));
+        if (attempt.firstFailed > 0) this.finish(work.records.slice(0, attempt.firstFailed));
         work.records = work.records.slice(attempt.firstFailed);
       } else if (c.bisectBatchOnFunctionError && work.records.length > 1) {
         const half = Math.ceil(work.records.length / 2);
@@ -231,7 +357,7 @@ export class StreamPoller {
       if (c.maximumRetryAttempts !== -1 && work.retries >= c.maximumRetryAttempts) {
         await this.giveUp(work, work.records, "RetryAttemptsExhausted");
         if (this.life.stopped) return false;
-        this.commit(seq(work.records[work.records.length - 1]));
+        this.finish(work.records);
         pending.shift();
         continue;
       }

@@ -26,7 +26,12 @@ export interface WorkerHost {
   exited(worker: Worker): void;
   initTimeoutMs: number;
   enforceMemory: boolean;
+  /** The test clock's offset (ms) the function's processes add to the real time (local/lambda/clock.ts). */
+  clockOffsetMs(): number;
 }
+
+/** The environment variable that hands a new worker the test clock's offset (the runner removes it). */
+export const CLOCK_OFFSET_ENV = "_LOCAL_CLOCK_OFFSET_MS";
 
 export interface InvocationOutcome extends InvokeResult {
   /** `success`, `error` (handler error), `timeout`, `crash`. */
@@ -91,7 +96,7 @@ export class Worker {
     const execArgv = host.enforceMemory ? [`--max-old-space-size=${Math.max(16, fn.config.memorySize)}`] : [];
     this.proc = fork(host.runnerPath, [], {
       cwd: fn.taskRoot,
-      env: host.environment(fn),
+      env: { ...host.environment(fn), [CLOCK_OFFSET_ENV]: String(host.clockOffsetMs()) },
       execArgv,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",
@@ -171,7 +176,10 @@ export class Worker {
       };
       try {
         // A failed send means the process is gone: its exit settles this invocation as Runtime.ExitError.
-        this.proc.send({ type: "invoke", requestId, payload, deadlineMs: begun + timeoutMs, invokedFunctionArn, clientContext }, () => undefined);
+        this.proc.send(
+          { type: "invoke", requestId, payload, deadlineMs: begun + timeoutMs, invokedFunctionArn, clientContext, clockOffsetMs: this.host.clockOffsetMs() },
+          () => undefined,
+        );
       } catch {
         this.kill();
       }
@@ -218,6 +226,16 @@ export class Worker {
     if (current) current.settle(this.exitResult(current.requestId, code, signal));
     for (const w of this.exitWaiters.splice(0)) w();
     this.host.exited(this);
+  }
+
+  /** Tells the process that the test clock moved (it applies the offset at once, even mid-invocation). */
+  setClockOffset(offsetMs: number): void {
+    if (this.dead || !this.proc.connected) return;
+    try {
+      this.proc.send({ type: "clock", offsetMs }, () => undefined);
+    } catch {
+      // The process is gone; a new one gets the offset when it starts.
+    }
   }
 
   /** Marks the worker as not reusable (its process exits on its own, or is killed). */

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { parseArgs, curlExample } from "../../local/cli";
 import { loadStackConfig } from "../../local/stackConfig";
 import { clientFor, startCloud, type CloudHandle } from "../support/localCloud";
+import { setClock, storedJob, type FaultCloud } from "../reliability/support";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -56,26 +57,55 @@ describe("local cloud: state across restarts, and expiry", function () {
     if (cloud) await cloud.stop();
   });
 
-  it("prints the outputs and a working curl on start, keeps finished jobs over a restart, and expires them after resultTtlMinutes", async () => {
+  /** The admin API of a cloud started with --faults (the test clock lives there). */
+  const adminOf = (c: CloudHandle): string => {
+    expect(c.outputs.adminUrl, "--faults adds adminUrl to the outputs").to.be.a("string");
+    return c.outputs.adminUrl;
+  };
+
+  it("prints the outputs and a working curl on start, keeps finished jobs over a restart, and expires them after resultTtlMinutes (test clock)", async () => {
     const config = ["backend=lambda", "store=dynamodb", "auth=none", "resultTtlMinutes=1"];
-    cloud = await startCloud(config);
+    // --faults: the admin API's test clock moves "now" for the functions and the TTL sweep.
+    cloud = await startCloud(config, { faults: true });
     let api = clientFor(cloud);
     const res = await api.submit({ seconds: 0 });
     const { last } = await api.waitFor(res.body.jobId);
     expect(last.body.status).to.equal("SUCCEEDED");
-    const finishedAt = Date.now();
+    // The record's expiry is its finish (updatedAt) + 60 s, rounded up to the second: no read
+    // before updatedAt + 60 s can find it expired, and every read from updatedAt + 61 s must.
+    const finished = Date.parse(last.body.updatedAt);
+    expect(Number.isFinite(finished), last.text).to.equal(true);
+
+    // resultTtlMinutes=1: still readable 59 s after it finished. A read counts when it was answered
+    // within 1 s of moving the clock (so it surely ran before updatedAt + 60 s); a slower one is retried.
+    let conclusive = false;
+    for (let attempt = 1; attempt <= 5 && !conclusive; attempt++) {
+      const offset = finished + 59_000 - Date.now();
+      expect(offset, "the job finished less than 59 s ago").to.be.at.least(0);
+      await setClock(adminOf(cloud), offset);
+      const before = await api.get(res.body.jobId);
+      if (Date.now() + offset >= finished + 60_000) continue;
+      conclusive = true;
+      expect(before.status, `59 s after it finished: ${before.text}`).to.equal(200);
+      expect(before.body.status).to.equal("SUCCEEDED");
+    }
+    expect(conclusive, "a read at +59 s answered within 1 s of moving the clock").to.equal(true);
+    await setClock(adminOf(cloud), 0);
 
     expect(await cloud.stop()).to.equal(0);
-    cloud = await startCloud(config, { stateDir: cloud.stateDir });
+    cloud = await startCloud(config, { stateDir: cloud.stateDir, faults: true });
     api = clientFor(cloud);
     const afterRestart = await api.get(res.body.jobId);
     expect(afterRestart.status, "a restart keeps finished jobs readable").to.equal(200);
     expect(afterRestart.body.result).to.deep.equal({ message: "Done after 0 seconds" });
 
-    // resultTtlMinutes=1: readable for a minute after it finished, then 404.
-    await new Promise((r) => setTimeout(r, Math.max(0, finishedAt + 61_000 - Date.now())));
+    // 61 s after it finished: gone for readers at once, and swept from the table.
+    const moved = await setClock(adminOf(cloud), Math.max(0, finished + 61_000 - Date.now()));
+    expect(Date.parse(moved.now)).to.be.at.least(finished + 61_000);
     const expired = await api.get(res.body.jobId);
     expect(expired.status, expired.text).to.equal(404);
     expect(expired.body.error.code).to.equal("NotFound");
+    const faultCloud: FaultCloud = { ...cloud, adminUrl: adminOf(cloud), endpoints: cloud.outputs.localEndpoints };
+    expect(await storedJob(faultCloud, res.body.jobId), "the TTL sweep on the moved clock deleted the record").to.equal(undefined);
   });
 });

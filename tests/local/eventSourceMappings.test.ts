@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { LambdaApiError, startLambdaService, type LocalLambdaService } from "../../local/lambda";
+import { partitionLane } from "../../local/lambda/streamPoller";
 import { startSqsService, type LocalSqsService } from "../../local/sqs";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type DynamoDbStreamRecord, type LocalEventSourceMapping } from "../../local/types";
 import { FakeStreams } from "./fixtures/fakeStream";
@@ -12,8 +13,10 @@ import { FakeStreams } from "./fixtures/fakeStream";
  * Records every batch it gets to $RECORD_FILE (ids and the whole event), then acts on the items'
  * `flag`: `slow` sleeps, `poison` throws, `failTwice` throws the first two times it sees the item,
  * `partial` / `partialOnce` report the item in `batchItemFailures` (always / the first time),
- * `badPartial` reports an unknown identifier. Stream items are NewImage `{id, flag}`, SQS items a
- * JSON body `{id, flag}`.
+ * `badPartial` reports an unknown identifier; `block` waits until $RECORD_FILE.release exists;
+ * `rendezvous` waits until `need` invocations have arrived at the rendezvous (and fails after 10 s
+ * alone: only concurrent batches can meet). Stream items are NewImage `{id, flag, need}`, SQS items
+ * a JSON body `{id, flag}`.
  */
 const CONSUMER = `
 const fs = require("fs");
@@ -21,7 +24,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function item(r) {
   if (r.dynamodb) {
     const img = r.dynamodb.NewImage || r.dynamodb.OldImage || {};
-    return { id: img.id && img.id.S, flag: img.flag && img.flag.S, key: r.dynamodb.SequenceNumber };
+    return { id: img.id && img.id.S, flag: img.flag && img.flag.S, need: img.need && Number(img.need.S), key: r.dynamodb.SequenceNumber };
   }
   let b = {};
   try { b = JSON.parse(r.body); } catch {}
@@ -36,6 +39,21 @@ exports.handler = async (event, context) => {
   const ids = items.map((i) => i.id);
   fs.appendFileSync(process.env.RECORD_FILE, JSON.stringify({ requestId: context.awsRequestId, ids, start, event }) + "\\n");
   if (items.some((i) => i.flag === "slow")) await sleep(400);
+  if (items.some((i) => i.flag === "block")) {
+    while (!fs.existsSync(process.env.RECORD_FILE + ".release")) {
+      if (Date.now() - start > 20000) throw new Error("never released");
+      await sleep(20);
+    }
+  }
+  const meet = items.find((i) => i.flag === "rendezvous");
+  if (meet) {
+    const arrived = process.env.RECORD_FILE + ".arrived";
+    fs.appendFileSync(arrived, ids.join(",") + "\\n");
+    while (fs.readFileSync(arrived, "utf8").split("\\n").filter(Boolean).length < meet.need) {
+      if (Date.now() - start > 10000) throw new Error("nobody came to the rendezvous");
+      await sleep(20);
+    }
+  }
   fs.appendFileSync(process.env.RECORD_FILE + ".end", JSON.stringify({ requestId: context.awsRequestId, end: Date.now() }) + "\\n");
   if (items.some((i) => i.flag === "poison")) throw new Error("poison in " + ids.join(","));
   if (items.some((i) => i.flag === "failTwice" && timesSeen(i.id) <= 2)) throw new Error("not yet");
@@ -97,11 +115,11 @@ describe("local Lambda event source mappings", function () {
   }
 
   /** A consumer function with its own record file. */
-  async function consumer(service = lambda): Promise<{ name: string; calls: () => Call[]; ends: () => { requestId: string; end: number }[] }> {
+  async function consumer(service = lambda): Promise<{ name: string; file: string; calls: () => Call[]; ends: () => { requestId: string; end: number }[] }> {
     const name = `consumer-${++n}`;
     const file = path.join(recordDir, `${name}.jsonl`);
-    await service.createFunction({ name, arn: functionArn(name), code: CONSUMER, handler: "index.handler", environment: { RECORD_FILE: file }, timeoutSeconds: 10, memorySize: 256 });
-    return { name, calls: () => readJsonLines<Call>(file), ends: () => readJsonLines(`${file}.end`) };
+    await service.createFunction({ name, arn: functionArn(name), code: CONSUMER, handler: "index.handler", environment: { RECORD_FILE: file }, timeoutSeconds: 30, memorySize: 256 });
+    return { name, file, calls: () => readJsonLines<Call>(file), ends: () => readJsonLines(`${file}.end`) };
   }
 
   function destinationRecords(queueArn: string): any[] {
@@ -144,7 +162,12 @@ describe("local Lambda event source mappings", function () {
       expect(codeOf({ ...base, eventSourceArn: `arn:aws:kinesis:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:stream/s` })).to.equal("InvalidParameterValueException");
       const queue = sqs.createQueue(`rejects-${n}`);
       expect(codeOf({ ...base, eventSourceArn: queue.arn, startingPosition: "LATEST" })).to.equal("InvalidParameterValueException");
+      for (const parallelizationFactor of [0, 11, 2.5]) expect(codeOf({ ...base, parallelizationFactor }), `parallelizationFactor ${parallelizationFactor}`).to.equal("InvalidParameterValueException");
+      expect(codeOf({ uuid: base.uuid, eventSourceArn: queue.arn, functionName: fn.name, parallelizationFactor: 2 }), "parallelizationFactor on SQS").to.equal("InvalidParameterValueException");
       expect(codeOf(base)).to.equal("created");
+      expect(lambda.getEventSourceMapping(base.uuid)?.parallelizationFactor, "the default").to.equal(1);
+      expect(codeOf({ ...base, parallelizationFactor: 10 })).to.equal("created");
+      expect(lambda.getEventSourceMapping(base.uuid)?.parallelizationFactor).to.equal(10);
       expect(codeOf({ ...base, uuid: crypto.randomUUID() })).to.equal("ResourceConflictException");
       await lambda.deleteEventSourceMapping(base.uuid);
       expect(lambda.getEventSourceMapping(base.uuid)).to.equal(undefined);
@@ -462,6 +485,153 @@ describe("local Lambda event source mappings", function () {
       } finally {
         await again.stop();
       }
+    });
+  });
+
+  describe("DynamoDB streams with a parallelizationFactor", () => {
+    /** Item ids (FakeStreams keys `{pk: {S: id}}`) that hash to the given lanes, one per entry. */
+    function idsInLanes(prefix: string, factor: number, lanes: number[]): string[] {
+      const ids: string[] = [];
+      for (const lane of lanes) {
+        for (let i = 0; ; i++) {
+          const id = `${prefix}${i}`;
+          if (!ids.includes(id) && partitionLane({ pk: { S: id } }, factor) === lane) {
+            ids.push(id);
+            break;
+          }
+        }
+      }
+      return ids;
+    }
+
+    const nOf = (c: Call) => c.event.Records.map((r: any) => r.dynamodb.NewImage.n?.S);
+
+    it("hashes a record's Keys to a lane: the same keys always to the same lane, key order ignored, spread over the lanes", () => {
+      expect(partitionLane({ pk: { S: "x" } }, 1)).to.equal(0);
+      const lanes = new Set<number>();
+      for (let i = 0; i < 200; i++) {
+        const lane = partitionLane({ pk: { S: `item-${i}` }, sk: { N: "1" } }, 10);
+        expect(lane).to.be.within(0, 9);
+        expect(partitionLane({ sk: { N: "1" }, pk: { S: `item-${i}` } }, 10)).to.equal(lane);
+        lanes.add(lane);
+      }
+      expect(lanes.size).to.equal(10);
+    });
+
+    it("runs batches of different items at once, one batch at a time per lane, at most parallelizationFactor", async () => {
+      const fn = await consumer();
+      const arn = streams.create("parallel");
+      const [a, b, c, a2] = idsInLanes("par", 3, [0, 1, 2, 0]);
+      const uuid = crypto.randomUUID();
+      // Three batches that can only succeed together (each waits for the other two), and a fourth
+      // on the first one's lane, which must wait for it: with 3 lanes of one batch each, never more than 3 at once.
+      streams.append(arn, a, { flag: "rendezvous", need: "3" }, { notify: false });
+      streams.append(arn, b, { flag: "rendezvous", need: "3" }, { notify: false });
+      streams.append(arn, c, { flag: "rendezvous", need: "3" }, { notify: false });
+      const last = streams.append(arn, a2, { flag: "slow" });
+      lambda.createEventSourceMapping({ uuid, eventSourceArn: arn, functionName: fn.name, startingPosition: "TRIM_HORIZON", batchSize: 1, parallelizationFactor: 3 });
+      await waitFor(() => lambda.getEventSourceMapping(uuid)?.checkpoint === seqOf(last), 20_000, "checkpoint at the last record");
+      const calls = fn.calls();
+      expect(calls.map((call) => call.ids[0]).sort(), "each record once: the rendezvous met").to.deep.equal([a, b, c, a2].sort());
+      // All three were running at once: each waited at the rendezvous for the other two (alone, it fails after 10 s).
+      expect(fs.readFileSync(`${fn.file}.arrived`, "utf8").split("\n").filter(Boolean).sort()).to.deep.equal([a, b, c].sort());
+      const endOf = new Map(fn.ends().map((e) => [e.requestId, e.end]));
+      const first = calls.find((call) => call.ids[0] === a)!;
+      const next = calls.find((call) => call.ids[0] === a2)!;
+      expect(next.start, "the lane's next batch waited for its current one").to.be.at.least(endOf.get(first.requestId)!);
+      expect(lambda.getEventSourceMapping(uuid)).to.include({ parallelizationFactor: 3, lastProcessingResult: "OK" });
+    });
+
+    it("keeps the records of one item in order, in one lane, while other items run beside them", async () => {
+      const fn = await consumer();
+      const arn = streams.create("ordered-keys");
+      const [other] = idsInLanes("ord", 4, [(partitionLane({ pk: { S: "item" } }, 4) + 1) % 4]);
+      // The item's first record meets the other item's at a rendezvous: the lanes overlap.
+      streams.append(arn, "item", { n: "1", flag: "rendezvous", need: "2" }, { notify: false });
+      streams.append(arn, other, { n: "x", flag: "rendezvous", need: "2" }, { notify: false });
+      for (const k of ["2", "3", "4", "5"]) streams.append(arn, "item", { n: k, flag: k === "3" ? "slow" : "" }, { notify: false });
+      const last = streams.append(arn, "item", { n: "6" });
+      const uuid = crypto.randomUUID();
+      lambda.createEventSourceMapping({ uuid, eventSourceArn: arn, functionName: fn.name, startingPosition: "TRIM_HORIZON", batchSize: 1, parallelizationFactor: 4 });
+      await waitFor(() => lambda.getEventSourceMapping(uuid)?.checkpoint === seqOf(last), 20_000, "checkpoint at the last record");
+      const itemCalls = fn.calls().filter((call) => call.ids[0] === "item");
+      expect(itemCalls.map((call) => nOf(call)[0])).to.deep.equal(["1", "2", "3", "4", "5", "6"]);
+      const endOf = new Map(fn.ends().map((e) => [e.requestId, e.end]));
+      for (let i = 1; i < itemCalls.length; i++) {
+        expect(itemCalls[i].start, `the item's record ${i + 1} started before record ${i} ended`).to.be.at.least(endOf.get(itemCalls[i - 1].requestId)!);
+      }
+      expect(fn.calls().filter((call) => call.ids[0] === other)).to.have.length(1);
+    });
+
+    it("moves the checkpoint only past records whose lanes finished them; after a restart the unfinished record comes again", async () => {
+      const dir = path.join(stateDir, "parallel-restart");
+      const arn = streams.create("parallel-restart");
+      const [a0, blocked, c0, c1] = idsInLanes("ckp", 2, [0, 1, 0, 0]);
+      let first: LocalLambdaService | undefined = await startLambda(dir);
+      let second: LocalLambdaService | undefined;
+      try {
+        const fn = await consumer(first);
+        const mapping = { eventSourceArn: arn, functionName: fn.name, startingPosition: "TRIM_HORIZON" as const, batchSize: 1, parallelizationFactor: 2 };
+        const firstUuid = crypto.randomUUID();
+        const ra0 = streams.append(arn, a0, {}, { notify: false });
+        streams.append(arn, blocked, { flag: "block" }, { notify: false });
+        streams.append(arn, c0, {}, { notify: false });
+        const rc1 = streams.append(arn, c1, {});
+        first.createEventSourceMapping({ uuid: firstUuid, ...mapping });
+        // The other lane finishes a0, c0 and c1 while the blocked record's lane waits.
+        await waitFor(() => fn.ends().length === 3 && fn.calls().length === 4, 15_000, "three records done, the blocked one running");
+        await waitFor(() => first!.getEventSourceMapping(firstUuid)?.checkpoint === seqOf(ra0), 5_000, "checkpoint at a0");
+        await sleep(300);
+        expect(first.getEventSourceMapping(firstUuid)?.checkpoint, "not past the unfinished record").to.equal(seqOf(ra0));
+        await first.stop();
+        first = undefined;
+
+        fs.writeFileSync(`${fn.file}.release`, "");
+        second = await startLambda(dir);
+        await second.createFunction({ name: fn.name, arn: functionArn(fn.name), code: CONSUMER, handler: "index.handler", environment: { RECORD_FILE: fn.file }, timeoutSeconds: 30, memorySize: 256 });
+        const uuid = crypto.randomUUID();
+        second.createEventSourceMapping({ uuid, ...mapping });
+        await waitFor(() => second!.getEventSourceMapping(uuid)?.checkpoint === seqOf(rc1), 15_000, "checkpoint at the last record after the restart");
+        const ids = fn.calls().map((c) => c.ids[0]);
+        expect(ids.filter((id) => id === blocked), "the unfinished record came again").to.have.length(2);
+        expect(ids.filter((id) => id === a0), "a0 was finished before the checkpoint: not again").to.have.length(1);
+        // At least once: c0 and c1 were finished but behind the checkpoint, so they may come again.
+        expect(ids.filter((id) => id === c0).length).to.be.within(1, 2);
+      } finally {
+        await first?.stop();
+        await second?.stop();
+      }
+    });
+
+    it("retries, bisects and gives up per lane: the other lane's batch runs once", async () => {
+      const fn = await consumer();
+      const arn = streams.create("parallel-failures");
+      const dlq = sqs.createQueue(`parallel-failures-${n}`);
+      const [p, b1, a2, b2] = idsInLanes("pf", 2, [0, 1, 0, 1]);
+      const poison = streams.append(arn, p, { flag: "poison" }, { notify: false });
+      streams.append(arn, b1, {}, { notify: false });
+      streams.append(arn, a2, {}, { notify: false });
+      const last = streams.append(arn, b2, {}, { notify: false });
+      const uuid = crypto.randomUUID();
+      lambda.createEventSourceMapping({
+        uuid,
+        eventSourceArn: arn,
+        functionName: fn.name,
+        startingPosition: "TRIM_HORIZON",
+        batchSize: 4,
+        parallelizationFactor: 2,
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: 1,
+        onFailureDestination: dlq.arn,
+      });
+      await waitFor(() => lambda.getEventSourceMapping(uuid)?.checkpoint === seqOf(last), 15_000, "checkpoint at the last record");
+      const batches = fn.calls().map((c) => c.ids);
+      expect(batches.filter((ids) => ids.includes(p) || ids.includes(a2))).to.deep.equal([[p, a2], [p], [p], [a2]]);
+      expect(batches.filter((ids) => ids.includes(b1) || ids.includes(b2))).to.deep.equal([[b1, b2]]);
+      const records = destinationRecords(dlq.arn);
+      expect(records).to.have.length(1);
+      expect(records[0].DDBStreamBatchInfo).to.include({ startSequenceNumber: seqOf(poison), endSequenceNumber: seqOf(poison), batchSize: 1 });
+      expect(records[0].requestContext).to.include({ condition: "RetryAttemptsExhausted", approximateInvokeCount: 3 });
     });
   });
 

@@ -4,9 +4,16 @@
 // every accepted job reaches a terminal state by its deadline, none is lost (every 202'd id still
 // answers 200), and the recorded outcome is the first terminal one.
 //
+// Backends: stepfunctions and lambda (store dynamodb), stepfunctions on store s3, and stream
+// (store dynamodb: API Gateway writes the job, the table's stream feeds the worker through an
+// event source mapping whose on-failure queue's recorder records jobs it gave up on). Process
+// faults (workerCrash, workerHang) target the scenario's own job (`jobId`), so they never hit
+// the retries of earlier scenarios' jobs.
+//
 // Each cloud runs its scenarios one after the other (faults are global to an emulator) in the
 // background, all clouds side by side; each `it` awaits its scenario and reports it.
 import { expect } from "chai";
+import { startAllowanceSeconds } from "../../lambdas/shared/env";
 import { isTerminal, JobApi, type Response } from "../support/localCloud";
 import { armFault, clearFaults, firedFaults, leaks, removeState, sleep, startFaultCloud, storedJob, storedJobs, type FaultCloud } from "./support";
 
@@ -16,9 +23,12 @@ const RUNNING_GRACE_SECONDS = 30;
 /** Attempts the AWS SDK v3 makes per call by default: DynamoDB 4, S3 3. */
 const SDK_ATTEMPTS: Record<string, number> = { dynamodb: 4, s3: 3 };
 
-/** Write faults that outlast `calls` SDK calls' retries. */
+/**
+ * Write faults that outlast `calls` SDK calls' retries. Backend stream's submit is API Gateway's
+ * single TransactWriteItems call (no SDK, no retries): one fault per call.
+ */
 function storeFault(ctx: { store: string; backend: string }, calls: number, variant: "submit" | "run" = "submit") {
-  const count = SDK_ATTEMPTS[ctx.store] * calls;
+  const count = ctx.backend === "stream" && variant === "submit" ? calls : SDK_ATTEMPTS[ctx.store] * calls;
   if (ctx.store === "s3") return { kind: "s3Writes" as const, count, status: (variant === "run" ? 503 : 500) as 500 | 503 };
   return { kind: "dynamodbWrites" as const, count, code: variant === "run" && ctx.backend === "lambda" ? "ThrottlingException" : "InternalServerError" };
 }
@@ -111,10 +121,17 @@ interface Ctx {
   store: string;
 }
 
-/** The record's deadline, read from the store. */
+/**
+ * The record's deadline, read from the store. Backend stream's PENDING records (written by API
+ * Gateway) have none: readers derive it from createdAt, as lambdas/shared/store does.
+ */
 async function deadlineOf(ctx: Ctx, jobId: string): Promise<number> {
   const record = await storedJob(ctx.cloud, jobId);
   expect(record, `the record of ${jobId}`).to.not.equal(undefined);
+  if (record!.deadline === undefined && ctx.backend === "stream") {
+    return Date.parse(record!.createdAt) + (startAllowanceSeconds("stream") + JOB_TIMEOUT_SECONDS) * 1000;
+  }
+  expect(record!.deadline, `the deadline of ${jobId}`).to.be.a("string");
   return Date.parse(record!.deadline);
 }
 
@@ -152,11 +169,12 @@ async function expectWithinTimeout(ctx: Ctx, jobId: string): Promise<void> {
   ).to.be.at.most((JOB_TIMEOUT_SECONDS + 2) * 1000);
 }
 
-async function expectFired(ctx: Ctx, kind: string, count = 1): Promise<void> {
+async function expectFired(ctx: Ctx, kind: string, count = 1, jobId?: string): Promise<void> {
   const fired = (await firedFaults(ctx.cloud)).filter((f) => f.kind === kind);
   // Disarm first: a fault left armed would hit the next scenario's worker.
   await clearFaults(ctx.cloud);
   expect(fired.length, `${kind} fired`).to.be.at.least(count);
+  if (jobId !== undefined) for (const f of fired) expect(f.jobId, `${kind} hit only job ${jobId}'s invocations`).to.equal(jobId);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,8 +187,10 @@ interface Scenario {
   run(ctx: Ctx): Promise<void>;
 }
 
-const ALL_DDB = ["stepfunctions/dynamodb", "lambda/dynamodb"];
+const ALL_DDB = ["stepfunctions/dynamodb", "lambda/dynamodb", "stream/dynamodb"];
 const ALL = [...ALL_DDB, "stepfunctions/s3"];
+/** Where the submit is a Lambda writing through the AWS SDK (which retries failed writes). */
+const SDK_SUBMIT = ALL.filter((id) => !id.startsWith("stream/"));
 
 const SCENARIOS: Scenario[] = [
   {
@@ -211,9 +231,29 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: "2 store write failures during the submit (retried by the SDK): 202, then SUCCEEDED",
-    on: ALL,
+    on: SDK_SUBMIT,
     async run(ctx) {
       await armFault(ctx.cloud, ctx.store === "s3" ? { kind: "s3Writes", count: 2, status: 503 } : { kind: "dynamodbWrites", count: 2, code: "ProvisionedThroughputExceededException" });
+      const jobId = await ctx.ledger.accept({ seconds: 0 });
+      await terminalByDeadline(ctx, jobId, "SUCCEEDED");
+      await clearFaults(ctx.cloud);
+    },
+  },
+  {
+    // API Gateway's DynamoDB integration makes one call and does not retry: the submit template
+    // answers a throttled write 429 with Retry-After, and the client retries (components/api/streamSubmit.ts).
+    name: "2 throttled writes during the submit: 429 TooManyRequests with Retry-After, no job left behind; the client's retry gets 202, then SUCCEEDED",
+    on: ["stream/dynamodb"],
+    async run(ctx) {
+      for (const code of ["ProvisionedThroughputExceededException", "ThrottlingException"]) {
+        await armFault(ctx.cloud, { kind: "dynamodbWrites", count: 1, code });
+        const res = await ctx.ledger.submit({ seconds: 0 });
+        expect(res.status, `${code}: ${res.text}`).to.equal(429);
+        expect(res.headers.get("retry-after"), res.text).to.equal("1");
+        expect(res.body.error.code, res.text).to.equal("TooManyRequests");
+        expect(leaks(res.text), res.text).to.deep.equal([]);
+      }
+      await expectStoreMatchesLedger(ctx);
       const jobId = await ctx.ledger.accept({ seconds: 0 });
       await terminalByDeadline(ctx, jobId, "SUCCEEDED");
       await clearFaults(ctx.cloud);
@@ -226,6 +266,8 @@ const SCENARIOS: Scenario[] = [
       await armFault(ctx.cloud, storeFault(ctx, 1));
       const res = await ctx.ledger.submit({ seconds: 0 });
       expectCleanServerError(res);
+      // stream: DynamoDB's 500 reaches the integration's default response.
+      if (ctx.backend === "stream") expect([res.status, res.body.error.code], res.text).to.deep.equal([502, "BadGateway"]);
       await clearFaults(ctx.cloud);
       await expectStoreMatchesLedger(ctx);
     },
@@ -264,53 +306,74 @@ const SCENARIOS: Scenario[] = [
     name: "the worker process dies mid-job (workerCrash): terminal by its deadline; a success only within jobTimeoutSeconds",
     on: ALL_DDB,
     async run(ctx) {
-      await armFault(ctx.cloud, { kind: "workerCrash", function: "worker", afterMs: 300 });
       const jobId = await ctx.ledger.accept({ seconds: 1 });
+      // Targeted at this job: its invocation that runs now (the worker may have started before the
+      // 202 came back), or its next one.
+      await armFault(ctx.cloud, { kind: "workerCrash", function: "worker", jobId, afterMs: 300 });
       // backend lambda: Lambda retries the async delivery (same request id), which may run the job
-      // again if its time allows; backend stepfunctions: RunJob's Catch records the crash
-      // (Runtime.ExitError is not a transient Lambda error).
+      // again if its time allows; backend stream: the mapping retries the record (same eventID),
+      // likewise; backend stepfunctions: RunJob's Catch records the crash (Runtime.ExitError is not
+      // a transient Lambda error).
       const { last } = await terminalByDeadline(ctx, jobId);
-      expect(last.body.status).to.be.oneOf(ctx.backend === "lambda" ? ["SUCCEEDED", "TIMED_OUT"] : ["FAILED"]);
+      expect(last.body.status).to.be.oneOf(ctx.backend === "stepfunctions" ? ["FAILED"] : ["SUCCEEDED", "TIMED_OUT"]);
       if (last.body.status === "FAILED") expect(last.body.error.code).to.be.a("string");
       if (last.body.status === "SUCCEEDED") await expectWithinTimeout(ctx, jobId);
       expect(leaks(last.text, [jobId])).to.deep.equal([]);
-      await expectFired(ctx, "workerCrash");
+      await expectFired(ctx, "workerCrash", 1, jobId);
     },
   },
   {
     name: "the worker process dies on every delivery (lambda: the on-failure destination records FAILED)",
     on: ["lambda/dynamodb"],
     async run(ctx) {
-      await armFault(ctx.cloud, { kind: "workerCrash", function: "worker", count: 3, afterMs: 300 });
       const jobId = await ctx.ledger.accept({ seconds: 1 });
+      await armFault(ctx.cloud, { kind: "workerCrash", function: "worker", jobId, count: 3, afterMs: 300 });
       const { last } = await terminalByDeadline(ctx, jobId, "FAILED");
       expect(last.body.error.code).to.be.a("string");
       expect(leaks(last.text, [jobId])).to.deep.equal([]);
       // Each delivery that still has time runs the job (and crashes); once the job's time is spent,
       // the retry records FAILED (WorkerCrashed) without running it, or the destination does.
-      await expectFired(ctx, "workerCrash", 2);
+      await expectFired(ctx, "workerCrash", 2, jobId);
+    },
+  },
+  {
+    name: "the worker process dies on every attempt (stream: 2 retries, then the on-failure queue's recorder records FAILED WorkerFailed)",
+    on: ["stream/dynamodb"],
+    async run(ctx) {
+      const jobId = await ctx.ledger.accept({ seconds: 1 });
+      await armFault(ctx.cloud, { kind: "workerCrash", function: "worker", jobId, count: 3, afterMs: 300 });
+      // Each attempt (the first and the mapping's 2 retries, same eventID) runs the job and crashes
+      // 300 ms in, well within its time; then the mapping gives up on the record and sends its
+      // failure record to the queue, whose recorder reads the record back from the stream.
+      const { last } = await terminalByDeadline(ctx, jobId, "FAILED");
+      expect(last.body.error.code, last.text).to.equal("WorkerFailed");
+      expect(leaks(last.text, [jobId])).to.deep.equal([]);
+      await expectFired(ctx, "workerCrash", 3, jobId);
     },
   },
   {
     name: "the worker process hangs past jobTimeoutSeconds (workerHang): TIMED_OUT by its deadline",
     on: ALL_DDB,
     async run(ctx) {
-      // Process faults hit the function's next invocation, whichever job it is for: let the
-      // retries and destinations of earlier scenarios (Lambda retries after 1 s, then 2 s) finish first.
-      await new Promise((r) => setTimeout(r, 4000));
-      await armFault(ctx.cloud, { kind: "workerHang", function: "worker", afterMs: 300 });
-      const jobId = await ctx.ledger.accept({ seconds: 1 });
+      const jobId = await ctx.ledger.accept({ seconds: 2 });
+      // Frozen while it runs the job (targeted: no other job's invocation is touched, so there is
+      // no need to let earlier scenarios' retries settle first).
+      await ctx.ledger.until(jobId, "RUNNING");
+      await armFault(ctx.cloud, { kind: "workerHang", function: "worker", jobId, afterMs: 0 });
       // The job's time ran out while its worker hung: "a job still running after jobTimeoutSeconds is
-      // TIMED_OUT" (CONTRACT.md). stepfunctions: RunJob's TimeoutSeconds fires. lambda: the function
-      // times out (jobTimeoutSeconds + 10 s) and Lambda retries the delivery, which must not run
-      // the job again on a fresh budget past its timeout.
+      // TIMED_OUT" (CONTRACT.md). stepfunctions: RunJob's TimeoutSeconds fires. lambda and stream:
+      // the function times out (jobTimeoutSeconds + 10 s) and Lambda retries the delivery (stream:
+      // the mapping retries the record), which must not run the job again on a fresh budget past its timeout.
       const { last, elapsedMs } = await terminalByDeadline(ctx, jobId);
       if (last.body.status === "SUCCEEDED") await expectWithinTimeout(ctx, jobId);
       expect(last.body.status, last.text).to.equal("TIMED_OUT");
       if (ctx.backend === "stepfunctions") expect(elapsedMs).to.be.below((JOB_TIMEOUT_SECONDS + 6) * 1000);
-      await expectFired(ctx, "workerHang");
+      await expectFired(ctx, "workerHang", 1, jobId);
     },
   },
+  // Duplicate deliveries (below) are a fault of Lambda's asynchronous invocations; backend stream's
+  // worker is invoked synchronously by the event source mapping, so they do not apply to it. Its
+  // own at-least-once case (a record delivered again after a restart) is the restart test's.
   {
     name: "a duplicate async delivery with the same request id: one outcome, SUCCEEDED",
     on: ["lambda/dynamodb"],
@@ -427,7 +490,8 @@ async function restartMidJob(backend: string, gate: Promise<unknown>, started: (
 // ---------------------------------------------------------------------------------------------
 // The suite
 
-const CLOUDS = ["stepfunctions/dynamodb", "lambda/dynamodb", "stepfunctions/s3"];
+const CLOUDS = ["stepfunctions/dynamodb", "lambda/dynamodb", "stepfunctions/s3", "stream/dynamodb"];
+const RESTARTS = ["lambda", "stepfunctions", "stream"];
 
 /** A promise whose rejection is reported where it is awaited, not as unhandled. */
 function settled<T>(p: Promise<T>): Promise<T> {
@@ -462,7 +526,7 @@ describe("reliability: fault injection on the local cloud", function () {
     restarts.set("lambda", settled(restartMidJob("lambda", Promise.resolve(), restartStarted)));
     const gate = Promise.all([clouds.get("lambda/dynamodb"), restartUp]);
     for (const id of CLOUDS) if (!clouds.has(id)) clouds.set(id, launch(id, gate));
-    restarts.set("stepfunctions", settled(restartMidJob("stepfunctions", gate)));
+    for (const backend of RESTARTS) if (!restarts.has(backend)) restarts.set(backend, settled(restartMidJob(backend, gate)));
 
     for (const id of CLOUDS) {
       const ready = clouds.get(id)!;
@@ -501,7 +565,7 @@ describe("reliability: fault injection on the local cloud", function () {
   }
 
   describe("restart mid-job (SIGTERM, then start again on the same state dir)", () => {
-    for (const backend of ["lambda", "stepfunctions"]) {
+    for (const backend of RESTARTS) {
       it(`backend ${backend}: the running job is not lost and is terminal by its deadline`, () => restarts.get(backend)!);
     }
   });

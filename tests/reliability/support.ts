@@ -42,13 +42,14 @@ export type FaultSpec =
   | { kind: "dynamodbWrites"; count: number; code?: string }
   | { kind: "s3Writes"; count: number; status?: 500 | 503 }
   | { kind: "duplicateDelivery"; function: string; sameRequestId?: boolean; delayMs?: number }
-  | { kind: "workerCrash" | "workerHang"; function: string; count?: number; afterMs?: number };
+  | { kind: "workerCrash" | "workerHang"; function: string; count?: number; afterMs?: number; jobId?: string };
 
 export interface FiredFault {
   kind: string;
   function: string;
   requestId?: string;
   pids?: number[];
+  jobId?: string;
 }
 
 export async function armFault(cloud: FaultCloud, fault: FaultSpec | FaultSpec[]): Promise<void> {
@@ -63,6 +64,13 @@ export async function firedFaults(cloud: FaultCloud): Promise<FiredFault[]> {
 
 export async function clearFaults(cloud: FaultCloud): Promise<void> {
   await fetch(`${cloud.adminUrl}/_local/faults`, { method: "DELETE" });
+}
+
+/** Moves the local cloud's test clock `offsetMs` ahead of the real time (functions and the TTL sweep). */
+export async function setClock(adminUrl: string, offsetMs: number): Promise<{ offsetMs: number; now: string; expiredItemsDeleted: number }> {
+  const res = await fetch(`${adminUrl}/_local/clock`, { method: "POST", body: JSON.stringify({ offsetMs }), headers: { "Content-Type": "application/json" } });
+  if (res.status !== 200) throw new Error(`setting the clock to +${offsetMs} ms answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as { offsetMs: number; now: string; expiredItemsDeleted: number };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { startLocalCloud } from "./cloud";
 
-const USAGE = "usage: npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--state-dir DIR] [--quiet] [--faults]";
+const USAGE = "usage: npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--state-dir DIR] [--quiet] [--faults] [--lambda-max-timeout SECONDS]";
 
 export interface CliOptions {
   stack: string;
@@ -19,6 +19,8 @@ export interface CliOptions {
   quiet: boolean;
   /** Serve the local-only fault-injection admin API (local/admin.ts); outputs gain `adminUrl` and `localEndpoints`. */
   faults: boolean;
+  /** Lambda's timeout limit on this local cloud (default 900): lower it to see what a job longer than Lambda's limit does. */
+  lambdaMaxTimeoutSeconds?: number;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -58,6 +60,13 @@ export function parseArgs(argv: string[]): CliOptions {
       case "--faults":
         options.faults = true;
         break;
+      case "--lambda-max-timeout": {
+        const v = value();
+        const seconds = Number(v);
+        if (!/^\d+$/.test(v) || seconds < 1 || seconds > 900) throw new Error(`--lambda-max-timeout takes 1 to 900 seconds, got '${v}'`);
+        options.lambdaMaxTimeoutSeconds = seconds;
+        break;
+      }
       case "--help":
       case "-h":
         console.log(USAGE);
@@ -110,6 +119,7 @@ async function main(): Promise<void> {
     stateDir: options.stateDir ? path.resolve(options.stateDir) : undefined,
     log,
     faults: options.faults,
+    lambdaMaxTimeoutSeconds: options.lambdaMaxTimeoutSeconds,
   });
   const outputs = cloud.outputs;
   await waitUntilAnswering(String(outputs.apiUrl));

@@ -27,6 +27,8 @@ export interface LocalCloudOptions {
   log?: (line: string) => void;
   /** Serve the fault-injection admin API (local/admin.ts); its URL is the output `adminUrl`. @default false */
   faults?: boolean;
+  /** Lambda's timeout limit on this local cloud (lower it to try jobs longer than Lambda's limit quickly). @default 900 */
+  lambdaMaxTimeoutSeconds?: number;
 }
 
 export interface StartedCloud {
@@ -93,6 +95,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
     let eventbridge: LocalEventBridgeService | undefined;
     const lambda = await startLambdaService({
       stateDir: path.join(stateDir, "lambda"),
+      maxTimeoutSeconds: options.lambdaMaxTimeoutSeconds,
       environment: () => sdkEnvironment(endpoints),
       log: lambdaLog,
       destinations: { events: () => eventbridge, sqs: () => sqs },

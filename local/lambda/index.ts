@@ -48,6 +48,12 @@ export interface LambdaServiceOptions {
   nodePath?: string[];
   /** Start one worker per function as soon as it is created, so its first invocation is warm. @default false */
   prewarm?: boolean;
+  /**
+   * Lambda's limit on a function's timeout. Lower it to try, in seconds, what a job longer than
+   * Lambda's 15 minutes does (`npm start -- --lambda-max-timeout 5`): every function's timeout is
+   * capped at it. @default 900
+   */
+  maxTimeoutSeconds?: number;
   /** Fault injection: the probability (0..1) that an async invocation is delivered twice (with a new request id). @default 0 */
   duplicateDeliveries?: number;
   /** Called after every invocation attempt (tests and tracing). */
@@ -799,6 +805,11 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
       const file = path.join(taskRoot, /\.(c?js|mjs)$/.test(handlerModule) ? handlerModule : `${handlerModule}.js`);
       await fs.promises.mkdir(path.dirname(file), { recursive: true });
       await fs.promises.writeFile(file, config.code);
+      const limit = options.maxTimeoutSeconds ?? 900;
+      if (config.timeoutSeconds > limit) {
+        note(`function ${config.name}: timeout ${config.timeoutSeconds} s capped at the Lambda limit of this local cloud, ${limit} s`);
+        config = { ...config, timeoutSeconds: limit };
+      }
       const existing = functions.get(config.name);
       if (existing) {
         existing.config = { ...config };

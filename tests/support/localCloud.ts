@@ -28,6 +28,8 @@ export interface StartOptions {
   faults?: boolean;
   /** Prefix of the temporary state directory. */
   tmpPrefix?: string;
+  /** `--lambda-max-timeout`: Lambda's timeout limit on this local cloud. */
+  lambdaMaxTimeoutSeconds?: number;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function startCloud(config: string[], options: StartOptions = {}): 
   const outputsFile = path.join(stateDir, `outputs-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const args = ["-r", "ts-node/register/transpile-only", "local/cli.ts", "--port", "0", "--outputs", outputsFile, "--state-dir", stateDir, "--quiet"];
   if (options.faults) args.push("--faults");
+  if (options.lambdaMaxTimeoutSeconds !== undefined) args.push("--lambda-max-timeout", String(options.lambdaMaxTimeoutSeconds));
   if (options.stack) args.push("--stack", options.stack);
   for (const c of config) args.push("--config", c);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });

@@ -514,6 +514,22 @@ describe("local Lambda service lifecycle", function () {
     }
   });
 
+  it("caps every function's timeout at maxTimeoutSeconds (a lowered Lambda limit)", async () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-svc-"));
+    const service = await startLambdaService({ stateDir, environment: () => ({}), maxTimeoutSeconds: 1 });
+    try {
+      await service.createFunction(fn("capped", SLEEPER, { timeoutSeconds: 30 }));
+      const started = Date.now();
+      const out = await service.invoke("capped", JSON.stringify({ ms: 5000 }), "RequestResponse");
+      expect(out.functionError).to.equal("Unhandled");
+      expect(JSON.parse(out.payload).errorMessage).to.match(/Task timed out after 1\.\d+ seconds/);
+      expect(Date.now() - started).to.be.below(4000);
+    } finally {
+      await service.stop();
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
   it("prewarms a worker per function with the prewarm option", async () => {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-svc-"));
     const records: InvocationRecord[] = [];

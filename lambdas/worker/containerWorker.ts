@@ -1,4 +1,5 @@
-import { SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import { safeCode } from "../shared/errors";
 import type { JobDefinition } from "../jobs/types";
 import { sfnClient } from "../shared/clients";
 import { ENV } from "../shared/env";
@@ -85,7 +86,21 @@ export function createContainerWorker(job: JobDefinition, options: ContainerWork
     try {
       await heartbeat();
       const run = createStepFunctionsWorker(job, { now: options.now })({ jobId });
-      const first = await Promise.race([run.then((outcome) => ({ outcome })), executionGone.then((reason) => ({ reason }))]);
+      let first: { outcome: Awaited<typeof run> } | { reason: string };
+      try {
+        first = await Promise.race([run.then((outcome) => ({ outcome })), executionGone.then((reason) => ({ reason }))]);
+      } catch (err) {
+        // Not the job's error (those are outcomes): the worker itself failed (the store, say). Say
+        // so now rather than let the heartbeat timeout find out; only the error's name goes out.
+        const error = safeCode((err as Error).name) ?? "WorkerFailed";
+        logger.error("The worker failed before the job's outcome", { jobId, error });
+        try {
+          await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause: "The job's worker task failed before it had an outcome." }));
+        } catch {
+          // The heartbeat timeout will tell the state machine instead.
+        }
+        return EXIT.unsent;
+      }
       if ("reason" in first) {
         logger.info("The execution no longer waits for this task (cancelled or timed out): stopping", { jobId, reason: first.reason });
         return EXIT.done;

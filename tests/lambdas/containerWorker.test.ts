@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import type { JobDefinition } from "../../lambdas/jobs/types";
 import { ENV } from "../../lambdas/shared/env";
 import { createContainerWorker, EXIT } from "../../lambdas/worker/containerWorker";
@@ -85,6 +86,16 @@ describe("lambdas/worker/containerWorker (worker fargate)", () => {
   it("treats an outcome nobody waits for any more (TaskDoesNotExist) as done", async () => {
     fake.sfn.on(SendTaskSuccessCommand).rejects(named("TaskDoesNotExist"));
     expect(await createContainerWorker(job(async () => 1), { env: env(), now: clock.now })()).to.equal(EXIT.done);
+  });
+
+  it("reports a failure of its own (not the job's) with SendTaskFailure, naming only the error", async () => {
+    fake.ddb.on(GetCommand).rejects(Object.assign(new Error("AccessDenied for arn:aws:iam::123456789012:role/x"), { name: "AccessDeniedException" }));
+    const code = await createContainerWorker(job(async () => 1), { env: env(), now: clock.now })();
+    expect(code).to.equal(EXIT.unsent);
+    const failures = fake.sfn.commandCalls(SendTaskFailureCommand);
+    expect(failures).to.have.length(1);
+    expect(failures[0].args[0].input).to.deep.equal({ taskToken: TOKEN, error: "AccessDeniedException", cause: "The job's worker task failed before it had an outcome." });
+    expect(fake.sfn.commandCalls(SendTaskSuccessCommand)).to.have.length(0);
   });
 
   it("exits 2 without a job id or a token, running nothing", async () => {

@@ -15,6 +15,7 @@ interface Options {
   clients: number;
   jobs: number;
   backend: string;
+  worker: string;
   store: string;
   /** Wait between two status polls of one job (the API's Retry-After is at least 1 s; a load test polls faster). */
   pollMs: number;
@@ -24,10 +25,10 @@ interface Options {
   keepState: boolean;
 }
 
-const USAGE = "usage: npm run bench:load -- [--clients 50] [--jobs 10000] [--backend lambda|stepfunctions] [--store dynamodb|s3] [--poll-ms 100] [--job-limit-s 300] [--keep-state]";
+const USAGE = "usage: npm run bench:load -- [--clients 50] [--jobs 10000] [--backend lambda|stepfunctions|stream] [--worker lambda|fargate] [--store dynamodb|s3] [--poll-ms 100] [--job-limit-s 300] [--keep-state]";
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { clients: 50, jobs: 10_000, backend: "lambda", store: "dynamodb", pollMs: 100, jobLimitMs: 300_000, keepState: false };
+  const o: Options = { clients: 50, jobs: 10_000, backend: "lambda", worker: "lambda", store: "dynamodb", pollMs: 100, jobLimitMs: 300_000, keepState: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
     const value = () => {
@@ -52,6 +53,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case "--store":
         o.store = value();
+        break;
+      case "--worker":
+        o.worker = value();
         break;
       case "--poll-ms":
         o.pollMs = int(0);
@@ -160,11 +164,11 @@ async function client(apiUrl: string, o: Options, next: () => number | undefined
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "async-api-bench-"));
-  console.log(`bench:load: ${o.jobs} jobs by ${o.clients} clients on backend ${o.backend}, store ${o.store} (auth none, poll every ${o.pollMs} ms); ${os.cpus().length} CPUs`);
+  console.log(`bench:load: ${o.jobs} jobs by ${o.clients} clients on backend ${o.backend}, store ${o.store}, worker ${o.worker} (auth none, poll every ${o.pollMs} ms); ${os.cpus().length} CPUs`);
   const bootStarted = Date.now();
   let cloud: CloudHandle | undefined;
   try {
-    cloud = await startCloud([`backend=${o.backend}`, `store=${o.store}`, "auth=none"], { stateDir, timeoutMs: 180_000 });
+    cloud = await startCloud([`backend=${o.backend}`, `store=${o.store}`, `worker=${o.worker}`, "auth=none"], { stateDir, timeoutMs: 180_000 });
     console.log(`local cloud ready in ${((Date.now() - bootStarted) / 1000).toFixed(1)} s at ${cloud.apiUrl}`);
 
     const stats: Stats = { submitMs: [], statusMs: [], errors: new Map(), accepted: 0, succeeded: 0, lost: [] };

@@ -54,7 +54,7 @@ const idempotencyKeyParameter = (): ParameterObject => ({
 function commonErrors(): Record<string, ResponseObject> {
   return {
     "403": json("Forbidden: missing or invalid credentials (or no such route).", "Error"),
-    "429": json("TooManyRequests: throttled.", "Error"),
+    "429": json("TooManyRequests: throttled.", "Error", { "Retry-After": retryAfter("before retrying") }),
     "500": json("InternalError.", "Error"),
     "502": json("BadGateway: the backend failed.", "Error"),
     "504": json("GatewayTimeout: the backend did not answer in time.", "Error"),

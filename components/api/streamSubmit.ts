@@ -96,7 +96,8 @@ function prelude(auth: AuthMode): string {
     `#set($createdAt = "\${yyyy}-\${mm}-\${dd}T\${hms}.\${ms}Z")`,
     `#set($nowSeconds = $epoch.substring(0, $cut))`,
     auth === "iam" ? `#set($owner = "$context.identity.userArn")` : `#set($owner = "public")`,
-    `#set($proto = $input.params('X-Forwarded-Proto'))`,
+    // Quiet and quoted: #set keeps the old value when the right side is null (Velocity 1.7).
+    `#set($proto = "$!input.params('X-Forwarded-Proto')")`,
     `#if($proto == "")#set($proto = "https")#end`,
     `#set($location = "$proto://$context.domainName$context.path/$jobId")`,
   ].join("\n");
@@ -112,6 +113,8 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
     `{"Update":{"TableName":"${table}","Key":{"pk":{"S":"$jobId"}},`,
     `"UpdateExpression":"SET \${h}kind = :kind, \${h}jobId = :jobId, \${h}status = :pending, \${h}owner = :owner, \${h}createdAt = :at, \${h}updatedAt = :at, \${h}expiresAt = :now + :life, \${h}version = :one, \${h}input = :input#if($key != ""), \${h}idempotencyKey = :key#end",`,
     `"ConditionExpression":"attribute_not_exists(pk)",`,
+    // A taken id hands back its record (kind "job"): told apart from a rejection's missing item.
+    `"ReturnValuesOnConditionCheckFailure":"ALL_OLD",`,
     `"ExpressionAttributeNames":{${nameList(["kind", "jobId", "status", "owner", "createdAt", "updatedAt", "expiresAt", "version", "input"])}#if($key != ""),"\${h}idempotencyKey":"idempotencyKey"#end},`,
     `"ExpressionAttributeValues":{":kind":{"S":"job"},":jobId":{"S":"$jobId"},":pending":{"S":"PENDING"},":owner":{"S":"$util.escapeJavaScript($owner)"},":at":{"S":"$createdAt"},":now":{"N":"$nowSeconds"},":life":{"N":"${life}"},":one":{"N":"1"},":input":{"S":"$body"}#if($key != ""),":key":{"S":"$key"}#end}}}`,
   ].join("");
@@ -190,10 +193,14 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): strin
     ...REJECTION_STATUSES.map((code, i) => `#${i === 0 ? "if" : "elseif"}($status == "${code}")#set($context.responseOverride.status = ${code})`),
     `#else#set($context.responseOverride.status = 400)#end`,
     `{"error":{"code":"$util.escapeJavaScript($input.path('$.CancellationReasons[0].Item.code.S'))","message":"$util.escapeJavaScript($input.path('$.CancellationReasons[0].Item.message.S'))"}}`,
-    `#elseif($c0 == "ConditionalCheckFailed" && $type.endsWith("TransactionCanceledException") && $c1 == "" && "$!input.path('$.CancellationReasons[0].Item')" == "")`,
-    // A condition that cannot hold on a missing error item (the seeded item was deleted).
-    `#set($context.responseOverride.status = 400)`,
-    errorBody("BadRequest", "The request was rejected."),
+    // Inside a transaction, an item over 400 KB and throttling are cancellation reasons, not errors of their own.
+    `#elseif($c0 == "ValidationError" || $c1 == "ValidationError" || $c2 == "ValidationError")`,
+    `#set($context.responseOverride.status = 413)`,
+    errorBody("PayloadTooLarge", "The request body is too large to record."),
+    `#elseif($c0 == "TransactionConflict" || $c1 == "TransactionConflict" || $c2 == "TransactionConflict" || $c0 == "ThrottlingError" || $c1 == "ThrottlingError" || $c2 == "ThrottlingError" || $c0 == "ProvisionedThroughputExceeded" || $c1 == "ProvisionedThroughputExceeded" || $c2 == "ProvisionedThroughputExceeded" || $type.endsWith("ThrottlingException") || $type.endsWith("ProvisionedThroughputExceededException") || $type.endsWith("RequestLimitExceeded"))`,
+    `#set($context.responseOverride.status = 429)`,
+    `#set($context.responseOverride.header.Retry-After = "1")`,
+    errorBody("TooManyRequests", "The request could not be recorded now: retry."),
     `#elseif($c2 == "ConditionalCheckFailed")`,
     `#set($context.responseOverride.status = 409)`,
     errorBody("IdempotencyConflict", "This Idempotency-Key was used with a different body."),
@@ -204,13 +211,13 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): strin
     `#set($context.responseOverride.header.Idempotent-Replayed = "true")`,
     `#set($context.responseOverride.header.Retry-After = "1")`,
     `{"jobId":"$first","status":"PENDING","createdAt":"$!input.path('$.CancellationReasons[1].Item.createdAt.S')"}`,
-    `#elseif($c0 == "ConditionalCheckFailed")`,
+    `#elseif($c0 == "ConditionalCheckFailed" && $item0 == "job")`,
     `#set($context.responseOverride.status = 409)`,
     errorBody("Conflict", "This request id is taken: send the request again without X-Amzn-RequestId."),
-    `#elseif($c0 == "TransactionConflict" || $c1 == "TransactionConflict" || $c2 == "TransactionConflict" || $type.endsWith("ThrottlingException") || $type.endsWith("ProvisionedThroughputExceededException") || $type.endsWith("RequestLimitExceeded"))`,
-    `#set($context.responseOverride.status = 429)`,
-    `#set($context.responseOverride.header.Retry-After = "1")`,
-    errorBody("TooManyRequests", "The request could not be recorded now: retry."),
+    `#elseif($c0 == "ConditionalCheckFailed")`,
+    // A condition that cannot hold on a missing error item (the seeded item was deleted).
+    `#set($context.responseOverride.status = 400)`,
+    errorBody("BadRequest", "The request was rejected."),
     `#elseif($type.endsWith("ValidationException") && $message.contains("size"))`,
     `#set($context.responseOverride.status = 413)`,
     errorBody("PayloadTooLarge", "The request body is too large to record."),
@@ -223,7 +230,8 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): strin
 
 /** The `x-amazon-apigateway-integration` of POST /jobs on backend `stream`. */
 export function streamSubmitIntegration(args: StreamSubmitArgs): ApiGatewayIntegration {
-  const json = { "method.response.header.Content-Type": `'${JSON_CONTENT_TYPE}'` };
+  // Only headers the method responses declare may be mapped (API Gateway refuses the import
+  // otherwise): Retry-After on 202. The content type comes from each template's override.
   return {
     type: "aws",
     httpMethod: "POST",
@@ -235,13 +243,12 @@ export function streamSubmitIntegration(args: StreamSubmitArgs): ApiGatewayInteg
     responses: {
       "200": {
         statusCode: "202",
-        responseParameters: { ...json, "method.response.header.Retry-After": "'1'" },
+        responseParameters: { "method.response.header.Retry-After": "'1'" },
         responseTemplates: { "application/json": submitSuccessTemplate(args) },
       },
-      "4\\d{2}": { statusCode: "400", responseParameters: json, responseTemplates: { "application/json": submitErrorTemplate(args) } },
+      "4\\d{2}": { statusCode: "400", responseTemplates: { "application/json": submitErrorTemplate(args) } },
       default: {
         statusCode: "502",
-        responseParameters: json,
         responseTemplates: { "application/json": errorBody("BadGateway", "The job store failed to answer: retry.") },
       },
     },

@@ -11,6 +11,7 @@ import {
   sendMessageStatement,
   serviceTrustPolicy,
   streamReadStatement,
+  listStreamsStatement,
 } from "../iam/policies";
 import { workerTimeoutSeconds, type JobArgs } from "../job";
 import { BundledFunction } from "../lambda/bundledFunction";
@@ -81,10 +82,11 @@ export function createStreamBackend(
       new aws.dynamodb.TableItem(`${name}-reject-${reason.toLowerCase()}`, { tableName: store.table!.name, hashKey: "pk", item: JSON.stringify(item) }, { parent }),
   );
 
-  const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
+  // No aws:SourceAccount condition: API Gateway does not set it when it assumes an integration's
+  // credentials role, and the assume would fail.
   const gatewayRole = new aws.iam.Role(
     `${name}-submit-role`,
-    { description: "Lets API Gateway record new jobs in the jobs table", assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("apigateway.amazonaws.com", id))) },
+    { description: "Lets API Gateway record new jobs in the jobs table", assumeRolePolicy: JSON.stringify(serviceTrustPolicy("apigateway.amazonaws.com")) },
     { parent },
   );
   new aws.iam.RolePolicy(`${name}-submit-policy`, { role: gatewayRole.id, policy: tableArn.apply((arn) => JSON.stringify(document(gatewaySubmitStatement(arn)))) }, { parent });
@@ -117,6 +119,7 @@ export function createStreamBackend(
           resultStatement(bucketArn, "write"),
           // The mapping reads the stream, and sends its on-failure records, with the function's role.
           streamReadStatement(stream),
+          listStreamsStatement(),
           sendMessageStatement("SendFailedDeliveries", queueArn),
         ]),
     },

@@ -196,9 +196,19 @@ export function streamReadStatement(streamArn: string): PolicyStatement {
   return {
     Sid: "ReadJobStream",
     Effect: "Allow",
-    Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+    Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
     Resource: [streamArn],
   };
+}
+
+/**
+ * `dynamodb:ListStreams`, which Lambda lists among a stream event source mapping's required
+ * permissions: it takes no resource in IAM (it lists an account's streams and reads none of them),
+ * so `*` is its only resource.
+ * See https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-eventsourcemapping.html
+ */
+export function listStreamsStatement(): PolicyStatement {
+  return { Sid: "ListStreams", Effect: "Allow", Action: ["dynamodb:ListStreams"], Resource: ["*"] };
 }
 
 /** Consuming one SQS queue through an event source mapping. */

@@ -223,7 +223,14 @@ export const ECS_RUN_TASK_WAIT_FOR_TOKEN = "arn:aws:states:::ecs:runTask.waitFor
 export { FARGATE_START_SECONDS };
 
 /** ECS errors worth retrying when starting the task (throttling, capacity, server side). */
-export const ECS_TRANSIENT_ERRORS: readonly string[] = ["ECS.AmazonECSException", "ECS.ServerException", "ECS.ThrottlingException", "ECS.LimitExceededException"];
+export const ECS_TRANSIENT_ERRORS: readonly string[] = [
+  // RunTask answered with `failures` (e.g. Fargate capacity): the callback pattern's error for it.
+  "AmazonECS.Unknown",
+  "ECS.AmazonECSException",
+  "ECS.ServerException",
+  "ECS.ThrottlingException",
+  "ECS.LimitExceededException",
+];
 
 /** The Lambda service errors Step Functions recommends retrying (the function did not run, or may run again safely). */
 export const LAMBDA_TRANSIENT_ERRORS: readonly string[] = [
@@ -548,7 +555,9 @@ function fargateRunJobState(task: FargateTaskArgs, jobTimeoutSeconds: number, wo
     ResultSelector: { "outcome.$": "$" },
     ResultPath: "$.run",
     TimeoutSeconds: jobTimeoutSeconds + FARGATE_START_SECONDS,
-    HeartbeatSeconds: task.heartbeatSeconds,
+    // Step Functions counts the heartbeat from the task's start: the first one comes only once the
+    // container runs, so the task's start-up is allowed on top (and it must stay below the timeout).
+    HeartbeatSeconds: Math.min(task.heartbeatSeconds + FARGATE_START_SECONDS, jobTimeoutSeconds + FARGATE_START_SECONDS - 1),
     Retry: [retrier(ECS_TRANSIENT_ERRORS, workerRetry)],
     Catch: RUN_JOB_CATCH,
     Next: STATE.CheckOutcome,

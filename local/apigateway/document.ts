@@ -171,6 +171,7 @@ export function compileApi(body: string): CompiledApi {
       const swaggerBody = (op.parameters ?? []).map((x: unknown) => resolveRef(doc, x)).find((p: Json) => p?.in === "body");
       if (swaggerBody?.schema) for (const mediaType of op.consumes ?? doc.consumes ?? ["application/json"]) bodySchemas[String(mediaType).toLowerCase()] = swaggerBody.schema;
 
+      checkResponseHeaderMappings(doc, apiPath, httpMethod, op);
       methods.set(httpMethod, {
         httpMethod,
         iam,
@@ -253,4 +254,26 @@ export function matchRoute(api: CompiledApi, path: string, httpMethod: string): 
   if (!best) return undefined;
   const method = best.resource.methods.get(httpMethod.toUpperCase()) ?? best.resource.methods.get("ANY")!;
   return { resource: best.resource, method, pathParameters: best.params };
+}
+
+/**
+ * API Gateway refuses to import an integration response that maps `method.response.header.X`
+ * when the method response for its status code does not declare the header X ("Invalid mapping
+ * expression parameter specified"). Declared headers are the response's `headers` (OpenAPI 3 and
+ * Swagger 2 alike), matched without regard to case.
+ */
+function checkResponseHeaderMappings(doc: Json, apiPath: string, httpMethod: string, op: Json): void {
+  const integration = op["x-amazon-apigateway-integration"];
+  if (!integration || String(integration.type ?? "").toLowerCase() === "aws_proxy") return;
+  for (const [pattern, response] of Object.entries<Json>(integration.responses ?? {})) {
+    const declared = Object.keys(resolveRef(doc, op.responses?.[String(response?.statusCode)])?.headers ?? {}).map((h) => h.toLowerCase());
+    for (const key of Object.keys(response?.responseParameters ?? {})) {
+      const header = /^method\.response\.header\.(.+)$/.exec(key)?.[1];
+      if (header && !declared.includes(header.toLowerCase())) {
+        throw new Error(
+          `Invalid mapping expression parameter specified: ${key} (${httpMethod} ${apiPath}, integration response "${pattern}" → ${response.statusCode}: the method response declares no ${header} header)`,
+        );
+      }
+    }
+  }
 }

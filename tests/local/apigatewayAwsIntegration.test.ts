@@ -64,6 +64,7 @@ function awsDocument() {
     paths: {
       "/jobs/{id}": {
         post: {
+          responses: { "201": { description: "created", headers: { "X-Static": { schema: { type: "string" } }, "X-Ddb-Request-Id": { schema: { type: "string" } } } } },
           "x-amazon-apigateway-integration": dynamodb("PutItem", PUT_TEMPLATE, {
             "2\\d{2}": {
               statusCode: "201",
@@ -277,13 +278,14 @@ describe("local API Gateway: aws integration requests on the wire", () => {
       paths: {
         "/items/{id}": {
           put: {
+            responses: { "200": { description: "ok", headers: { "X-Backend": { schema: { type: "string" } } } } },
             "x-amazon-apigateway-integration": dynamodb("PutItem", `{"TableName": "t", "id": "$input.params('id')"}`, responses, {
               requestParameters: { "integration.request.header.X-Trace": "method.request.header.X-Trace", "integration.request.header.X-Const": "'fixed'", "integration.request.header.X-Req": "context.requestId" },
               timeoutInMillis: 150,
             }),
           },
         },
-        "/raw": { post: { "x-amazon-apigateway-integration": dynamodb("GetItem", "", responses, { requestTemplates: {}, passthroughBehavior: "when_no_match" }) } },
+        "/raw": { post: { responses: { "200": { description: "ok", headers: { "x-backend": { schema: { type: "string" } } } } }, "x-amazon-apigateway-integration": dynamodb("GetItem", "", responses, { requestTemplates: {}, passthroughBehavior: "when_no_match" }) } },
       },
     };
     gw.putRestApi("wire", JSON.stringify(doc));
@@ -603,5 +605,26 @@ describe("local API Gateway: integration request and response building blocks", 
     expect(parseAwsIntegrationUri("arn:aws:apigateway:eu-west-1:dynamodb:action/PutItem")).to.deep.equal({ region: "eu-west-1", service: "dynamodb", action: "PutItem" });
     expect(parseAwsIntegrationUri("arn:aws:apigateway:us-east-1:s3:path/bucket/key")).to.deep.equal({ region: "us-east-1", service: "s3", path: "bucket/key" });
     expect(parseAwsIntegrationUri("arn:aws:lambda:us-east-1:1:function:f")).to.equal(undefined);
+  });
+});
+
+describe("local API Gateway: importing response header mappings", () => {
+  it("refuses a mapping to a header the method response does not declare, as API Gateway's import does", async () => {
+    const { compileApi } = await import("../../local/apigateway/document");
+    const doc = (headers: Record<string, unknown>) =>
+      JSON.stringify({
+        openapi: "3.0.1",
+        info: { title: "t", version: "1" },
+        paths: {
+          "/x": {
+            post: {
+              responses: { "202": { description: "ok", headers } },
+              "x-amazon-apigateway-integration": { type: "mock", requestTemplates: { "application/json": '{"statusCode": 200}' }, responses: { default: { statusCode: "202", responseParameters: { "method.response.header.Retry-After": "'1'" } } } },
+            },
+          },
+        },
+      });
+    expect(() => compileApi(doc({}))).to.throw(/Invalid mapping expression parameter specified: method\.response\.header\.Retry-After/);
+    expect(() => compileApi(doc({ "retry-after": { schema: { type: "integer" } } })), "declared (any case)").not.to.throw();
   });
 });

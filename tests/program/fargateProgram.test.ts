@@ -74,7 +74,7 @@ for (const store of ["dynamodb", "s3"] as const) {
       expect(runJob.Resource).to.equal("arn:aws:states:::ecs:runTask.waitForTaskToken");
       expect(runJob.Parameters).to.deep.include({ Cluster: CLUSTER_ARN, TaskDefinition: "jobs-workflow-fargate-task", LaunchType: "FARGATE" });
       expect(runJob.Parameters.NetworkConfiguration.AwsvpcConfiguration).to.deep.equal({ Subnets: ["subnet-0aaa", "subnet-0bbb"], SecurityGroups: ["sg-0123456789abcdef0"], AssignPublicIp: "ENABLED" });
-      expect(runJob.HeartbeatSeconds).to.equal(60);
+      expect(runJob.HeartbeatSeconds, "60 s, after 240 s of start-up").to.equal(300);
       const sg = run.one(T.sg, "jobs-workflow-fargate-sg").inputs;
       expect(sg.vpcId).to.equal("vpc-0123abcd");
       expect(sg.ingress ?? []).to.deep.equal([]);
@@ -143,7 +143,7 @@ describe("program: worker=fargate with your own network (component args)", () =>
     const definition = await new Promise<string>((resolve) => api.workflow!.stateMachine.definition.apply(resolve));
     const runJob = JSON.parse(definition).States.RunJob;
     expect(runJob.Parameters.NetworkConfiguration.AwsvpcConfiguration).to.deep.equal({ Subnets: ["subnet-private-1"], SecurityGroups: ["sg-mine"], AssignPublicIp: "DISABLED" });
-    expect(runJob.HeartbeatSeconds).to.equal(30);
+    expect(runJob.HeartbeatSeconds).to.equal(30 + 240);
     const mine = recorded.filter((r: { name: string }) => r.name.startsWith("own-"));
     expect(mine.some((r: { type: string }) => r.type === T.vpc || r.type === T.sg)).to.equal(false);
   });

@@ -196,7 +196,11 @@ describe("components/api/streamSubmit: the response templates", () => {
   it("answers a taken id 409, concurrency and throttling 429 with Retry-After, an oversized item 413, anything else 500, never echoing DynamoDB", () => {
     const cases: [unknown, number, string][] = [
       [canceled(CCF), 400, "BadRequest"],
-      [canceled(CCF, NONE, NONE), 409, "Conflict"],
+      [canceled({ ...CCF, Item: { pk: { S: REQUEST_ID }, kind: { S: "job" } } }), 409, "Conflict"],
+      [canceled({ ...CCF, Item: { pk: { S: REQUEST_ID }, kind: { S: "job" } } }, NONE, NONE), 409, "Conflict"],
+      [canceled({ Code: "ValidationError", Message: "Item size has exceeded the maximum allowed size" }, NONE, NONE), 413, "PayloadTooLarge"],
+      [canceled({ Code: "ThrottlingError", Message: "Throughput exceeds the current capacity" }), 429, "TooManyRequests"],
+      [canceled(NONE, { Code: "ProvisionedThroughputExceeded", Message: "x" }, NONE), 429, "TooManyRequests"],
       [canceled(NONE, { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" }, NONE), 429, "TooManyRequests"],
       [{ __type: "com.amazonaws.dynamodb.v20120810#ThrottlingException", message: "Rate exceeded for table arn:aws:dynamodb:us-east-1:123456789012:table/jobs" }, 429, "TooManyRequests"],
       [{ __type: "com.amazon.coral.validate#ValidationException", message: "Item size has exceeded the maximum allowed size" }, 413, "PayloadTooLarge"],
@@ -208,6 +212,10 @@ describe("components/api/streamSubmit: the response templates", () => {
       expect(out.body.error.code, JSON.stringify(dynamo)).to.equal(code);
       expect(JSON.stringify(out.body)).not.to.match(/arn:|123456789012|Exception/);
     }
+  });
+
+  it("writes the job with ALL_OLD on a failed condition, so a taken id is told apart from a rejection", () => {
+    expect(renderRequest(ARGS, request("{}")).TransactItems[0].Update.ReturnValuesOnConditionCheckFailure).to.equal("ALL_OLD");
   });
 
   it("declares the integration: TransactWriteItems with the gateway's role, JSON only, success on 200, errors on 4xx, 502 otherwise", () => {

@@ -56,7 +56,10 @@ describe("components/workflow/definition: worker fargate", () => {
 
   it("turns silence into a heartbeat timeout, and allows the task's start on top of the job's time", () => {
     const run = build().States[STATE.RunJob] as AslTaskState;
-    expect(run.HeartbeatSeconds).to.equal(60);
+    // Counted from the task's start: the container's start-up comes on top of the heartbeat.
+    expect(run.HeartbeatSeconds).to.equal(60 + FARGATE_START_SECONDS);
+    const short = build({ jobTimeoutSeconds: 10 }).States[STATE.RunJob] as AslTaskState;
+    expect(short.HeartbeatSeconds, "always below the state's timeout").to.equal(10 + FARGATE_START_SECONDS - 1);
     expect(run.TimeoutSeconds).to.equal(7200 + FARGATE_START_SECONDS);
     expect(run.Retry).to.deep.equal([{ ErrorEquals: [...ECS_TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: "FULL" }]);
     expect(run.Catch!.map((c) => [c.ErrorEquals, c.Next])).to.deep.equal([

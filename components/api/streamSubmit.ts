@@ -1,6 +1,5 @@
 import { JOB_ID_PATTERN } from "../../lambdas/shared/ids";
 import type { AuthMode } from "../../lambdas/shared/types";
-import { JSON_CONTENT_TYPE } from "./gatewayResponses";
 import type { ApiGatewayIntegration } from "./openapiTypes";
 
 /*

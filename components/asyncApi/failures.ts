@@ -6,6 +6,7 @@ import { deadLetterQueuePolicy, document, putEventsStatement, recordStatements, 
 import { BundledFunction } from "../lambda/bundledFunction";
 import type { ResultStore } from "../resultStore";
 import type { FailureRecordingArgs } from "./args";
+import { integerSettings } from "./settings";
 
 /** Lambda's limit on `maximumEventAgeInSeconds` of an async invocation. */
 const LAMBDA_MAX_EVENT_AGE_SECONDS = 21600;
@@ -22,16 +23,12 @@ export const FAILURE_RECORDING_DEFAULTS: Readonly<Required<FailureRecordingArgs>
 
 /** The arguments with their defaults, checked against EventBridge's and Lambda's limits. */
 export function failureRecordingSettings(self: string, args: FailureRecordingArgs = {}): Required<FailureRecordingArgs> {
-  const s = { ...FAILURE_RECORDING_DEFAULTS, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) } as Required<FailureRecordingArgs>;
-  const check = (key: keyof FailureRecordingArgs, min: number, max: number) => {
-    const v = s[key];
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${self}: failureRecording.${key} must be an integer from ${min} to ${max}, got ${v}`);
-  };
-  check("archiveRetentionDays", 0, 3650);
-  check("deliveryRetryAttempts", 0, 185);
-  check("deliveryMaximumEventAgeSeconds", 60, 86400);
-  check("recorderRetryAttempts", 0, 2);
-  return s;
+  return integerSettings(self, "failureRecording", FAILURE_RECORDING_DEFAULTS, args, {
+    archiveRetentionDays: [0, 3650],
+    deliveryRetryAttempts: [0, 185],
+    deliveryMaximumEventAgeSeconds: [60, 86400],
+    recorderRetryAttempts: [0, 2],
+  });
 }
 
 /** The first half, made before the backend (the Lambda worker needs the bus as its destination). */

@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { putEventsStatement, recordStatements, resultStatement } from "../iam/policies";
-import { workerSpec } from "../handlers";
-import { workerTimeoutSeconds, type JobArgs } from "../job";
-import { BundledFunction } from "../lambda/bundledFunction";
+import { putEventsStatement } from "../iam/policies";
+import type { JobArgs } from "../job";
+import type { BundledFunction } from "../lambda/bundledFunction";
 import type { ResultStore } from "../resultStore";
 import type { LambdaWorkerArgs } from "./args";
+import { createJobWorker } from "./worker";
 
 export interface LambdaBackend {
   worker: BundledFunction;
@@ -37,26 +37,16 @@ export function createLambdaBackend(
   if (!Number.isInteger(retries) || retries < 0 || retries > 2) throw new Error(`AsyncApi ${name}: lambdaWorker.maximumRetryAttempts must be 0, 1 or 2, got ${retries}`);
   if (!Number.isInteger(maxAge) || maxAge < 60 || maxAge > 21600) throw new Error(`AsyncApi ${name}: lambdaWorker.maximumEventAgeSeconds must be from 60 to 21600, got ${maxAge}`);
 
-  const worker = new BundledFunction(
-    `${name}-worker`,
-    {
-      description: `Runs the ${job.name} job`,
-      handler: workerSpec("asyncWorker", job),
-      environment: args.environment,
-      timeoutSeconds: workerTimeoutSeconds(args.jobTimeoutSeconds),
-      memorySize: job.memorySize ?? 512,
-      logRetentionInDays: args.logRetentionInDays,
-      policyStatements: pulumi
-        .all([store.recordLocation, store.bucketArn, args.failureBusArn])
-        .apply(([location, bucketArn, busArn]) => [
-          ...recordStatements(location, "readWrite"),
-          resultStatement(bucketArn, "write"),
-          // Lambda sends on-failure destination records with the worker's own role.
-          putEventsStatement("SendFailuresToBus", busArn),
-        ]),
-    },
-    { parent },
-  );
+  const worker = createJobWorker(name, parent, {
+    handler: "asyncWorker",
+    job,
+    store,
+    environment: args.environment,
+    jobTimeoutSeconds: args.jobTimeoutSeconds,
+    logRetentionInDays: args.logRetentionInDays,
+    // Lambda sends on-failure destination records with the worker's own role.
+    extraStatements: pulumi.output(args.failureBusArn).apply((busArn) => [putEventsStatement("SendFailuresToBus", busArn)]),
+  });
 
   const invokeConfig = new aws.lambda.FunctionEventInvokeConfig(
     `${name}-worker-invoke-config`,

@@ -1,23 +1,24 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { rejectionItems } from "../api/streamSubmit";
-import { workerSpec, handlerSpec } from "../handlers";
+import { handlerSpec } from "../handlers";
 import {
   document,
   gatewaySubmitStatement,
   queueConsumeStatement,
   recordStatements,
-  resultStatement,
   sendMessageStatement,
   serviceTrustPolicy,
   streamReadStatement,
   listStreamsStatement,
 } from "../iam/policies";
-import { workerTimeoutSeconds, type JobArgs } from "../job";
+import type { JobArgs } from "../job";
 import { BundledFunction } from "../lambda/bundledFunction";
 import type { ResultStore } from "../resultStore";
 import type { StreamWorkerArgs } from "./args";
 import { DEAD_LETTER_RETENTION_SECONDS } from "./failures";
+import { integerSettings } from "./settings";
+import { createJobWorker } from "./worker";
 
 /** The mapping's filter: only newly inserted job records start a job (not updates, deletes, or idempotency records). */
 export const JOB_INSERT_FILTER = { eventName: ["INSERT"], dynamodb: { NewImage: { kind: { S: ["job"] } } } } as const;
@@ -43,15 +44,11 @@ export interface StreamBackend {
 
 /** The settings with their defaults, checked against Lambda's limits. */
 export function streamWorkerSettings(self: string, args: StreamWorkerArgs = {}): Required<StreamWorkerArgs> {
-  const s = { ...STREAM_WORKER_DEFAULTS, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) } as Required<StreamWorkerArgs>;
-  const check = (key: keyof StreamWorkerArgs, min: number, max: number) => {
-    const v = s[key];
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${self}: streamWorker.${key} must be an integer from ${min} to ${max}, got ${v}`);
-  };
-  check("maximumRetryAttempts", 0, 10000);
-  check("maximumRecordAgeSeconds", 60, 604800);
-  check("parallelizationFactor", 1, 10);
-  return s;
+  return integerSettings(self, "streamWorker", STREAM_WORKER_DEFAULTS, args, {
+    maximumRetryAttempts: [0, 10000],
+    maximumRecordAgeSeconds: [60, 604800],
+    parallelizationFactor: [1, 10],
+  });
 }
 
 /**
@@ -103,28 +100,18 @@ export function createStreamBackend(
     { parent },
   );
 
-  const worker = new BundledFunction(
-    `${name}-worker`,
-    {
-      description: `Runs the ${job.name} job`,
-      handler: workerSpec("streamWorker", job),
-      environment: args.environment,
-      timeoutSeconds: workerTimeoutSeconds(args.jobTimeoutSeconds),
-      memorySize: job.memorySize ?? 512,
-      logRetentionInDays: args.logRetentionInDays,
-      policyStatements: pulumi
-        .all([store.recordLocation, store.bucketArn, streamArn, failureQueue.arn])
-        .apply(([location, bucketArn, stream, queueArn]) => [
-          ...recordStatements(location, "readWrite"),
-          resultStatement(bucketArn, "write"),
-          // The mapping reads the stream, and sends its on-failure records, with the function's role.
-          streamReadStatement(stream),
-          listStreamsStatement(),
-          sendMessageStatement("SendFailedDeliveries", queueArn),
-        ]),
-    },
-    { parent },
-  );
+  const worker = createJobWorker(name, parent, {
+    handler: "streamWorker",
+    job,
+    store,
+    environment: args.environment,
+    jobTimeoutSeconds: args.jobTimeoutSeconds,
+    logRetentionInDays: args.logRetentionInDays,
+    // The mapping reads the stream, and sends its on-failure records, with the function's role.
+    extraStatements: pulumi
+      .all([streamArn, failureQueue.arn])
+      .apply(([stream, queueArn]) => [streamReadStatement(stream), listStreamsStatement(), sendMessageStatement("SendFailedDeliveries", queueArn)]),
+  });
 
   const mapping = new aws.lambda.EventSourceMapping(
     `${name}-worker-mapping`,

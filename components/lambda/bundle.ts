@@ -23,6 +23,23 @@ export interface HandlerSpec {
 }
 
 const ROOT = path.resolve(__dirname, "..", "..");
+
+/** One minified CommonJS file for Node.js 22 from an entry's source, resolved from the project. */
+function build(contents: string, sourcefile: string, external: string[]): string {
+  const result = esbuild.buildSync({
+    stdin: { contents, resolveDir: ROOT, sourcefile, loader: "ts" },
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    external,
+    write: false,
+    logLevel: "silent",
+  });
+  return result.outputFiles[0].text;
+}
 const cache = new Map<string, string>();
 
 function isModuleRef(arg: ModuleRef | { json: unknown }): arg is ModuleRef {
@@ -58,18 +75,7 @@ export function bundleProgram(spec: HandlerSpec): string {
   const contents = `${entrySource(spec)}
 handler().then((code) => process.exit(code), (err) => { console.error(err); process.exit(1); });
 for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => process.exit(143));`;
-  const result = esbuild.buildSync({
-    stdin: { contents, resolveDir: ROOT, sourcefile: "container-entry.ts", loader: "ts" },
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    minify: true,
-    legalComments: "none",
-    write: false,
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0].text;
+  const code = build(contents, "container-entry.ts", []);
   cache.set(key, code);
   return code;
 }
@@ -83,19 +89,7 @@ export function bundleHandler(spec: HandlerSpec): string {
   const key = JSON.stringify(spec);
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const result = esbuild.buildSync({
-    stdin: { contents: entrySource(spec), resolveDir: ROOT, sourcefile: "lambda-entry.ts", loader: "ts" },
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    minify: true,
-    legalComments: "none",
-    external: ["@aws-sdk/*"],
-    write: false,
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0].text;
+  const code = build(entrySource(spec), "lambda-entry.ts", ["@aws-sdk/*"]);
   cache.set(key, code);
   return code;
 }

@@ -11,7 +11,7 @@ import { ENV, MAX_INLINE_RESPONSE_BYTES, startAllowanceSeconds } from "../shared
 import { errorResponse, header, json, locationOf } from "../shared/http";
 import { newJobId } from "../shared/ids";
 import { errorDetails, logger } from "../shared/logger";
-import { expiryAfter, isTerminal, iso, retryAfterSeconds, view } from "../shared/status";
+import { expiryAfter, iso, retryAfterSeconds, view } from "../shared/status";
 import { ConflictError, storeFromEnv, transition } from "../shared/store";
 import type { JobStore } from "../shared/store";
 import type { IdempotencyRecord, JobRecord } from "../shared/types";

@@ -4,7 +4,6 @@
  * has one shard that never splits. A shard iterator names a position (after a sequence number)
  * and expires after 15 minutes, as on AWS.
  */
-import * as crypto from "crypto";
 import type { DynamoDbStreamRecord } from "../types";
 import { errorReply, jsonReply, parseObject, serializationError, validationError } from "./protocol";
 import type { Reply } from "./protocol";

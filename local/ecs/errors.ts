@@ -1,14 +1,7 @@
+import { AwsApiError } from "../apiError";
+
 /** An ECS API error: `code` is the `__type` the SDKs read (`InvalidParameterException`, `ClusterNotFoundException`, ...). */
-export class EcsError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
+export class EcsError extends AwsApiError {}
 
 export const invalidParameter = (message: string): EcsError => new EcsError("InvalidParameterException", message);
 export const clientException = (message: string): EcsError => new EcsError("ClientException", message);

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import type * as http from "node:http";
 import { EcsError } from "./errors";
 import type { LocalEcsService } from "./types";
+import { readLimitedBody } from "../apiError";
 
 const TARGET = /^AmazonEC2ContainerServiceV20141113\.(\w+)$/;
 const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -28,21 +29,7 @@ export function toWire(value: unknown): unknown {
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        reject(new EcsError("ClientException", "The request is too large", 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
+  return readLimitedBody(req, MAX_REQUEST_BYTES, () => new EcsError("ClientException", "The request is too large", 413));
 }
 
 export function ecsRequestHandler(api: EcsApi, metadata: MetadataLookup, log: (line: string) => void): http.RequestListener {

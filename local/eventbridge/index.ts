@@ -35,6 +35,7 @@ import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import type { EventBridgeService, EventEnvelope, LambdaService, LocalEventArchive, LocalEventRule, LocalEventTarget, ServiceEvent, SqsService } from "../types";
 import { InvalidEventPattern, matchesPattern, parsePattern } from "./pattern";
 import { close, listen } from "../listen";
+import { AwsApiError } from "../apiError";
 
 export { InvalidEventPattern, matchesPattern, parsePattern } from "./pattern";
 
@@ -119,16 +120,7 @@ export interface PutEventsEntry {
 export type PutEventsResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
 /** An error of the EventBridge API (`__type` on the wire). */
-export class EventsApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
+export class EventsApiError extends AwsApiError {}
 
 /** Why a delivery failed: `final` errors are not retried. */
 class DeliveryError extends Error {

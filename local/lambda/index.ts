@@ -9,7 +9,7 @@ import { EventSourceMappings, type EventSourceMappingInfo } from "./eventSourceM
 import { MappingError } from "./pollerSupport";
 import type { EventSourceQueue } from "./queuePoller";
 import { RUNNER_SOURCE } from "./runner";
-import { MAX_RESPONSE_BYTES, Worker, type FunctionRuntime, type InvocationOutcome, type WorkerHost } from "./workers";
+import { Worker, type FunctionRuntime, type InvocationOutcome, type WorkerHost } from "./workers";
 import { close, listen } from "../listen";
 
 /** Lambda's limits on a request payload. */

@@ -2,18 +2,10 @@
  * The errors of the local Step Functions service: `SfnError` is an API error (what the SDKs read);
  * a Task error's `name` is what Retry/Catch `ErrorEquals` match and its `message` is the `Cause`.
  */
+import { AwsApiError } from "../apiError";
 
 /** A Step Functions API error: `code` is the `__type` the SDKs read (`ExecutionDoesNotExist`, ...). */
-export class SfnError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
+export class SfnError extends AwsApiError {}
 
 /** A Task failure as Step Functions reports it: `name` is the Error, `message` the Cause. */
 export function taskError(name: string, cause: string): Error {

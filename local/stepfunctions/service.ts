@@ -29,6 +29,7 @@ import { DynamoDbClients, dynamoDbHandler, lambdaFunctionHandler, lambdaInvokeHa
 import type { TaskHandler, TaskIntegration } from "./integrations";
 import { TaskTokens } from "./taskTokens";
 import { close, listen } from "../listen";
+import { readLimitedBody } from "../apiError";
 
 export type { HistoryEvent } from "./history";
 export { SfnError } from "./errors";
@@ -231,21 +232,7 @@ function page<T>(items: T[], body: Record<string, unknown>, defaultSize = 100): 
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_REQUEST_BYTES) {
-        reject(new SfnError("ValidationException", "The request is too large", 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
+  return readLimitedBody(req, MAX_REQUEST_BYTES, () => new SfnError("ValidationException", "The request is too large", 413));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-dynamodb-streams";
 import type { DynamoDBRecord, DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
 import type { JobDefinition } from "../../lambdas/jobs/types";
@@ -95,8 +95,12 @@ describe("lambdas/worker/streamWorker (backend stream)", () => {
 
 describe("lambdas/worker/streamFailures (backend stream's on-failure queue)", () => {
   const fake = useFakeAws();
-  const streams = mockClient(DynamoDBStreamsClient);
+  // Mocked for this suite only (mockClient takes effect at once, for every client in the process).
+  let streams: AwsClientStub<DynamoDBStreamsClient>;
   let clock: Clock;
+  before(() => {
+    streams = mockClient(DynamoDBStreamsClient);
+  });
   beforeEach(() => {
     clock = new Clock();
     configure({ store: "dynamodb", backend: "stream" });

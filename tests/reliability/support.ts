@@ -11,7 +11,6 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { startCloud, type CloudHandle } from "../support/localCloud";
 import { rawHttp } from "../support/rawHttp";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 /** What the emulated functions sign with (s3rver only accepts this key). */
 const LOCAL_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 

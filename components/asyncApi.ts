@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV } from "../lambdas/shared/env";
+import { ENV, startAllowanceSeconds } from "../lambdas/shared/env";
 import type { AuthMode, Backend, StoreKind } from "../lambdas/shared/types";
 import { buildApiDocument } from "./api/openapi";
 import type { AsyncApiArgs } from "./asyncApi/args";
@@ -13,7 +13,6 @@ import { streamSubmitIntegration } from "./api/streamSubmit";
 import type { ApiGatewayIntegration } from "./api/openapiTypes";
 import { invokeFunctionStatement, recordStatements, resultStatement, startExecutionStatement, stopExecutionStatement, type PolicyStatement } from "./iam/policies";
 import { handlerSpec, submitSpec } from "./handlers";
-import { START_ALLOWANCE_SECONDS } from "../lambdas/shared/env";
 import { validateJob, validateJobTimeout } from "./job";
 import { BundledFunction } from "./lambda/bundledFunction";
 import { JobStateMachine } from "./jobStateMachine";
@@ -147,7 +146,7 @@ export class AsyncApi extends pulumi.ComponentResource {
       startStatements = pulumi.output<PolicyStatement[]>([]);
       const region = aws.getRegionOutput({}, { parent: this }).region;
       const auth = this.auth;
-      const recordLifetimeSeconds = START_ALLOWANCE_SECONDS + jobTimeoutSeconds + store.resultTtlMinutes * 60;
+      const recordLifetimeSeconds = startAllowanceSeconds(this.backend) + jobTimeoutSeconds + store.resultTtlMinutes * 60;
       submitIntegration = pulumi
         .all([store.tableName!, backend.gatewayRole.arn, region])
         .apply(([tableName, credentialsRoleArn, r]) => streamSubmitIntegration({ tableName, credentialsRoleArn, region: r, auth, recordLifetimeSeconds }));

@@ -185,7 +185,6 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): strin
     reason(1),
     reason(2),
     `#set($item0 = "$!input.path('$.CancellationReasons[0].Item.kind.S')")`,
-    `#set($status = 500)`,
     `#if($item0 == "error")`,
     // The item's status as a number literal (responseOverride.status takes an integer).
     `#set($status = "$!input.path('$.CancellationReasons[0].Item.httpStatus.N')")`,

@@ -1,11 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { putEventsStatement } from "../iam/policies";
-import type { JobArgs } from "../job";
 import type { BundledFunction } from "../lambda/bundledFunction";
-import type { ResultStore } from "../resultStore";
 import type { LambdaWorkerArgs } from "./args";
-import { createJobWorker } from "./worker";
+import { createJobWorker, type WorkerBackendArgs } from "./worker";
 
 export interface LambdaBackend {
   worker: BundledFunction;
@@ -20,12 +18,7 @@ export interface LambdaBackend {
 export function createLambdaBackend(
   name: string,
   parent: pulumi.Resource,
-  args: {
-    job: JobArgs;
-    store: ResultStore;
-    environment: pulumi.Input<Record<string, string>>;
-    jobTimeoutSeconds: number;
-    logRetentionInDays: number;
+  args: WorkerBackendArgs & {
     options: LambdaWorkerArgs;
     /** The failures bus: the worker's on-failure destination. */
     failureBusArn: pulumi.Input<string>;

@@ -12,13 +12,11 @@ import {
   streamReadStatement,
   listStreamsStatement,
 } from "../iam/policies";
-import type { JobArgs } from "../job";
 import { BundledFunction } from "../lambda/bundledFunction";
-import type { ResultStore } from "../resultStore";
 import type { StreamWorkerArgs } from "./args";
 import { DEAD_LETTER_RETENTION_SECONDS } from "./failures";
 import { integerSettings } from "./settings";
-import { createJobWorker } from "./worker";
+import { createJobWorker, type WorkerBackendArgs } from "./worker";
 
 /** The mapping's filter: only newly inserted job records start a job (not updates, deletes, or idempotency records). */
 export const JOB_INSERT_FILTER = { eventName: ["INSERT"], dynamodb: { NewImage: { kind: { S: ["job"] } } } } as const;
@@ -60,12 +58,7 @@ export function streamWorkerSettings(self: string, args: StreamWorkerArgs = {}):
 export function createStreamBackend(
   name: string,
   parent: pulumi.Resource,
-  args: {
-    job: JobArgs;
-    store: ResultStore;
-    environment: pulumi.Input<Record<string, string>>;
-    jobTimeoutSeconds: number;
-    logRetentionInDays: number;
+  args: WorkerBackendArgs & {
     settings: Required<StreamWorkerArgs>;
   },
 ): StreamBackend {

@@ -5,6 +5,16 @@ import { workerTimeoutSeconds, type JobArgs } from "../job";
 import { BundledFunction } from "../lambda/bundledFunction";
 import type { ResultStore } from "../resultStore";
 
+/** What every Lambda-fed backend (`lambda`, `stream`) is built from. */
+export interface WorkerBackendArgs {
+  job: JobArgs;
+  store: ResultStore;
+  /** The handlers' environment. */
+  environment: pulumi.Input<Record<string, string>>;
+  jobTimeoutSeconds: number;
+  logRetentionInDays: number;
+}
+
 /**
  * The worker function of a Lambda-fed backend (`lambda`, `stream`): the job bundled with its
  * wrapper, the job's time plus a margin, and a role that writes job records and results, plus
@@ -13,15 +23,7 @@ import type { ResultStore } from "../resultStore";
 export function createJobWorker(
   name: string,
   parent: pulumi.Resource,
-  args: {
-    handler: "asyncWorker" | "streamWorker";
-    job: JobArgs;
-    store: ResultStore;
-    environment: pulumi.Input<Record<string, string>>;
-    jobTimeoutSeconds: number;
-    logRetentionInDays: number;
-    extraStatements: pulumi.Input<PolicyStatement[]>;
-  },
+  args: WorkerBackendArgs & { handler: "asyncWorker" | "streamWorker"; extraStatements: pulumi.Input<PolicyStatement[]> },
 ): BundledFunction {
   const { job, store } = args;
   return new BundledFunction(

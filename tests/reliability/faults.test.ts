@@ -217,10 +217,22 @@ const SCENARIOS: Scenario[] = [
     name: "cancel while RUNNING, then the late success is discarded: stays CANCELLED",
     on: ALL,
     async run(ctx) {
-      const jobId = await ctx.ledger.accept({ seconds: 2 });
-      await ctx.ledger.until(jobId, "RUNNING");
-      const cancel = await ctx.api.cancel(jobId);
-      expect(cancel.status, cancel.text).to.equal(202);
+      // The job may finish in the moment between seeing RUNNING and the cancel (a 2 s job on a
+      // loaded machine): then it is SUCCEEDED and the cancel 409; try again, up to 3 jobs.
+      let jobId = "";
+      let cancel: Response | undefined;
+      for (let attempt = 0; attempt < 3 && cancel?.status !== 202; attempt++) {
+        jobId = await ctx.ledger.accept({ seconds: 2 });
+        await ctx.ledger.until(jobId, "RUNNING");
+        cancel = await ctx.api.cancel(jobId);
+        if (cancel.status !== 202) {
+          expect(cancel.status, cancel.text).to.equal(409);
+          const finished = await ctx.api.get(jobId);
+          expect(finished.body.status, "a 409 only for a job that finished first").to.equal("SUCCEEDED");
+          ctx.ledger.noteTerminal(jobId, finished);
+        }
+      }
+      expect(cancel?.status, cancel?.text).to.equal(202);
       await terminalByDeadline(ctx, jobId, "CANCELLED");
       await sleep(3000); // the timer has finished by now
       const after = await ctx.api.get(jobId);

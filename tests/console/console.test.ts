@@ -1,18 +1,21 @@
-// The browser console in a real Chromium (playwright-core, system /usr/bin/chromium) against the
+// The browser console in a real Chromium (playwright-core, Debian's `chromium` on PATH) against the
 // local cloud: submit, live status, result, error, cancel, the 403 note, and (from another origin)
 // CORS with an API key. Skipped only with ASYNC_API_SKIP_BROWSER=1; without Chromium it fails.
 import * as fs from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { CONSOLE_DIR, consoleAsset } from "../../local/apigateway/server";
 import { startCloud, clientFor, type CloudHandle } from "../support/localCloud";
+import { skipBecause } from "../support/skip";
+import { chromiumPath } from "../support/tools";
+import { tempDir } from "../support/tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const CHROMIUM = process.env.ASYNC_API_CHROMIUM ?? "/usr/bin/chromium";
+/** Set by `requireBrowser`: `$ASYNC_API_CHROMIUM`, else `chromium` on PATH. */
+let CHROMIUM = "";
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -28,22 +31,13 @@ const DOCS_SCREENSHOT = path.join(ROOT, "docs", "console.png");
 
 /** Skips (explicitly asked) or fails (Chromium missing) before anything starts. */
 function requireBrowser(ctx: Mocha.Context): void {
-  if (process.env.ASYNC_API_SKIP_BROWSER === "1") {
-    console.log("    (browser console test skipped: ASYNC_API_SKIP_BROWSER=1)");
-    ctx.skip();
-  }
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is needed for the browser console test and was not found at ${CHROMIUM}. ` +
-        `Install it with: sudo apt-get update && sudo apt-get install -y chromium ` +
-        `(or point ASYNC_API_CHROMIUM at a Chromium binary; ASYNC_API_SKIP_BROWSER=1 skips this test on purpose).`,
-    );
-  }
+  if (process.env.ASYNC_API_SKIP_BROWSER === "1") skipBecause(ctx, "ASYNC_API_SKIP_BROWSER=1 asks to skip the browser console test");
+  CHROMIUM = chromiumPath();
 }
 
 /** A fresh Chromium profile (deleted by `close`), viewport 1200×800. */
 async function openBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "async-api-chromium-"));
+  const profile = tempDir("async-api-chromium-");
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,

@@ -9,22 +9,14 @@
 // sends its destination record to the failures bus; backend stepfunctions: the state machine ends
 // in RecordingFailed, whose status change reaches the failures bus through the default bus), and
 // the failure recorder's own writes fail too (Lambda retries it, then dead-letters the event).
-import { execFile } from "child_process";
-import * as os from "os";
-import { promisify } from "util";
 import { expect } from "chai";
 import { clientFor, isTerminal } from "../support/localCloud";
 import { armFault, clearFaults, sleep, startFaultCloud, type FaultCloud } from "../reliability/support";
+import { runAwsCli } from "../support/tools";
 
-const execFileAsync = promisify(execFile);
 
-/** `/usr/bin/aws` against a local endpoint, as the README's replay command runs it. */
-async function aws(endpoint: string, ...args: string[]): Promise<any> {
-  const { stdout } = await execFileAsync("/usr/bin/aws", [...args, "--endpoint-url", endpoint, "--output", "json"], {
-    env: { PATH: process.env.PATH, HOME: os.tmpdir(), AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_DEFAULT_REGION: "us-east-1", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", AWS_PAGER: "" },
-  });
-  return stdout.trim() ? JSON.parse(stdout) : undefined;
-}
+/** The AWS CLI (found on PATH) against a local endpoint, as the README's replay command runs it. */
+const aws = (endpoint: string, ...args: string[]): Promise<any> => runAwsCli(endpoint, args);
 
 /** SQS's JSON protocol, as current SDKs speak it. */
 async function sqs(endpoint: string, action: string, body: object): Promise<any> {

@@ -1,37 +1,20 @@
 // The local EventBridge and SQS, in process: routing by pattern, Lambda targets and their
 // permission, retries and the dead-letter queue, bus-to-bus targets, archives that survive a
 // restart, replays restricted to FilterArns; and both wire protocols through the AWS CLI.
-import { execFile } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import { expect } from "chai";
 import { startEventBridgeService, type DeliveryRecord, type LocalEventBridgeService } from "../../../local/eventbridge";
 import { policyAllowsService, startSqsService, type LocalSqsService } from "../../../local/sqs";
 import { LOCAL_ACCOUNT_ID } from "../../../local/types";
+import { runAwsCli } from "../../support/tools";
+import { tempDir } from "../../support/tmp";
 
-const execFileAsync = promisify(execFile);
 const ARN = `arn:aws:events:us-east-1:${LOCAL_ACCOUNT_ID}`;
 const FN = `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT_ID}:function:recorder`;
 const PATTERN = JSON.stringify({ source: ["app.jobs"], "detail-type": ["Job Failed"] });
 
-/** `/usr/bin/aws` against a local endpoint, with throw-away credentials and no user config. */
-async function aws(endpoint: string, ...args: string[]): Promise<any> {
-  const { stdout } = await execFileAsync("/usr/bin/aws", [...args, "--endpoint-url", endpoint, "--output", "json"], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: os.tmpdir(),
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_DEFAULT_REGION: "us-east-1",
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_PAGER: "",
-    },
-  });
-  return stdout.trim() ? JSON.parse(stdout) : undefined;
-}
+/** The AWS CLI (found on PATH) against a local endpoint, with throw-away credentials and no user config. */
+const aws = (endpoint: string, ...args: string[]): Promise<any> => runAwsCli(endpoint, args);
 
 /** A Lambda stand-in: records invokes, fails as told. */
 function fakeLambda() {
@@ -80,7 +63,7 @@ describe("local/eventbridge and local/sqs", function () {
   }
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "async-api-events-"));
+    dir = tempDir("async-api-events-");
     await start();
   });
   afterEach(async () => {

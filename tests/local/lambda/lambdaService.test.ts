@@ -1,15 +1,13 @@
-import { execFile } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { bundleHandler } from "../../../components/lambda/bundle";
 import { startLambdaService, type InvocationRecord, type LocalLambdaService } from "../../../local/lambda";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type LocalFunctionConfig } from "../../../local/types";
+import { awsCliVersion, runAwsCli } from "../../support/tools";
+import { tempDir } from "../../support/tmp";
 
-const execFileAsync = promisify(execFile);
 
 function arnOf(name: string): string {
   return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:${name}`;
@@ -107,8 +105,8 @@ describe("local Lambda service", function () {
   let client: LambdaClient;
 
   before(async () => {
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-svc-"));
-    recordDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-rec-"));
+    stateDir = tempDir("lambda-svc-");
+    recordDir = tempDir("lambda-rec-");
     const endpoints = { dynamodb: "http://127.0.0.1:1", s3: "http://127.0.0.1:2", lambda: "", sfn: "http://127.0.0.1:3" };
     service = await startLambdaService({
       stateDir,
@@ -469,15 +467,12 @@ describe("local Lambda service", function () {
       expect(error?.$metadata?.httpStatusCode).to.equal(400);
     });
 
-    const aws = "/usr/bin/aws";
-    (fs.existsSync(aws) ? it : it.skip)("serves `aws lambda invoke --endpoint-url`", async () => {
+    it("serves `aws lambda invoke --endpoint-url`", async () => {
       const outFile = path.join(recordDir, "cli-out.json");
-      const { stdout } = await execFileAsync(
-        aws,
-        ["lambda", "invoke", "--endpoint-url", service.endpoint, "--function-name", "echo", "--cli-binary-format", "raw-in-base64-out", "--payload", '{"via":"cli"}', outFile],
-        { env: { ...process.env, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_DEFAULT_REGION: "us-east-1", AWS_PAGER: "", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" } },
-      );
-      expect(JSON.parse(stdout)).to.deep.equal({ StatusCode: 200, ExecutedVersion: "$LATEST" });
+      // AWS CLI v1 takes a JSON payload as is; v2 needs `--cli-binary-format raw-in-base64-out` (v1 has no such option).
+      const v2 = /^aws-cli\/2\./.test(await awsCliVersion());
+      const out = await runAwsCli(service.endpoint, ["lambda", "invoke", "--function-name", "echo", ...(v2 ? ["--cli-binary-format", "raw-in-base64-out"] : []), "--payload", '{"via":"cli"}', outFile]);
+      expect(out).to.deep.equal({ StatusCode: 200, ExecutedVersion: "$LATEST" });
       expect(JSON.parse(fs.readFileSync(outFile, "utf8")).event).to.deep.equal({ via: "cli" });
     });
   });
@@ -487,7 +482,7 @@ describe("local Lambda service lifecycle", function () {
   this.timeout(30_000);
 
   it("reaps idle workers, and stop() kills every worker and closes the port", async () => {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-svc-"));
+    const stateDir = tempDir("lambda-svc-");
     const service = await startLambdaService({ stateDir, environment: () => ({}), idleTimeoutMs: 300 });
     try {
       await service.createFunction(fn("slow", SLEEPER));
@@ -515,7 +510,7 @@ describe("local Lambda service lifecycle", function () {
   });
 
   it("caps every function's timeout at maxTimeoutSeconds (a lowered Lambda limit)", async () => {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-svc-"));
+    const stateDir = tempDir("lambda-svc-");
     const service = await startLambdaService({ stateDir, environment: () => ({}), maxTimeoutSeconds: 1 });
     try {
       await service.createFunction(fn("capped", SLEEPER, { timeoutSeconds: 30 }));
@@ -531,7 +526,7 @@ describe("local Lambda service lifecycle", function () {
   });
 
   it("prewarms a worker per function with the prewarm option", async () => {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-svc-"));
+    const stateDir = tempDir("lambda-svc-");
     const records: InvocationRecord[] = [];
     const service = await startLambdaService({ stateDir, environment: () => ({}), prewarm: true, onInvocation: (r) => records.push(r) });
     try {
@@ -549,7 +544,7 @@ describe("local Lambda service lifecycle", function () {
   });
 
   it("makes invocations wait for a worker at maxConcurrency", async () => {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-svc-"));
+    const stateDir = tempDir("lambda-svc-");
     const service = await startLambdaService({ stateDir, environment: () => ({}), maxConcurrency: 1 });
     try {
       await service.createFunction(fn("slow", SLEEPER));

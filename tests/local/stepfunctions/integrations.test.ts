@@ -1,14 +1,12 @@
 // The local Step Functions service with small definitions: what each Task integration returns and
 // how its failures are named, the Context Object, refused resources, the CLI, and stop().
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { promisify } from "node:util";
 import { expect } from "chai";
 import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { startStepFunctionsService } from "../../../local/stepfunctions";
 import type { LocalStepFunctionsService } from "../../../local/stepfunctions";
-import { apiError, CREDENTIALS, eventually, FakeLambda, FunctionError, gate, sfnClient, sleep, startDynalite } from "./support";
+import { apiError, eventually, FakeLambda, FunctionError, gate, sfnClient, sleep, startDynalite } from "./support";
 import type { Dynalite } from "./support";
+import { runAwsCli } from "../../support/tools";
 
 const ACCOUNT = "000000000000";
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/sfn`;
@@ -323,14 +321,10 @@ describe("local Step Functions service: integrations, context and lifecycle", fu
     });
 
     it("answers DescribeExecution to the AWS CLI", async function () {
-      if (!existsSync("/usr/bin/aws")) this.skip();
       this.timeout(30_000);
       const r = await run({ StartAt: "P", States: { P: { Type: "Pass", Result: { ok: true }, End: true } } });
-      const env = { ...process.env, AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_DEFAULT_REGION: "us-east-1", AWS_PAGER: "" };
-      const cli = (...args: string[]) =>
-        promisify(execFile)("/usr/bin/aws", ["stepfunctions", "--endpoint-url", service.endpoint, "--output", "json", ...args], { env, timeout: 20_000 });
-      const { stdout } = await cli("describe-execution", "--execution-arn", r.executionArn);
-      const described = JSON.parse(stdout);
+      const cli = (...args: string[]) => runAwsCli(service.endpoint, ["stepfunctions", ...args], { timeoutMs: 20_000 });
+      const described = await cli("describe-execution", "--execution-arn", r.executionArn);
       expect(described.status).to.equal("SUCCEEDED");
       expect(JSON.parse(described.output)).to.deep.equal({ ok: true });
       expect(described.executionArn).to.equal(r.executionArn);

@@ -63,7 +63,8 @@ export async function startEcsService(options: EcsServiceOptions): Promise<Local
   let stopping: Promise<void> | undefined;
   // Keep the developer's ~/.aws files out of the containers (they could name other endpoints or credentials).
   // HOME is this (empty) directory; AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name files that are never written.
-  const runtimeDir = options.stateDir ? path.join(options.stateDir, "runtime") : path.join(os.tmpdir(), "async-api-ecs-runtime");
+  // Without a state directory, the runtime directory is a temporary one of this service's own, removed by stop().
+  const runtimeDir = options.stateDir ? path.join(options.stateDir, "runtime") : fs.mkdtempSync(path.join(os.tmpdir(), "async-api-ecs-runtime-"));
   fs.mkdirSync(runtimeDir, { recursive: true });
 
   // -------------------------------------------------------------------------------------------
@@ -396,6 +397,7 @@ export async function startEcsService(options: EcsServiceOptions): Promise<Local
       const running = [...tasks.values()].filter((r) => r.task.lastStatus !== "STOPPED");
       await Promise.all(running.map((r) => r.task.stop("ServiceSchedulerInitiated", "The local ECS service stopped", SHUTDOWN_GRACE_MS)));
       await close(server);
+      if (!options.stateDir) fs.rmSync(runtimeDir, { recursive: true, force: true });
     })();
     return stopping;
   }

@@ -2,11 +2,11 @@
 import { expect } from "chai";
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { AsyncApiClient, AsyncApiError, IDEMPOTENCY_KEY_PATTERN, type WaitProgress } from "../../client";
 import { startCloud, type CloudHandle } from "../support/localCloud";
 import { rejection } from "./fakes";
+import { tempDir } from "../support/tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "client", "bin", "async-api.js");
@@ -252,7 +252,7 @@ describe("client against the local cloud", function () {
     });
 
     it("reads apiUrl, auth and apiKey from --outputs (the file `npm start -- --outputs` writes)", async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "async-api-cli-"));
+      const dir = tempDir("async-api-cli-");
       const file = path.join(dir, "outputs.json");
       fs.writeFileSync(file, JSON.stringify(apiKey.outputs));
       const res = await cli(["submit", '{"seconds": 0}', "--wait", "--json", "--outputs", file]);
@@ -270,7 +270,7 @@ describe("client against the local cloud", function () {
     });
 
     it("with no URL anywhere, exits 4 and says to pass --url", async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "async-api-cli-"));
+      const dir = tempDir("async-api-cli-");
       const res = await cli(["status", "x"], { cwd: dir });
       expect(res.code).to.equal(4);
       expect(res.stderr).to.include("--url").and.include("npm start -- --outputs .async-api/outputs.json");

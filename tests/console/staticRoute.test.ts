@@ -1,12 +1,12 @@
 // The local gateway's static route for the browser console: GET /<stage>/console[/<file>], files
 // directly in console/ only, right content types, no auth, and no way out of the folder.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { CONSOLE_DIR, startApiGatewayService, type LocalApiGatewayService } from "../../local/apigateway/server";
 import { ACCOUNT, FakeLambda, REGION, apiDocument, type HttpResult } from "../local/apigateway/helpers";
 import { rawHttp } from "../support/rawHttp";
+import { tempDir } from "../support/tmp";
 
 const API_ID = "abc123";
 
@@ -110,7 +110,7 @@ describe("console: the local gateway's static route", () => {
 describe("console: static route options", () => {
   let dir: string;
   before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "async-api-console-"));
+    dir = tempDir("async-api-console-");
     fs.mkdirSync(path.join(dir, "console"));
     fs.mkdirSync(path.join(dir, "console", "sub"));
     fs.writeFileSync(path.join(dir, "console", "index.html"), "<!doctype html><title>x</title>");

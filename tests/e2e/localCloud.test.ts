@@ -7,6 +7,7 @@ import { parseArgs, curlExample } from "../../local/cli";
 import { loadStackConfig } from "../../local/stackConfig";
 import { clientFor, startCloud, type CloudHandle } from "../support/localCloud";
 import { setClock, storedJob, type FaultCloud } from "../reliability/support";
+import { tempDir } from "../support/tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -41,7 +42,7 @@ describe("local cloud: command line", () => {
   it("fails to start with exit code 1 and the config error naming the key", async function () {
     this.timeout(60_000);
     const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = execFile(process.execPath, ["-r", "ts-node/register/transpile-only", "local/cli.ts", "--port", "0", "--config", "store=redis", "--state-dir", "/tmp/async-api-bad-config"], { cwd: ROOT }, (err, stdout, stderr) =>
+      const child = execFile(process.execPath, ["-r", "./scripts/register-ts.js", "local/cli.ts", "--port", "0", "--config", "store=redis", "--state-dir", tempDir("async-api-bad-config-")], { cwd: ROOT }, (err, stdout, stderr) =>
         resolve({ code: child.exitCode, out: stdout + stderr }),
       );
     });

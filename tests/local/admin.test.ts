@@ -2,7 +2,6 @@
 // (`/_local/clock`) and process faults targeted at one job's invocation (`jobId`), which hit only
 // the process running that invocation.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
@@ -11,6 +10,7 @@ import { startDynamoDbService, type LocalDynamoDbService } from "../../local/dyn
 import { startLambdaService, type LocalLambdaService } from "../../local/lambda";
 import { startS3Service, type LocalS3Service } from "../../local/s3";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type Endpoints, type InvokeResult } from "../../local/types";
+import { tempDir } from "../support/tmp";
 
 const SLEEPER = `
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +42,7 @@ describe("local fault-injection admin API", function () {
   let admin: AdminServer;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "local-admin-"));
+    dir = tempDir("local-admin-");
     dynamodb = await startDynamoDbService({ ttlSweepMs: 0 });
     s3 = await startS3Service({ dir: path.join(dir, "s3") });
     const endpoints: Endpoints = { dynamodb: dynamodb.endpoint, s3: s3.endpoint, lambda: "", sfn: "http://127.0.0.1:1" };

@@ -1,13 +1,13 @@
 // The local ECS service: images as build contexts (the Dockerfile's CMD runs as a local Node
 // process), the task's environment, the task lifecycle and stop, and the ECS JSON protocol.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { startEcsService } from "../../local/ecs";
 import type { LocalEcsService } from "../../local/ecs";
 import { rawHttp } from "../support/rawHttp";
 import { eventually } from "./stepfunctions/support";
+import { tempDir } from "../support/tmp";
 
 const NETWORK = { awsvpcConfiguration: { subnets: ["subnet-1"], securityGroups: ["sg-1"], assignPublicIp: "DISABLED" as const } };
 const TASK_ARN = /^arn:aws:ecs:us-east-1:000000000000:task\/jobs\/[0-9a-f]{32}$/;
@@ -62,7 +62,7 @@ describe("local ECS service", function () {
   };
 
   before(async function () {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), "ecs-test-"));
+    root = tempDir("ecs-test-");
     ecs = await startEcsService({
       environment: () => ({ AWS_ENDPOINT_URL_SFN: "http://127.0.0.1:1/sfn", AWS_ACCESS_KEY_ID: "S3RVER", OVERRIDDEN: "from-sdk-env" }),
       log: (line) => lines.push(line),

@@ -1,6 +1,5 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { LambdaApiError, startLambdaService, type LocalLambdaService } from "../../local/lambda";
@@ -8,6 +7,7 @@ import { partitionLane } from "../../local/lambda/streamPoller";
 import { startSqsService, type LocalSqsService } from "../../local/sqs";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type DynamoDbStreamRecord, type LocalEventSourceMapping } from "../../local/types";
 import { FakeStreams } from "./fixtures/fakeStream";
+import { tempDir } from "../support/tmp";
 
 /**
  * Records every batch it gets to $RECORD_FILE (ids and the whole event), then acts on the items'
@@ -127,8 +127,8 @@ describe("local Lambda event source mappings", function () {
   }
 
   before(async () => {
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "esm-lambda-"));
-    recordDir = fs.mkdtempSync(path.join(os.tmpdir(), "esm-rec-"));
+    stateDir = tempDir("esm-lambda-");
+    recordDir = tempDir("esm-rec-");
     streams = new FakeStreams();
     sqs = await startSqsService({ dir: path.join(stateDir, "sqs") });
     lambda = await startLambda(path.join(stateDir, "lambda"));

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { tempDir } from "./tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -37,9 +37,10 @@ export interface StartOptions {
  * state in a temporary directory, and waits for the outputs file (written once the API answers).
  */
 export async function startCloud(config: string[], options: StartOptions = {}): Promise<CloudHandle> {
-  const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), options.tmpPrefix ?? "async-api-e2e-"));
+  // A state directory of its own goes when the test file ends (tests/support/tmp.ts); a restart passes it on as `stateDir`.
+  const stateDir = options.stateDir ?? tempDir(options.tmpPrefix ?? "async-api-e2e-");
   const outputsFile = path.join(stateDir, `outputs-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const args = ["-r", "ts-node/register/transpile-only", "local/cli.ts", "--port", "0", "--outputs", outputsFile, "--state-dir", stateDir, "--quiet"];
+  const args = ["-r", "./scripts/register-ts.js", "local/cli.ts", "--port", "0", "--outputs", outputsFile, "--state-dir", stateDir, "--quiet"];
   if (options.faults) args.push("--faults");
   if (options.lambdaMaxTimeoutSeconds !== undefined) args.push("--lambda-max-timeout", String(options.lambdaMaxTimeoutSeconds));
   if (options.stack) args.push("--stack", options.stack);

@@ -2,8 +2,6 @@
 // destinations that are a bus (an event whose detail is the destination record) or a queue (a
 // message whose body is the record), and Step Functions' execution status changes (default bus,
 // STANDARD executions only).
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import "../../../local/stepfunctions/polyfill";
@@ -12,6 +10,7 @@ import { startLambdaService, type LocalLambdaService } from "../../../local/lamb
 import { startSqsService, type LocalSqsService } from "../../../local/sqs";
 import { startStepFunctionsService, type LocalStepFunctionsService } from "../../../local/stepfunctions";
 import { LOCAL_ACCOUNT_ID, sdkEnvironment } from "../../../local/types";
+import { tempDir } from "../../support/tmp";
 
 const ACCOUNT = LOCAL_ACCOUNT_ID;
 const fnArn = (name: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}`;
@@ -45,7 +44,7 @@ describe("local services → EventBridge (Lambda destinations, Step Functions st
   }
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "async-api-producers-"));
+    dir = tempDir("async-api-producers-");
     sqs = await startSqsService({ dir: path.join(dir, "sqs") });
     let bridge: LocalEventBridgeService | undefined;
     lambda = await startLambdaService({

@@ -3,11 +3,11 @@
 // process takes a new offset mid-invocation; timers and the runner's own deadlines stay real.
 // Also: the service's view of which process runs which invocation (what fault injection targets).
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { LocalClock, startLambdaService, type LocalLambdaService, type RunningInvocation } from "../../../local/lambda";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type LocalFunctionConfig } from "../../../local/types";
+import { tempDir } from "../../support/tmp";
 
 const DAY = 86_400_000;
 
@@ -56,7 +56,7 @@ describe("local Lambda service: the test clock", function () {
   const clock = new LocalClock();
 
   before(async () => {
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "lambda-clock-"));
+    stateDir = tempDir("lambda-clock-");
     const endpoints = { dynamodb: "http://127.0.0.1:1", s3: "http://127.0.0.1:2", lambda: "", sfn: "http://127.0.0.1:3" };
     service = await startLambdaService({ stateDir, environment: () => sdkEnvironment(endpoints), clock });
     await service.createFunction(fn("clock", CLOCK));

@@ -3,7 +3,6 @@
 // heartbeats, SendTaskFailure into Catch and Retry, heartbeat and Task timeouts, StopExecution, and
 // the errors SendTask* answer as AWS names them.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
@@ -13,6 +12,7 @@ import type { EcsTask, LocalEcsService } from "../../../local/ecs";
 import { startStepFunctionsService } from "../../../local/stepfunctions";
 import type { LocalStepFunctionsService } from "../../../local/stepfunctions";
 import { eventually, FakeLambda, sfnClient, sleep } from "./support";
+import { tempDir } from "../../support/tmp";
 
 const ACCOUNT = "000000000000";
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/sfn`;
@@ -108,7 +108,7 @@ describe("local Step Functions: ecs:runTask.waitForTaskToken on the local ECS", 
   let counter = 0;
 
   before(async function () {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), "sfn-ecs-"));
+    root = tempDir("sfn-ecs-");
     const dir = path.join(root, "worker");
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, "Dockerfile"), 'FROM public.ecr.aws/docker/library/node:22-slim\nWORKDIR /app\nCOPY index.js .\nCMD ["node", "index.js"]\n');

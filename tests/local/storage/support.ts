@@ -1,11 +1,10 @@
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { tempDir } from "../../support/tmp";
 
 /** A fresh directory under the OS temp dir; `cleanup` removes every one made. */
 const made: string[] = [];
 export function tmpDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `async-api-${prefix}-`));
+  const dir = tempDir(`async-api-${prefix}-`);
   made.push(dir);
   return dir;
 }

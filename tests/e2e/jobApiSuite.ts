@@ -1,9 +1,12 @@
 // End to end over real HTTP: the local cloud (`npm start`) runs the program for each backend x
 // store, and the same suite holds it to the contract's HTTP API. Only `--config` differs.
+// The configurations are spread over the tests/e2e/jobApi.*.test.ts files, so that `npm test`'s
+// parallel workers run them side by side.
 import { execFile } from "child_process";
 import { DescribeTasksCommand, ECSClient, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
 import { clientFor, startCloud, type CloudHandle, type JobApi } from "../support/localCloud";
+import { curlPath } from "../support/tools";
 
 const TIMEOUT_SECONDS = 3;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -15,16 +18,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
  */
 const gatewayValidated = (backend: string) => backend === "stream";
 
-const CONFIGS: { backend: string; store: string; auth: string; worker?: string }[] = [
-  { backend: "stepfunctions", store: "dynamodb", auth: "iam" },
-  { backend: "stepfunctions", store: "s3", auth: "apiKey" },
-  { backend: "lambda", store: "dynamodb", auth: "none" },
-  { backend: "lambda", store: "s3", auth: "iam" },
-  { backend: "stream", store: "dynamodb", auth: "iam" },
-  { backend: "stream", store: "dynamodb", auth: "apiKey" },
-  { backend: "stepfunctions", store: "dynamodb", auth: "iam", worker: "fargate" },
-  { backend: "stepfunctions", store: "s3", auth: "none", worker: "fargate" },
-];
+export interface JobApiConfig {
+  backend: string;
+  store: string;
+  auth: string;
+  worker?: string;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -36,7 +35,8 @@ function expectCleanError(res: { status: number; text: string; body: any }, stat
   expect(res.text).not.to.match(/arn:|\b\d{12}\b|\n\s+at /);
 }
 
-for (const { backend, store, auth, worker = "lambda" } of CONFIGS) {
+/** The contract's HTTP suite against a local cloud with this configuration. */
+export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobApiConfig): void {
   describe(`e2e: backend=${backend} store=${store} auth=${auth}${worker === "fargate" ? " worker=fargate" : ""}`, function () {
     this.timeout(120_000);
     let cloud: CloudHandle;
@@ -65,7 +65,8 @@ for (const { backend, store, auth, worker = "lambda" } of CONFIGS) {
     });
 
     it("accepts a job (202, Location, Retry-After), never 404s it, shows RUNNING, then SUCCEEDED with the result", async () => {
-      const res = await api.submit({ seconds: 1 });
+      // 2 s: long enough for a poll every 150 ms to see RUNNING on a loaded machine (a Fargate task starts a process).
+      const res = await api.submit({ seconds: 2 });
       expect(res.status, res.text).to.equal(202);
       expect(res.body.jobId).to.match(UUID);
       expect(res.body.status).to.equal("PENDING");
@@ -80,7 +81,7 @@ for (const { backend, store, auth, worker = "lambda" } of CONFIGS) {
       const { last, seen } = await api.waitFor(res.body.jobId);
       expect(seen).to.include("RUNNING");
       expect(last.body.status).to.equal("SUCCEEDED");
-      expect(last.body.result).to.deep.equal({ message: "Done after 1 seconds" });
+      expect(last.body.result).to.deep.equal({ message: "Done after 2 seconds" });
       expect(last.headers.get("retry-after")).to.equal(null);
       expect(last.body).to.have.keys("jobId", "status", "createdAt", "updatedAt", "result");
     });
@@ -101,12 +102,15 @@ for (const { backend, store, auth, worker = "lambda" } of CONFIGS) {
     });
 
     it("cancels a running job; the late result is discarded; a second cancel is 409", async () => {
-      const res = await api.submit({ seconds: 2 });
+      // Long enough that a loaded machine still cancels it while it runs, short enough to wait out.
+      const seconds = 4;
+      const res = await api.submit({ seconds });
       await api.waitFor(res.body.jobId, (s) => s === "RUNNING");
+      const runningSeenAt = Date.now();
       const cancel = await api.cancel(res.body.jobId);
       expect(cancel.status, cancel.text).to.equal(202);
       expect(cancel.body).to.deep.equal({ jobId: res.body.jobId, status: "CANCELLED" });
-      await sleep(3000); // the timer would have finished by now
+      await sleep(Math.max(0, runningSeenAt + seconds * 1000 + 1000 - Date.now())); // the timer would have finished by now
       const after = await api.get(res.body.jobId);
       expect(after.body.status).to.equal("CANCELLED");
       expect(after.body).not.to.have.property("result");
@@ -193,7 +197,7 @@ for (const { backend, store, auth, worker = "lambda" } of CONFIGS) {
       it("iam: a request signed by curl --aws-sigv4 works", async () => {
         const out = await new Promise<string>((resolve, reject) =>
           execFile(
-            "curl",
+            curlPath(),
             ["-s", "-w", "\n%{http_code}", "--aws-sigv4", "aws:amz:us-east-1:execute-api", "--user", "alice:test", "-H", "Content-Type: application/json", "-d", '{"seconds": 0}', `${cloud.apiUrl}/jobs`],
             (err, stdout) => (err ? reject(err) : resolve(stdout)),
           ),

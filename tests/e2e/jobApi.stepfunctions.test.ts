@@ -1,0 +1,4 @@
+import { describeJobApi } from "./jobApiSuite";
+
+describeJobApi({ backend: "stepfunctions", store: "dynamodb", auth: "iam" });
+describeJobApi({ backend: "stepfunctions", store: "s3", auth: "apiKey" });

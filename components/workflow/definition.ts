@@ -12,7 +12,7 @@
  *        │           │  │            ├───────▶ Discarded              │
  *        │           │  │            └───────▶ InvalidOutcome ─┐      │
  *        │           │  └─ States.Timeout ──▶ RecordTimedOut ──┼──────┤
- *        │           └──── States.ALL ──────▶ RecordCrashed ◀──┘──────┘
+ *        │           └──── States.HeartbeatTimeout, States.ALL ──▶ RecordCrashed ◀──┘──────┘
  *        └─ not applied (cancelled / finished / past deadline) ──▶ Discarded
  *   MarkRunning and every Record* state: not applied ──▶ Discarded; failing after retries ──▶ RecordingFailed
  *
@@ -515,7 +515,13 @@ const present = (path: string, test: JsonObject): AslChoiceRule[] => [
   { Variable: path, ...test },
 ];
 
+/**
+ * A missed heartbeat (the Fargate container died) is a crash, not a timeout. It comes first:
+ * `States.Timeout` also matches a missed heartbeat, and the first catcher that matches wins
+ * ("Error handling in Step Functions": States.Timeout, States.HeartbeatTimeout).
+ */
 const RUN_JOB_CATCH: AslCatcher[] = [
+  { ErrorEquals: ["States.HeartbeatTimeout"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
   { ErrorEquals: ["States.Timeout"], Next: STATE.RecordTimedOut, ResultPath: "$.failure" },
   { ErrorEquals: ["States.ALL"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
 ];

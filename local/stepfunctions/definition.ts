@@ -5,6 +5,8 @@
  * - gives Tasks without a timeout a finite one (the engine's default is 60 s, AWS has none) and
  *   keeps every timer within what `setTimeout` can hold;
  * - caps EXPRESS executions at 5 minutes, as AWS does;
+ * - makes `States.Timeout` in a Retry or Catch match a missed heartbeat too, as on AWS (the engine
+ *   matches error names exactly, and a missed heartbeat is `States.HeartbeatTimeout`);
  * - per execution, reports each state entry (the engine reads `States[name]` exactly once per
  *   entry, never for a retry), which is what makes `$$.State.EnteredTime` the same for all the
  *   attempts of one state, as on AWS.
@@ -63,6 +65,18 @@ export function taskIntegrations(definition: Json): Map<string, TaskIntegration>
   return tasks;
 }
 
+/**
+ * AWS ("Error handling in Step Functions", error names): `States.Timeout` is raised when a Task
+ * "either ran longer than the TimeoutSeconds value, or failed to send a heartbeat for a period
+ * longer than the HeartbeatSeconds value", and `States.HeartbeatTimeout` names the second case
+ * alone. So an `ErrorEquals` naming `States.Timeout` matches a missed heartbeat as well, and the
+ * first retrier or catcher that matches wins.
+ */
+function timeoutMatchesHeartbeat(rule: Json): void {
+  const errors = rule?.ErrorEquals;
+  if (Array.isArray(errors) && errors.includes("States.Timeout") && !errors.includes("States.HeartbeatTimeout")) errors.push("States.HeartbeatTimeout");
+}
+
 const clampTimer = (seconds: unknown): unknown => (typeof seconds === "number" && seconds > MAX_TIMER_SECONDS ? MAX_TIMER_SECONDS : seconds);
 
 /** A copy of the definition for the engine: finite Task timeouts, timers that fit, Express cap. */
@@ -72,6 +86,7 @@ export function engineDefinition(definition: Json, type: "STANDARD" | "EXPRESS")
     if (state.Type === "Task") {
       if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = MAX_TIMER_SECONDS;
       else if (state.TimeoutSeconds !== undefined) state.TimeoutSeconds = clampTimer(state.TimeoutSeconds);
+      for (const field of ["Retry", "Catch"]) if (Array.isArray(state[field])) state[field].forEach(timeoutMatchesHeartbeat);
     }
     if (state.Type === "Wait" && state.Seconds !== undefined) state.Seconds = clampTimer(state.Seconds);
   });

@@ -167,9 +167,12 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
       expect(run.Retry![0].ErrorEquals).to.deep.equal([...LAMBDA_TRANSIENT_ERRORS]);
     });
 
-    it("routes a timeout to RecordTimedOut before anything else to RecordCrashed, keeping the job id", function () {
+    // AWS, "Error handling in Step Functions": States.Timeout also matches a missed heartbeat, and
+    // the first catcher that matches wins, so States.HeartbeatTimeout (a dead worker) comes first.
+    it("routes a missed heartbeat to RecordCrashed, then a timeout to RecordTimedOut, then anything else to RecordCrashed, keeping the job id", function () {
       const run = build("dynamodb").States[STATE.RunJob] as AslTaskState;
       expect(run.Catch).to.deep.equal([
+        { ErrorEquals: ["States.HeartbeatTimeout"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
         { ErrorEquals: ["States.Timeout"], Next: STATE.RecordTimedOut, ResultPath: "$.failure" },
         { ErrorEquals: ["States.ALL"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
       ]);

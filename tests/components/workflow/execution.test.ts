@@ -254,6 +254,18 @@ for (const store of ["dynamodb", "s3"] as const) {
       expect(fake.get(JOB)!.status).to.equal("TIMED_OUT");
     });
 
+    // AWS, "Error handling in Step Functions": a missed heartbeat is States.HeartbeatTimeout, which
+    // a States.Timeout catcher matches too; the first matching catcher wins.
+    it("records a worker that stops sending heartbeats (States.HeartbeatTimeout) FAILED, not TIMED_OUT", async function () {
+      const r = await run(async () => {
+        throw namedError("States.HeartbeatTimeout", "No heartbeat");
+      });
+      expect(r.path).to.include(STATE.RecordCrashed);
+      expect(r.path).not.to.include(STATE.RecordTimedOut);
+      expect(fake.get(JOB)!.status).to.equal("FAILED");
+      expect(fake.get(JOB)!.error).to.deep.equal({ code: "States.HeartbeatTimeout", message: WORKER_CRASH_MESSAGE });
+    });
+
     it("retries a throttled record write, then goes on", async function () {
       const throttled = store === "dynamodb" ? "DynamoDB.ProvisionedThroughputExceededException" : "Lambda.TooManyRequestsException";
       fake.failNext(STATE.MarkRunning, namedError(throttled));

@@ -7,7 +7,7 @@
  */
 import "../../../local/stepfunctions/polyfill";
 import { StateMachine } from "aws-local-stepfunctions";
-import type { StateMachineDefinition } from "aws-local-stepfunctions";
+import { engineDefinition } from "../../../local/stepfunctions/definition";
 import type { JobRecord, JobStatus } from "../../../lambdas/shared/types";
 import { STATE } from "../../../components/workflow/definition";
 import type { AslDefinition, RecorderPayload, WorkerOutcome } from "../../../components/workflow/definition";
@@ -473,8 +473,10 @@ export async function execute(
   definition: AslDefinition,
   options: { jobId: string; store: StoreFake; worker: Worker; workerArn: string; clock: Clock },
 ): Promise<Run> {
-  // The engine validates with asl-validator, which annotates the object it is given: hand it a copy.
-  const machine = new StateMachine(structuredClone(definition) as unknown as StateMachineDefinition);
+  // The definition as the local Step Functions service hands it to the engine (a copy: the engine
+  // validates with asl-validator, which annotates the object it is given), so that AWS's error
+  // matching holds here too (States.Timeout also matches a missed heartbeat).
+  const machine = new StateMachine(engineDefinition(definition as unknown as Record<string, unknown>, "STANDARD"));
   let workerCalls = 0;
   const handlers: Record<string, (input: any) => Promise<unknown>> = {
     ...options.store.handlers(),

@@ -62,7 +62,10 @@ describe("components/workflow/definition: worker fargate", () => {
     expect(short.HeartbeatSeconds, "always below the state's timeout").to.equal(10 + FARGATE_START_SECONDS - 1);
     expect(run.TimeoutSeconds).to.equal(7200 + FARGATE_START_SECONDS);
     expect(run.Retry).to.deep.equal([{ ErrorEquals: [...ECS_TRANSIENT_ERRORS], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: "FULL" }]);
+    // A dead container (no heartbeat) is FAILED, not TIMED_OUT: States.Timeout also matches a missed
+    // heartbeat ("Error handling in Step Functions"), so States.HeartbeatTimeout must come first.
     expect(run.Catch!.map((c) => [c.ErrorEquals, c.Next])).to.deep.equal([
+      [["States.HeartbeatTimeout"], STATE.RecordCrashed],
       [["States.Timeout"], STATE.RecordTimedOut],
       [["States.ALL"], STATE.RecordCrashed],
     ]);

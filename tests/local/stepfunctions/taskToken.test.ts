@@ -238,6 +238,27 @@ describe("local Step Functions: ecs:runTask.waitForTaskToken on the local ECS", 
     expect(await sdkError(client.send(new SendTaskHeartbeatCommand({ taskToken: tokenOf(task) })))).to.equal("TaskTimedOut");
   });
 
+  // AWS, "Error handling in Step Functions" (States.Timeout): "A Task state either ran longer than the
+  // TimeoutSeconds value, or failed to send a heartbeat for a period longer than the HeartbeatSeconds
+  // value." The first catcher that matches wins: a States.Timeout catcher listed first takes a
+  // missed heartbeat, whatever catcher for States.HeartbeatTimeout follows it.
+  it("a missed heartbeat is also States.Timeout to a Retry or Catch: the first catcher that matches wins", async function () {
+    const caughtBy = async (catchers: { ErrorEquals: string[]; Next: string }[]) => {
+      const r = await run(
+        workMachine({ HeartbeatSeconds: 1, TimeoutSeconds: 30, Catch: catchers.map((c) => ({ ...c, ResultPath: "$.error" })) }, WAIT, {
+          AsTimeout: { Type: "Pass", Result: "timeout", ResultPath: "$.by", End: true },
+          AsHeartbeat: { Type: "Pass", Result: "heartbeat", ResultPath: "$.by", End: true },
+        }),
+        input("silent"),
+      );
+      expect(r.status, `${r.error}: ${r.cause}`).to.equal("SUCCEEDED");
+      expect(r.result.error.Error, "the error keeps its own name").to.equal("States.HeartbeatTimeout");
+      return r.result.by as string;
+    };
+    expect(await caughtBy([{ ErrorEquals: ["States.Timeout"], Next: "AsTimeout" }, { ErrorEquals: ["States.HeartbeatTimeout"], Next: "AsHeartbeat" }])).to.equal("timeout");
+    expect(await caughtBy([{ ErrorEquals: ["States.HeartbeatTimeout"], Next: "AsHeartbeat" }, { ErrorEquals: ["States.Timeout"], Next: "AsTimeout" }])).to.equal("heartbeat");
+  });
+
   it("TimeoutSeconds: States.Timeout, which States.TaskFailed does not catch; the token then answers TaskTimedOut", async function () {
     const r = await run(
       workMachine({ TimeoutSeconds: 1, Catch: [{ ErrorEquals: ["States.TaskFailed"], ResultPath: "$.error", Next: "Caught" }] }, WAIT, { Caught: { Type: "Pass", End: true } }),

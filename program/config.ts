@@ -1,3 +1,4 @@
+import { EXPRESS_MAX_SECONDS, MAX_EXPRESS_JOB_TIMEOUT_SECONDS } from "../components/workflow/definition";
 import type { AuthMode, Backend, StoreKind } from "../lambdas/shared/types";
 
 export type WorkflowType = "STANDARD" | "EXPRESS";
@@ -31,8 +32,7 @@ export const DEFAULTS: StackConfig = {
   corsOrigins: [],
 };
 
-/** Express workflows stop after 5 minutes. */
-export const EXPRESS_MAX_SECONDS = 300;
+export { EXPRESS_MAX_SECONDS, MAX_EXPRESS_JOB_TIMEOUT_SECONDS };
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -103,10 +103,10 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   if (raw.workflowType && backend !== "stepfunctions" && workflowType !== DEFAULTS.workflowType) {
     throw new ConfigError(`${key("workflowType")} applies only to ${key("backend")} 'stepfunctions' (backend is '${backend}').`);
   }
-  if (backend === "stepfunctions" && workflowType === "EXPRESS" && jobTimeoutSeconds > EXPRESS_MAX_SECONDS) {
+  if (backend === "stepfunctions" && workflowType === "EXPRESS" && jobTimeoutSeconds > MAX_EXPRESS_JOB_TIMEOUT_SECONDS) {
     throw new ConfigError(
-      `${key("workflowType")} 'EXPRESS' runs at most ${EXPRESS_MAX_SECONDS} seconds, but ${key("jobTimeoutSeconds")} is ${jobTimeoutSeconds}: ` +
-        `set ${key("jobTimeoutSeconds")} to ${EXPRESS_MAX_SECONDS} or less, or use workflowType STANDARD.`,
+      `${key("workflowType")} 'EXPRESS' runs at most ${EXPRESS_MAX_SECONDS} seconds, which must also hold the worker's start and the recording of the outcome, ` +
+        `but ${key("jobTimeoutSeconds")} is ${jobTimeoutSeconds}: set ${key("jobTimeoutSeconds")} to ${MAX_EXPRESS_JOB_TIMEOUT_SECONDS} or less, or use workflowType STANDARD.`,
     );
   }
   return { backend, store, auth, workflowType, worker, resultTtlMinutes, jobTimeoutSeconds, corsOrigins };

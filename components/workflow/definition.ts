@@ -34,7 +34,7 @@
  * - Only error *names* ever reach a record: a Lambda failure's `Cause` (messages, stack traces,
  *   ARNs) is never read.
  */
-import { ENV, FARGATE_START_SECONDS } from "../../lambdas/shared/env";
+import { ENV, FARGATE_START_SECONDS, workerTimeoutSeconds } from "../../lambdas/shared/env";
 import type { JobRecord, JobStatus } from "../../lambdas/shared/types";
 
 // ---------------------------------------------------------------------------------------------
@@ -144,7 +144,10 @@ export interface StateMachineDefinitionArgs {
   tableName?: string;
   /** store s3: the recorder Lambda that writes records (S3 has no conditional update in Step Functions' SDK integrations). */
   recorderFunctionArn?: string;
-  /** Seconds the job may run: the RunJob Task's TimeoutSeconds. */
+  /**
+   * Seconds the job may run. RunJob's TimeoutSeconds is the worker function's timeout (this plus its
+   * margin) plus `RUN_JOB_MARGIN_SECONDS`; on Fargate, this plus the task's start-up.
+   */
   jobTimeoutSeconds: number;
   workflowType: "STANDARD" | "EXPRESS";
   /** Retries of the worker invoke on transient Lambda errors. @default {maxAttempts: 3, intervalSeconds: 2, backoffRate: 2} */
@@ -216,6 +219,22 @@ export const DEFAULT_WORKER_RETRY: Readonly<WorkerRetry> = { maxAttempts: 3, int
 /** Execution-level backstop beyond the job timeout (STANDARD; EXPRESS is capped at 300 s). */
 export const EXECUTION_TIMEOUT_MARGIN_SECONDS = 300;
 export const EXPRESS_MAX_SECONDS = 300;
+/**
+ * RunJob (Lambda worker) waits this long past the worker function's own timeout: the function
+ * (whose timeout already holds a margin past the job's time for a cold start, reading the record
+ * and storing a large result) always ends and answers before Step Functions gives up on it.
+ */
+export const RUN_JOB_MARGIN_SECONDS = 5;
+/** RunJob's TimeoutSeconds for a Lambda worker. */
+export const runJobTimeoutSeconds = (jobTimeoutSeconds: number): number => workerTimeoutSeconds(jobTimeoutSeconds) + RUN_JOB_MARGIN_SECONDS;
+/**
+ * EXPRESS: what MarkRunning and the write of the outcome may take, retries included (WRITE_RETRY
+ * waits at most 1 + 2 + 4 + 8 s before its last attempt, each). An Express execution that hits its
+ * 5 minutes before the outcome is written leaves the job RUNNING and loses a late result.
+ */
+export const EXPRESS_RECORDING_SECONDS = 45;
+/** The longest job an EXPRESS workflow can run and still record its outcome within 300 s: 240. */
+export const MAX_EXPRESS_JOB_TIMEOUT_SECONDS = EXPRESS_MAX_SECONDS - EXPRESS_RECORDING_SECONDS - (runJobTimeoutSeconds(0) - 0);
 export const MAX_JOB_TIMEOUT_SECONDS = 900;
 /** A Fargate job may run up to a year, the longest a STANDARD execution lives. */
 export const MAX_FARGATE_JOB_TIMEOUT_SECONDS = 31536000;
@@ -494,10 +513,11 @@ function checkArgs(args: StateMachineDefinitionArgs): Required<Pick<StateMachine
   if (!isInteger(args.jobTimeoutSeconds) || args.jobTimeoutSeconds < 1 || args.jobTimeoutSeconds > maxTimeout) {
     fail(`jobTimeoutSeconds must be an integer from 1 to ${maxTimeout} (${fargate ? "a STANDARD execution's year" : "the Lambda worker's limit"}), not ${args.jobTimeoutSeconds}`);
   }
-  if (args.workflowType === "EXPRESS" && args.jobTimeoutSeconds > EXPRESS_MAX_SECONDS) {
+  if (args.workflowType === "EXPRESS" && args.jobTimeoutSeconds > MAX_EXPRESS_JOB_TIMEOUT_SECONDS) {
     fail(
       `jobTimeoutSeconds ${args.jobTimeoutSeconds} is too long for an EXPRESS workflow: Express workflows stop at 5 minutes ` +
-        `(${EXPRESS_MAX_SECONDS} seconds). Use workflowType STANDARD, or a jobTimeoutSeconds of at most ${EXPRESS_MAX_SECONDS}.`,
+        `(${EXPRESS_MAX_SECONDS} seconds), which must also hold the worker's start and the recording of the outcome. ` +
+        `Use workflowType STANDARD, or a jobTimeoutSeconds of at most ${MAX_EXPRESS_JOB_TIMEOUT_SECONDS}.`,
     );
   }
   const workerRetry = args.workerRetry ?? DEFAULT_WORKER_RETRY;
@@ -588,7 +608,7 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
       Parameters: { FunctionName: args.workerFunctionArn!, Payload: { "jobId.$": "$.jobId" } },
       ResultSelector: { "outcome.$": "$.Payload" },
       ResultPath: "$.run",
-      TimeoutSeconds: args.jobTimeoutSeconds,
+      TimeoutSeconds: runJobTimeoutSeconds(args.jobTimeoutSeconds),
       Retry: [retrier(LAMBDA_TRANSIENT_ERRORS, workerRetry)],
       Catch: RUN_JOB_CATCH,
       Next: STATE.CheckOutcome,

@@ -58,9 +58,13 @@ describe("program/config parseStackConfig", () => {
     expect(() => parseStackConfig({ worker: "fargate", workflowType: "EXPRESS", jobTimeoutSeconds: "60" })).to.throw(ConfigError, /async-api:worker 'fargate' needs async-api:workflowType 'STANDARD'/);
   });
 
-  it("rejects EXPRESS with a timeout over 5 minutes, naming both keys", () => {
+  // AWS: Express workflows run at most 5 minutes ("Choosing workflow type in Step Functions"), and
+  // that must also hold MarkRunning, the worker's margin and the outcome's write: 240 s of job.
+  it("rejects EXPRESS with a timeout that leaves no time to record the outcome in 5 minutes, naming both keys", () => {
     expect(() => parseStackConfig({ workflowType: "EXPRESS" })).to.throw(ConfigError, /async-api:workflowType 'EXPRESS'.*async-api:jobTimeoutSeconds is 900/);
-    expect(parseStackConfig({ workflowType: "EXPRESS", jobTimeoutSeconds: "300" }).workflowType).to.equal("EXPRESS");
+    expect(() => parseStackConfig({ workflowType: "EXPRESS", jobTimeoutSeconds: "300" })).to.throw(ConfigError, /async-api:jobTimeoutSeconds to 240 or less/);
+    expect(() => parseStackConfig({ workflowType: "EXPRESS", jobTimeoutSeconds: "241" })).to.throw(ConfigError, /async-api:jobTimeoutSeconds is 241/);
+    expect(parseStackConfig({ workflowType: "EXPRESS", jobTimeoutSeconds: "240" }).workflowType).to.equal("EXPRESS");
   });
 
   it("rejects a workflowType other than the default on backend lambda", () => {

@@ -298,7 +298,8 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           if (backend === "stepfunctions") {
             const def = JSON.parse(run.one(T.sm, "jobs-workflow-state-machine").inputs.definition);
             const timeouts = Object.values(def.States as Record<string, any>).filter((s) => s.TimeoutSeconds !== undefined).map((s) => s.TimeoutSeconds);
-            expect(timeouts).to.deep.equal([TIMEOUT]);
+            // RunJob waits past the worker function's own timeout (TIMEOUT + 10), so the worker always answers first.
+            expect(timeouts).to.deep.equal([TIMEOUT + 10 + 5]);
           }
         });
 
@@ -332,7 +333,7 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
 
 describe("program: config errors", () => {
   it("EXPRESS workflows get an EXPRESS state machine with the short timeout", async () => {
-    const run = await runProgram({ workflowType: "EXPRESS", jobTimeoutSeconds: "300" });
+    const run = await runProgram({ workflowType: "EXPRESS", jobTimeoutSeconds: "240" });
     expect(run.one(T.sm, "jobs-workflow-state-machine").inputs.type).to.equal("EXPRESS");
     // Express executions cannot be stopped: the cancel role gets no StopExecution.
     const cancel = JSON.parse(run.one(T.rolePolicy, "jobs-cancel-policy").inputs.policy);

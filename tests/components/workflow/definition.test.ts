@@ -11,7 +11,11 @@ import {
   STATE,
   timedOutMessage,
   WORKER_CRASH_MESSAGE,
+  EXPRESS_RECORDING_SECONDS,
+  MAX_EXPRESS_JOB_TIMEOUT_SECONDS,
+  RUN_JOB_MARGIN_SECONDS,
 } from "../../../components/workflow/definition";
+import { workerTimeoutSeconds } from "../../../lambdas/shared/env";
 import type { AslDefinition, AslState, AslTaskState, StateMachineDefinitionArgs } from "../../../components/workflow/definition";
 
 interface ValidationResult {
@@ -136,14 +140,18 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
   });
 
   describe("the worker Task", function () {
-    it("invokes the worker with the job id, waits at most jobTimeoutSeconds, keeps only the Payload", function () {
+    it("invokes the worker with the job id, waits past the worker function's own timeout, keeps only the Payload", function () {
       for (const store of ["dynamodb", "s3"] as const) {
         const run = build(store, { jobTimeoutSeconds: 42 }).States[STATE.RunJob] as AslTaskState;
         expect(run.Resource).to.equal(LAMBDA_INVOKE);
         expect(run.Parameters).to.deep.equal({ FunctionName: WORKER_ARN, Payload: { "jobId.$": "$.jobId" } });
         expect(run.ResultSelector).to.deep.equal({ "outcome.$": "$.Payload" });
         expect(run.ResultPath).to.equal("$.run");
-        expect(run.TimeoutSeconds).to.equal(42);
+        // The worker function's timeout is the job's 42 s + 10 s (a cold start, reading the record,
+        // storing a large result); RunJob waits 5 s more, so the worker always answers first and a
+        // job that ends in its last seconds is never cut off by Step Functions as TIMED_OUT.
+        expect(run.TimeoutSeconds).to.equal(workerTimeoutSeconds(42) + RUN_JOB_MARGIN_SECONDS).and.to.equal(57);
+        expect((build(store, { jobTimeoutSeconds: 900 }).States[STATE.RunJob] as AslTaskState).TimeoutSeconds).to.equal(905);
         expect(run.Next).to.equal(STATE.CheckOutcome);
       }
     });
@@ -317,10 +325,15 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
       expect(build("s3", { jobTimeoutSeconds: 1 }).TimeoutSeconds).to.equal(301);
     });
 
-    it("EXPRESS: never beyond the 300 seconds Express allows", function () {
+    // AWS, "Choosing workflow type in Step Functions": an Express workflow runs at most 5 minutes.
+    it("EXPRESS: never beyond the 300 seconds Express allows, with the worker and the recording of the outcome inside them", function () {
       expect(build("dynamodb", { workflowType: "EXPRESS", jobTimeoutSeconds: 60 }).TimeoutSeconds).to.equal(300);
-      expect(build("s3", { workflowType: "EXPRESS", jobTimeoutSeconds: 300 }).TimeoutSeconds).to.equal(300);
-      expect((build("s3", { workflowType: "EXPRESS", jobTimeoutSeconds: 300 }).States[STATE.RunJob] as AslTaskState).TimeoutSeconds).to.equal(300);
+      const longest = build("s3", { workflowType: "EXPRESS", jobTimeoutSeconds: MAX_EXPRESS_JOB_TIMEOUT_SECONDS });
+      expect(MAX_EXPRESS_JOB_TIMEOUT_SECONDS).to.equal(240);
+      expect(longest.TimeoutSeconds).to.equal(300);
+      const runJob = (longest.States[STATE.RunJob] as AslTaskState).TimeoutSeconds!;
+      expect(runJob + EXPRESS_RECORDING_SECONDS, "RunJob, then MarkRunning and the outcome's write with their retries (1+2+4+8 s each)").to.be.at.most(300);
+      expect(EXPRESS_RECORDING_SECONDS).to.be.at.least(2 * (1 + 2 + 4 + 8));
     });
   });
 
@@ -337,6 +350,7 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
       ["jobTimeoutSeconds 901", { jobTimeoutSeconds: 901 }, /jobTimeoutSeconds must be an integer from 1 to 900/],
       ["jobTimeoutSeconds 1.5", { jobTimeoutSeconds: 1.5 }, /jobTimeoutSeconds must be an integer/],
       ["EXPRESS with jobTimeoutSeconds 301", { workflowType: "EXPRESS", jobTimeoutSeconds: 301 }, /Express workflows stop at 5 minutes/],
+      ["EXPRESS with jobTimeoutSeconds 241 (no time left to record the outcome)", { workflowType: "EXPRESS", jobTimeoutSeconds: 241 }, /a jobTimeoutSeconds of at most 240/],
       ["an unknown store", { store: "redis" as never }, /store must be "dynamodb" or "s3"/],
       ["an unknown workflowType", { workflowType: "FAST" as never }, /workflowType must be "STANDARD" or "EXPRESS"/],
       ["a negative retry count", { workerRetry: { maxAttempts: -1, intervalSeconds: 1, backoffRate: 2 } }, /maxAttempts/],
@@ -352,7 +366,7 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
     it("accepts the limits themselves", function () {
       expect(() => buildStateMachineDefinition({ ...base, jobTimeoutSeconds: 900 })).not.to.throw();
       expect(() => buildStateMachineDefinition({ ...base, jobTimeoutSeconds: 1 })).not.to.throw();
-      expect(() => buildStateMachineDefinition({ ...base, workflowType: "EXPRESS", jobTimeoutSeconds: 300 })).not.to.throw();
+      expect(() => buildStateMachineDefinition({ ...base, workflowType: "EXPRESS", jobTimeoutSeconds: 240 })).not.to.throw();
       expect(() => buildStateMachineDefinition({ ...base, workerRetry: { maxAttempts: 0, intervalSeconds: 1, backoffRate: 1 } })).not.to.throw();
     });
   });

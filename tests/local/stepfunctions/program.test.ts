@@ -43,6 +43,11 @@ describe("local Step Functions service: the program's state machine", function (
   const recorder = new FakeRecorder(RECORDER, new Clock());
   const logs: string[] = [];
 
+  const withRunJobTimeout = (text: string, seconds: number) => {
+    const d = JSON.parse(text);
+    d.States.RunJob.TimeoutSeconds = seconds;
+    return JSON.stringify(d);
+  };
   const definition = (overrides: Partial<StateMachineDefinitionArgs> = {}) =>
     JSON.stringify(
       buildStateMachineDefinition({
@@ -73,7 +78,9 @@ describe("local Step Functions service: the program's state machine", function (
     await service.createStateMachine({
       name: "jobs-short",
       arn: smArn("jobs-short"),
-      definition: definition({ jobTimeoutSeconds: 1 }),
+      // A worker that never answers: RunJob's own timeout (the worker function's timeout + 5 s on
+      // AWS) is lowered to the job's 1 s here, so that it fires within the test.
+      definition: withRunJobTimeout(definition({ jobTimeoutSeconds: 1 }), 1),
       type: "STANDARD",
       roleArn: ROLE,
     });
@@ -226,7 +233,7 @@ describe("local Step Functions service: the program's state machine", function (
     ]);
   });
 
-  it("records TIMED_OUT when the worker runs past jobTimeoutSeconds (Task TimeoutSeconds → States.Timeout)", async function () {
+  it("records TIMED_OUT when the worker never answers (RunJob's TimeoutSeconds → States.Timeout)", async function () {
     this.timeout(10_000);
     const { jobId, executionArn } = await startJob(async () => {
       await sleep(1_500);

@@ -6,6 +6,7 @@ import { prepareBuildContext } from "./fargate/buildContext";
 import { workerSpec } from "./handlers";
 import { document, ecrPullStatements, logStreamStatement, serviceTrustPolicy } from "./iam/policies";
 import type { JobArgs } from "./job";
+import { fargateTaskSizeError } from "./fargate/taskSize";
 
 /** The network a worker task runs in: the default VPC's public subnets, or subnets of your own. */
 export interface FargateNetworkArgs {
@@ -32,8 +33,13 @@ export interface FargateWorkerOptions {
    */
   cpu?: number;
   /**
-   * Memory of the task in MiB, valid for the CPU chosen (1024 CPU: 2048 to 8192).
+   * Memory of the task in MiB. With `cpu` it must be one of Fargate's task sizes (checked when the
+   * component is built, before any image is): 256 → 512, 1024 or 2048; 512 → 1024 to 4096;
+   * 1024 → 2048 to 8192; 2048 → 4096 to 16384; 4096 → 8192 to 30720 (steps of 1024);
+   * 8192 → 16384 to 61440 (steps of 4096); 16384 → 32768 to 122880 (steps of 8192).
+   * See https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
    * @default 2048
+   * @example { cpu: 2048, memory: 8192 }
    */
   memory?: number;
   /**
@@ -44,8 +50,12 @@ export interface FargateWorkerOptions {
    */
   network?: FargateNetworkArgs;
   /**
-   * A task that sends no heartbeat for this many seconds is dead (`States.HeartbeatTimeout`): its
-   * job is recorded FAILED. The container sends one every third of it.
+   * How often, at most, the container must show it is alive: it sends a heartbeat every third of
+   * this. A task that stops sending them is dead (`States.HeartbeatTimeout`) and its job is
+   * recorded FAILED, **at most this + 240 seconds after its last heartbeat**: Step Functions has
+   * one heartbeat window per task, counted from the task's start (before the container runs), so
+   * the window also holds the task's start-up allowance (placement and the image pull, 240 s) for
+   * the whole run. A container that dies one hour in is noticed 60 + 240 s later by default.
    * @default 60
    */
   heartbeatSeconds?: number;
@@ -105,8 +115,8 @@ export class FargateWorker extends pulumi.ComponentResource {
     const memory = args.memory ?? FARGATE_DEFAULTS.memory;
     this.heartbeatSeconds = args.heartbeatSeconds ?? FARGATE_DEFAULTS.heartbeatSeconds;
     const architecture = args.architecture ?? FARGATE_DEFAULTS.architecture;
-    if (![256, 512, 1024, 2048, 4096, 8192, 16384].includes(cpu)) throw new Error(`${self}: cpu must be 256, 512, 1024, 2048, 4096, 8192 or 16384, got ${cpu}`);
-    if (!Number.isInteger(memory) || memory < 512 || memory > 122880) throw new Error(`${self}: memory must be a whole number of MiB from 512 to 122880, got ${memory}`);
+    const sizeError = fargateTaskSizeError(cpu, memory);
+    if (sizeError) throw new Error(`${self}: ${sizeError}`);
     if (!Number.isInteger(this.heartbeatSeconds) || this.heartbeatSeconds < 10 || this.heartbeatSeconds > 3600) {
       throw new Error(`${self}: heartbeatSeconds must be a whole number from 10 to 3600, got ${this.heartbeatSeconds}`);
     }

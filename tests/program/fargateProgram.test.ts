@@ -155,7 +155,10 @@ describe("program: worker=fargate with your own network (component args)", () =>
     expect(() => new AsyncApi("bad1", { job, backend: "lambda", worker: "fargate" })).to.throw(/worker "fargate" needs backend "stepfunctions"/);
     expect(() => new AsyncApi("bad2", { job, worker: "fargate", workflowType: "EXPRESS", jobTimeoutSeconds: 60 })).to.throw(/worker "fargate" needs workflowType "STANDARD"/);
     expect(() => new AsyncApi("bad3", { job, fargateWorker: { cpu: 1024 } })).to.throw(/fargateWorker applies only to worker "fargate"/);
-    expect(() => new AsyncApi("bad4", { job, worker: "fargate", fargateWorker: { cpu: 1000 } })).to.throw(/cpu must be 256, 512/);
+    expect(() => new AsyncApi("bad4", { job, worker: "fargate", fargateWorker: { cpu: 1000 } })).to.throw(/cpu must be one of 256, 512/);
+    // Each value valid alone, not as a pair: refused at construction, not by AWS after the image build.
+    expect(() => new AsyncApi("bad4b", { job, worker: "fargate", fargateWorker: { cpu: 256, memory: 8192 } })).to.throw(/cpu 256 runs with memory 512, 1024, 2048 MiB/);
+    expect(() => new AsyncApi("bad4c", { job, worker: "fargate", fargateWorker: { cpu: 4096, memory: 4096 } })).to.throw(/cpu 4096 runs with memory 8192 to 30720/);
     expect(() => new AsyncApi("bad5", { job, worker: "fargate", fargateWorker: { network: { subnetIds: ["s"] } as never } })).to.throw(/network needs both subnetIds and securityGroupIds/);
     expect(() => new AsyncApi("bad6", { job, worker: "fargate", jobTimeoutSeconds: 31536001 })).to.throw(/from 1 to 31536000/);
     expect(() => new AsyncApi("bad7", { job, jobTimeoutSeconds: 901 })).to.throw(/from 1 to 900/);

@@ -8,6 +8,8 @@ interface ErrorSpec {
   status?: number;
   code: string;
   message: string;
+  /** `Retry-After` (seconds), as every 429 of the contract has one. */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -32,8 +34,11 @@ export const GATEWAY_ERRORS: Readonly<Record<string, ErrorSpec>> = {
   BAD_REQUEST_BODY: { status: 400, code: "ValidationError", message: "The request body does not match the job's schema: $context.error.validationErrorString" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: "UnsupportedMediaType", message: "The request body must be JSON (Content-Type: application/json)." },
   REQUEST_TOO_LARGE: { status: 413, code: "PayloadTooLarge", message: "The request is too large." },
-  THROTTLED: { status: 429, code: "TooManyRequests", message: "Too many requests: retry later." },
-  QUOTA_EXCEEDED: { status: 429, code: "TooManyRequests", message: "The usage quota is exhausted: retry later." },
+  // The stage's rate limit refills every second.
+  THROTTLED: { status: 429, code: "TooManyRequests", message: "Too many requests: retry later.", retryAfterSeconds: 1 },
+  // A usage plan's quota resets at the end of its period (a day, a week or a month), which a static
+  // gateway response cannot name: an hour keeps clients from hammering a spent quota.
+  QUOTA_EXCEEDED: { status: 429, code: "TooManyRequests", message: "The usage quota is exhausted: retry later.", retryAfterSeconds: 3600 },
   RESOURCE_NOT_FOUND: { status: 404, code: "NotFound", message: "Not found." },
   INTEGRATION_FAILURE: { status: 502, code: "BadGateway", message: "The backend failed to answer." },
   INTEGRATION_TIMEOUT: { status: 504, code: "GatewayTimeout", message: "The backend did not answer in time." },
@@ -52,10 +57,10 @@ export function gatewayResponses(corsOrigins: readonly string[]): Record<string,
   const headers: Record<string, string> = { "gatewayresponse.header.Content-Type": `'${JSON_CONTENT_TYPE}'` };
   if (corsOrigins.length === 1) headers["gatewayresponse.header.Access-Control-Allow-Origin"] = `'${corsOrigins[0]}'`;
   const out: Record<string, GatewayResponse> = {};
-  for (const [type, { status, code, message }] of Object.entries(GATEWAY_ERRORS)) {
+  for (const [type, { status, code, message, retryAfterSeconds }] of Object.entries(GATEWAY_ERRORS)) {
     out[type] = {
       ...(status !== undefined ? { statusCode: String(status) } : {}),
-      responseParameters: { ...headers },
+      responseParameters: { ...headers, ...(retryAfterSeconds !== undefined ? { "gatewayresponse.header.Retry-After": `'${retryAfterSeconds}'` } : {}) },
       responseTemplates: { "application/json": JSON.stringify({ error: { code, message } }) },
     };
   }

@@ -25,6 +25,19 @@ const EXPECTED: Record<string, [status: string | undefined, code: string]> = {
 describe("components/api gateway responses", () => {
   const responses = build()["x-amazon-apigateway-gateway-responses"]!;
 
+  // CONTRACT.md: the gateway's own throttling and quotas answer 429 with Retry-After, as every 429
+  // does. AWS, "Gateway response types for API Gateway" (THROTTLED, QUOTA_EXCEEDED) and "Set up
+  // gateway responses to customize error responses": headers go in responseParameters as
+  // gatewayresponse.header.<name> with a static value in single quotes.
+  it("THROTTLED and QUOTA_EXCEEDED carry Retry-After (1 s, and an hour for a spent quota); no other type does", () => {
+    expect(responses.THROTTLED!.responseParameters!["gatewayresponse.header.Retry-After"]).to.equal("'1'");
+    expect(responses.QUOTA_EXCEEDED!.responseParameters!["gatewayresponse.header.Retry-After"]).to.equal("'3600'");
+    for (const [type, response] of Object.entries(responses)) {
+      if (type === "THROTTLED" || type === "QUOTA_EXCEEDED") continue;
+      expect(response.responseParameters?.["gatewayresponse.header.Retry-After"], type).to.equal(undefined);
+    }
+  });
+
   for (const [type, [status, code]] of Object.entries(EXPECTED)) {
     it(`${type} → ${status ?? "AWS's own status"} ${code}`, () => {
       const response = responses[type];

@@ -218,7 +218,8 @@ export class AsyncApi extends pulumi.ComponentResource {
       stageName,
       throttle,
       logRetentionInDays,
-      manageAccountRole: args.manageApiGatewayAccountRole ?? true,
+      manageAccountRole: args.manageApiGatewayAccountRole ?? false,
+      accessLogs: args.accessLogs ?? args.manageApiGatewayAccountRole ?? false,
       description: `Asynchronous ${args.job.name} job API`,
     });
     this.restApi = gateway.restApi;

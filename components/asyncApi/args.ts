@@ -148,13 +148,24 @@ export interface AsyncApiArgs {
    */
   logRetentionInDays?: number;
   /**
-   * API Gateway writes access logs through one CloudWatch role per account and region. `true`
-   * sets that account setting to a role this stack creates (allowed to write this region's log
-   * groups only); `false` keeps the account's setting, which must then already be set, or the
-   * stage fails with "CloudWatch Logs role ARN must be set in account settings".
-   * @default true
+   * API Gateway writes logs through one CloudWatch role per account and region (an account
+   * setting, `aws.apigateway.Account`, shared by every API there). `true` sets it to a role this
+   * stack creates (allowed to write this region's log groups only) and keeps it when the stack is
+   * destroyed (another stack may rely on it); `false` leaves the account's setting alone.
+   * Set it in one stack per account and region at most, or set the role once by hand (README,
+   * "Access logs").
+   * See https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+   * @default false
    */
   manageApiGatewayAccountRole?: boolean;
+  /**
+   * The stage writes JSON access logs to a log group of this stack. It needs the account's
+   * CloudWatch role (`manageApiGatewayAccountRole`, or set once by hand): without it, `pulumi up`
+   * fails with "CloudWatch Logs role ARN must be set in account settings to enable logging".
+   * @default the value of `manageApiGatewayAccountRole`
+   * @example { accessLogs: true } // the account's role is already set
+   */
+  accessLogs?: boolean;
   /** Options of the Lambda worker (backend `lambda` only). */
   lambdaWorker?: LambdaWorkerArgs;
   /** Options of the stream's event source mapping (backend `stream` only). */

@@ -24,7 +24,10 @@ export interface GatewayArgs {
   stageName: string;
   throttle: { rateLimit: number; burstLimit: number };
   logRetentionInDays: number;
+  /** Set the account's API Gateway CloudWatch role (one setting per account and region) to a role of this stack's own. */
   manageAccountRole: boolean;
+  /** The stage writes access logs (needs the account's CloudWatch role: set once, or by `manageAccountRole`). */
+  accessLogs: boolean;
   description: string;
 }
 
@@ -46,9 +49,12 @@ export function createGateway(name: string, parent: pulumi.Resource, args: Gatew
     { parent },
   );
 
-  const accessLogs = new aws.cloudwatch.LogGroup(`${name}-access-logs`, { retentionInDays: args.logRetentionInDays }, { parent });
+  const accessLogs = args.accessLogs ? new aws.cloudwatch.LogGroup(`${name}-access-logs`, { retentionInDays: args.logRetentionInDays }, { parent }) : undefined;
   const stageDependsOn: pulumi.Resource[] = [];
   if (args.manageAccountRole) {
+    // One setting per account and region, shared by every API there: another stack may rely on it,
+    // so it stays when this stack is destroyed (retainOnDelete). It names a role whose policy must
+    // be in place first, or API Gateway refuses the early log deliveries.
     const region = aws.getRegionOutput({}, { parent }).region;
     const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
     const role = new aws.iam.Role(
@@ -56,7 +62,7 @@ export function createGateway(name: string, parent: pulumi.Resource, args: Gatew
       { description: "Lets API Gateway write access logs in this region", assumeRolePolicy: JSON.stringify(serviceTrustPolicy("apigateway.amazonaws.com")) },
       { parent },
     );
-    new aws.iam.RolePolicy(
+    const policy = new aws.iam.RolePolicy(
       `${name}-apigw-logs-policy`,
       {
         role: role.id,
@@ -64,7 +70,7 @@ export function createGateway(name: string, parent: pulumi.Resource, args: Gatew
       },
       { parent },
     );
-    stageDependsOn.push(new aws.apigateway.Account(`${name}-apigw-account`, { cloudwatchRoleArn: role.arn }, { parent }));
+    stageDependsOn.push(new aws.apigateway.Account(`${name}-apigw-account`, { cloudwatchRoleArn: role.arn }, { parent, dependsOn: [policy], retainOnDelete: true }));
   }
 
   const stage = new aws.apigateway.Stage(
@@ -73,7 +79,7 @@ export function createGateway(name: string, parent: pulumi.Resource, args: Gatew
       restApi: restApi.id,
       deployment: deployment.id,
       stageName: args.stageName,
-      accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
+      ...(accessLogs ? { accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT } } : {}),
     },
     { parent, dependsOn: stageDependsOn },
   );

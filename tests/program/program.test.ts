@@ -101,7 +101,10 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           expect(run.one(T.deployment, "jobs-deployment").inputs.triggers.documentSha256).to.match(/^[0-9a-f]{64}$/);
           const stage = run.one(T.stage, "jobs-stage").inputs;
           expect(stage.stageName).to.equal("v1");
-          expect(stage.accessLogSettings.destinationArn).to.match(/log-group:jobs-access-logs/);
+          // No access logs by default: they need the account's API Gateway CloudWatch role, an account
+          // setting this stack leaves alone (tests/components/accountSetting.test.ts).
+          expect(stage.accessLogSettings).to.equal(undefined);
+          expect(run.byType(T.account)).to.deep.equal([]);
           const perms = run.byType(T.permission).filter((p) => p.inputs.principal === "apigateway.amazonaws.com").map((p) => p.inputs.sourceArn).sort();
           expect(perms).to.deep.equal([
             `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/DELETE/jobs/*`,

@@ -18,8 +18,13 @@ import { DEAD_LETTER_RETENTION_SECONDS } from "./failures";
 import { integerSettings } from "./settings";
 import { createJobWorker, type WorkerBackendArgs } from "./worker";
 
-/** The mapping's filter: only newly inserted job records start a job (not updates, deletes, or idempotency records). */
-export const JOB_INSERT_FILTER = { eventName: ["INSERT"], dynamodb: { NewImage: { kind: { S: ["job"] } } } } as const;
+/**
+ * The mapping's filter: only new job records start a job (not idempotency or error records, nor
+ * deletes, which have no NewImage). DynamoDB mappings filter on the record's `dynamodb` key only
+ * (AWS, "Using event filtering with a DynamoDB event source"), so "new" is a job that is PENDING:
+ * every later write moves it on (RUNNING, CANCELLED, …). The worker also skips anything but INSERT.
+ */
+export const JOB_INSERT_FILTER = { dynamodb: { NewImage: { kind: { S: ["job"] }, status: { S: ["PENDING"] } } } } as const;
 
 export const STREAM_WORKER_DEFAULTS: Readonly<Required<StreamWorkerArgs>> = { maximumRetryAttempts: 2, maximumRecordAgeSeconds: 3600, parallelizationFactor: 10 };
 

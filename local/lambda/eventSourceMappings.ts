@@ -12,6 +12,22 @@ import { compileFilters, MappingError, type PollerHost } from "./pollerSupport";
 import { QueuePoller, type EventSourceQueue } from "./queuePoller";
 import { StreamPoller } from "./streamPoller";
 
+/**
+ * AWS, "Using event filtering with a DynamoDB event source": "DynamoDB event source mappings only
+ * support filtering on the `dynamodb` key". A pattern on any other key of the record (`eventName`,
+ * `userIdentity`…) is refused here rather than silently matched.
+ */
+function streamFilters(patterns: string[] | undefined): (record: unknown) => boolean {
+  const filter = compileFilters(patterns);
+  for (const text of patterns ?? []) {
+    const other = Object.keys(JSON.parse(text) as object).filter((key) => key !== "dynamodb");
+    if (other.length > 0) {
+      throw new MappingError("InvalidParameterValueException", `Invalid filter pattern definition: DynamoDB event source mappings only support filtering on the dynamodb key, not ${other.join(", ")}`);
+    }
+  }
+  return filter;
+}
+
 const STREAM_ARN = /^arn:aws[a-z-]*:dynamodb:[^:]*:\d{12}:table\/[^/]+\/stream\/.+$/;
 const QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[^:]*:\d{12}:[^:/]+$/;
 
@@ -156,7 +172,7 @@ export class EventSourceMappings {
         functionName,
         batchSize: integer(m.batchSize, "BatchSize", 1, 10_000, 100),
         startingPosition: m.startingPosition,
-        filter: compileFilters(m.filterPatterns),
+        filter: streamFilters(m.filterPatterns),
         bisectBatchOnFunctionError: m.bisectBatchOnFunctionError ?? false,
         maximumRetryAttempts: integer(m.maximumRetryAttempts, "MaximumRetryAttempts", -1, 10_000, -1),
         maximumRecordAgeInSeconds,

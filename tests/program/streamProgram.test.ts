@@ -66,7 +66,12 @@ for (const auth of ["iam", "apiKey", "none"] as const) {
         maximumRecordAgeInSeconds: 3600,
         parallelizationFactor: 10,
       });
-      expect(mapping.filterCriteria.filters.map((f: { pattern: string }) => JSON.parse(f.pattern))).to.deep.equal([JOB_INSERT_FILTER]);
+      const patterns = mapping.filterCriteria.filters.map((f: { pattern: string }) => JSON.parse(f.pattern));
+      expect(patterns).to.deep.equal([JOB_INSERT_FILTER]);
+      // AWS, "Using event filtering with a DynamoDB event source": "DynamoDB event source mappings only
+      // support filtering on the dynamodb key" (a filter on eventName is not supported).
+      expect(patterns.flatMap((p: object) => Object.keys(p))).to.deep.equal(["dynamodb"]);
+      expect(JOB_INSERT_FILTER.dynamodb.NewImage).to.deep.equal({ kind: { S: ["job"] }, status: { S: ["PENDING"] } });
       expect(mapping.destinationConfig).to.deep.equal({ onFailure: { destinationArn: QUEUE_ARN } });
     });
 

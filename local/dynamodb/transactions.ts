@@ -13,6 +13,7 @@ import type { DynamoDbItem } from "../types";
 import { conditionHolds, validateWrite } from "./conditions";
 import type { ParsedWrite, WriteAction } from "./conditions";
 import { getItem } from "./dynaliteCall";
+import { mayUnderCount, oversized } from "./itemSizeLimit";
 import { canonical, isExactKey, keyOf } from "./items";
 import { ERROR_PREFIX, errorReply, jsonReply, parseObject, replyErrorType, replyMessage, serializationError, validationError } from "./protocol";
 import type { Reply } from "./protocol";
@@ -102,10 +103,10 @@ export class TransactWriteItems {
     const ops = parseOps(data);
     if (!Array.isArray(ops)) return Promise.resolve(ops);
     const token = typeof data.ClientRequestToken === "string" ? data.ClientRequestToken : undefined;
-    return this.ctx.lock.run(() => this.run(ops, token, canonical(data.TransactItems), data.ReturnConsumedCapacity));
+    return this.ctx.lock.run(() => this.run(ops, token, canonical(data.TransactItems), data.ReturnConsumedCapacity, mayUnderCount(text)));
   }
 
-  private async run(ops: Op[], token: string | undefined, fingerprint: string, consumed: unknown): Promise<Reply> {
+  private async run(ops: Op[], token: string | undefined, fingerprint: string, consumed: unknown, checkSizes: boolean): Promise<Reply> {
     const { call, catalog, streams } = this.ctx;
     for (const [t, seen] of this.tokens) if (seen.at < this.now() - IDEMPOTENCY_MS) this.tokens.delete(t);
     const seen = token ? this.tokens.get(token) : undefined;
@@ -163,6 +164,16 @@ export class TransactWriteItems {
       await this.undo(applied.reverse().map((j) => ({ table: ops[j].table, key: keys[j], item: before[j] })));
       if (replyErrorType(reply) !== "ValidationException") return reply;
       return cancelled(ops.map((_, j) => (j === i ? { Code: "ValidationError", Message: replyMessage(reply) } : { Code: "None" })));
+    }
+
+    // The item size limit in UTF-8 bytes (itemSizeLimit.ts), which dynalite under-counts.
+    if (checkSizes) {
+      for (const i of applied) {
+        const after = await getItem(call, ops[i].table, keys[i]);
+        if (after.error || !oversized(after.item)) continue;
+        await this.undo(applied.reverse().map((j) => ({ table: ops[j].table, key: keys[j], item: before[j] })));
+        return cancelled(ops.map((_, j) => (j === i ? { Code: "ValidationError", Message: "Item size has exceeded the maximum allowed size" } : { Code: "None" })));
+      }
     }
 
     for (const i of applied) {

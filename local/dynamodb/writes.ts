@@ -3,12 +3,14 @@
  * lock. For a table with a stream, the items are read just before and just after the write (no
  * other write can come between), and the difference goes to the stream; a write that failed or
  * changed nothing leaves no record. Also `ReturnValuesOnConditionCheckFailure: ALL_OLD`, which
- * dynalite ignores: a failed conditional write then carries the item, as on AWS.
+ * dynalite ignores: a failed conditional write then carries the item, as on AWS; and the item size
+ * limit in UTF-8 bytes (itemSizeLimit.ts): a write that passes it is undone and refused.
  */
 import type * as http from "http";
 import type { DynamoDbItem } from "../types";
 import { getItem } from "./dynaliteCall";
 import type { DynaliteCaller } from "./dynaliteCall";
+import { itemTooLarge, mayUnderCount, oversized } from "./itemSizeLimit";
 import { keyOf } from "./items";
 import { parseObject, replaceBody, replyErrorType, replyJson } from "./protocol";
 import type { Reply } from "./protocol";
@@ -48,8 +50,17 @@ export function handleItemWrite(operation: ItemWrite, text: string, headers: htt
   const wantsOld = data?.ReturnValuesOnConditionCheckFailure === "ALL_OLD";
   return ctx.lock.run(async () => {
     const streamed = table !== undefined && ctx.streams.activeFor(table) !== undefined;
-    const snap = table && (streamed || wantsOld) ? await snapshot(ctx, table, operation === "PutItem" ? data?.Item : data?.Key) : undefined;
+    const sized = operation !== "DeleteItem" && mayUnderCount(text);
+    const snap = table && (streamed || wantsOld || sized) ? await snapshot(ctx, table, operation === "PutItem" ? data?.Item : data?.Key) : undefined;
     const reply = await ctx.call(operation, text, headers);
+    if (reply.status === 200 && sized && table && snap) {
+      const after = await getItem(ctx.call, table, snap.key);
+      if (!after.error && oversized(after.item)) {
+        const undo = snap.before ? await ctx.call("PutItem", { TableName: table, Item: snap.before }) : await ctx.call("DeleteItem", { TableName: table, Key: snap.key });
+        if (undo.status !== 200) throw new Error(`could not undo an oversized write on ${table}: ${undo.body}`);
+        return itemTooLarge();
+      }
+    }
     if (reply.status === 200) {
       if (streamed && snap) await captureAfter(ctx, table, snap, headers[TTL_DELETE_HEADER] === "1");
       return reply;

@@ -32,13 +32,28 @@ const MAX_PAGES = 20;
 
 /** The job's status when the mapping gave up on its delivery (never copies anything the function said). */
 export function streamFailurePatch(condition: string | undefined): JobPatch {
-  if (condition === "RecordAgeExceeded") {
+  // AWS documents one condition string (RetryAttemptsExhausted) in its example; the age one is
+  // matched loosely (RecordAgeExceeded, MaximumRecordAgeExceeded…), since no page spells it out.
+  if (condition !== undefined && /RecordAge/i.test(condition)) {
     return { status: "FAILED", error: { code: "RecordAgeExceeded", message: "The job was not started before its delivery expired." } };
   }
   return { status: "FAILED", error: { code: "WorkerFailed", message: "The job's worker failed before it could record an outcome." } };
 }
 
-/** The job ids (and event ids) of the records from `start` to `end` of a shard, read back from the stream. */
+/** The batch's records could not all be read back yet: SQS redelivers the message later. */
+class BatchNotReadYet extends Error {
+  constructor() {
+    super("the failed batch's records were not reached within the pages read");
+    this.name = "BatchNotReadYet";
+  }
+}
+
+/**
+ * The job ids (and event ids) of the records from `start` to `end` of a shard, read back from the
+ * stream. An empty page is not the end: GetRecords "might take multiple calls to get to a portion
+ * of the shard that contains stream records" (AWS, DynamoDB Streams API, GetRecords). Reading ends
+ * at the batch's last record, past it, or where the shard ends; otherwise the batch is read again later.
+ */
 async function jobsOfBatch(streamArn: string, shardId: string, start: string, end: string): Promise<{ jobId: string; eventID: string }[]> {
   const client = dynamoStreamsClient();
   const { ShardIterator } = await client.send(
@@ -51,15 +66,18 @@ async function jobsOfBatch(streamArn: string, shardId: string, start: string, en
     const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
     const records: StreamRecord[] = out.Records ?? [];
     for (const record of records) {
-      if (past(record.dynamodb?.SequenceNumber)) return found;
+      const seq = record.dynamodb?.SequenceNumber;
+      if (past(seq)) return found;
       const image = record.dynamodb?.NewImage;
       const jobId = image?.jobId?.S;
       if (record.eventName === "INSERT" && image?.kind?.S === "job" && isJobId(jobId) && record.eventID) found.push({ jobId, eventID: record.eventID });
+      if (seq === end) return found;
     }
-    if (records.length === 0) break;
+    // No next iterator: the shard is closed and read to its end.
+    if (!out.NextShardIterator) return found;
     iterator = out.NextShardIterator;
   }
-  return found;
+  throw new BatchNotReadYet();
 }
 
 /**

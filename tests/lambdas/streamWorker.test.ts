@@ -4,7 +4,7 @@ import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } fro
 import type { DynamoDBRecord, DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
 import type { JobDefinition } from "../../lambdas/jobs/types";
 import { createStreamWorker } from "../../lambdas/worker/streamWorker";
-import { createStreamFailureRecorder } from "../../lambdas/worker/streamFailures";
+import { createStreamFailureRecorder, streamFailurePatch } from "../../lambdas/worker/streamFailures";
 import { Clock, JOB_TIMEOUT_SECONDS, T0, configure, lambdaContext, makeRecord, rawJob, seed, useFakeAws, writeRaw } from "./support/harness";
 
 const ID = "c56a4180-65aa-42ec-a945-5fd21dec0538";
@@ -157,6 +157,34 @@ describe("lambdas/worker/streamFailures (backend stream's on-failure queue)", ()
     await createStreamFailureRecorder({ now: clock.now })(sqs(failure("RetryAttemptsExhausted", "100", "101")));
     expect(rawJob(fake, ID)!.status).to.equal("SUCCEEDED");
     expect(rawJob(fake, OTHER)!.status).to.equal("RUNNING");
+  });
+
+  // AWS, DynamoDB Streams API reference, GetRecords: "If there are no stream records available in the
+  // portion of the shard that the iterator points to, GetRecords returns an empty list. Note that it
+  // might take multiple calls to get to a portion of the shard that contains stream records."
+  it("reads past empty pages to the batch's records", async () => {
+    await seed(makeRecord({ jobId: ID }));
+    streams.on(GetShardIteratorCommand).resolves({ ShardIterator: "it-1" });
+    streams.on(GetRecordsCommand, { ShardIterator: "it-1" }).resolves({ Records: [], NextShardIterator: "it-2" });
+    streams.on(GetRecordsCommand, { ShardIterator: "it-2" }).resolves({ Records: [], NextShardIterator: "it-3" });
+    streams.on(GetRecordsCommand, { ShardIterator: "it-3" }).resolves({ Records: [streamRecord(ID)] as any, NextShardIterator: "it-4" });
+    const out = await createStreamFailureRecorder({ now: clock.now })(sqs(failure("RetryAttemptsExhausted")));
+    expect(out.batchItemFailures).to.deep.equal([]);
+    expect(rawJob(fake, ID)!.status).to.equal("FAILED");
+  });
+
+  it("does not drop a batch it could not reach yet: a batch item failure, so SQS redelivers it", async () => {
+    await seed(makeRecord({ jobId: ID }));
+    streams.on(GetShardIteratorCommand).resolves({ ShardIterator: "it" });
+    streams.on(GetRecordsCommand).resolves({ Records: [], NextShardIterator: "it" });
+    const out = await createStreamFailureRecorder({ now: clock.now })(sqs(failure("RetryAttemptsExhausted")));
+    expect(out.batchItemFailures).to.deep.equal([{ itemIdentifier: "m-0" }]);
+    expect(rawJob(fake, ID)!.status).to.equal("PENDING");
+  });
+
+  it("takes any record-age condition as RecordAgeExceeded (AWS's example names only RetryAttemptsExhausted)", () => {
+    for (const condition of ["RecordAgeExceeded", "MaximumRecordAgeExceeded"]) expect(streamFailurePatch(condition).error?.code, condition).to.equal("RecordAgeExceeded");
+    expect(streamFailurePatch("RetryAttemptsExhausted").error?.code).to.equal("WorkerFailed");
   });
 
   it("reports a message it could not handle as a batch item failure (SQS redelivers it), and drops what is no failure record", async () => {

@@ -199,8 +199,9 @@ export class EventSourceMappings {
         uuid: m.uuid,
         eventSourceArn: m.eventSourceArn,
         functionName,
-        // AWS takes more than 10 only with a batching window, which the local cloud does not model.
-        batchSize: integer(m.batchSize, "BatchSize", 1, 10_000, 10),
+        // AWS ("Creating and configuring an Amazon SQS event source mapping") takes more than 10
+        // only with MaximumBatchingWindowInSeconds, which the local cloud does not model: refused.
+        batchSize: integer(m.batchSize, "BatchSize", 1, 10, 10),
         filter: compileFilters(m.filterPatterns),
         reportBatchItemFailures: this.reportsItemFailures(m),
         maxConcurrentBatches: this.options.maxConcurrentQueueBatches,

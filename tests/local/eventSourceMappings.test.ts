@@ -166,6 +166,8 @@ describe("local Lambda event source mappings", function () {
       expect(codeOf({ ...base, eventSourceArn: queue.arn, startingPosition: "LATEST" })).to.equal("InvalidParameterValueException");
       for (const parallelizationFactor of [0, 11, 2.5]) expect(codeOf({ ...base, parallelizationFactor }), `parallelizationFactor ${parallelizationFactor}`).to.equal("InvalidParameterValueException");
       expect(codeOf({ uuid: base.uuid, eventSourceArn: queue.arn, functionName: fn.name, parallelizationFactor: 2 }), "parallelizationFactor on SQS").to.equal("InvalidParameterValueException");
+      // AWS, "Creating and configuring an Amazon SQS event source mapping": above 10 needs a batching window.
+      expect(codeOf({ uuid: base.uuid, eventSourceArn: queue.arn, functionName: fn.name, batchSize: 11 }), "SQS batchSize 11 without a window").to.equal("InvalidParameterValueException");
       expect(codeOf(base)).to.equal("created");
       expect(lambda.getEventSourceMapping(base.uuid)?.parallelizationFactor, "the default").to.equal(1);
       expect(codeOf({ ...base, parallelizationFactor: 10 })).to.equal("created");

@@ -154,12 +154,16 @@ export interface StateMachineDefinitionArgs {
   workerRetry?: WorkerRetry;
 }
 
-/** What the worker Lambda returns (its Payload). Job errors are returned, never thrown. */
+/**
+ * What the worker Lambda returns (its Payload). Job errors are returned, never thrown. `expiresAt`
+ * (epoch seconds) is the finished job's expiry, its finish + resultTtlMinutes: a state machine has
+ * no clock arithmetic, so the worker computes it and the record write sets it.
+ */
 export type WorkerOutcome =
-  | { outcome: "SUCCEEDED"; result?: string; resultRef?: string; resultSize: number }
-  | { outcome: "FAILED"; error: { code: string; message: string } }
+  | { outcome: "SUCCEEDED"; result?: string; resultRef?: string; resultSize: number; expiresAt?: number }
+  | { outcome: "FAILED"; error: { code: string; message: string }; expiresAt?: number }
   /** The worker stopped the job at its time limit before Step Functions' own timeout fired. */
-  | { outcome: "TIMED_OUT"; error: { code: string; message: string } }
+  | { outcome: "TIMED_OUT"; error: { code: string; message: string }; expiresAt?: number }
   | { outcome: "DISCARDED" };
 
 /** The transitions the state machine asks the recorder (store s3) to make. */
@@ -320,6 +324,12 @@ interface Transition {
 
 const NOW: AttributeTemplate = { "S.$": "$$.State.EnteredTime" };
 const RESULT_SIZE: AttributeTemplate = { "N.$": "States.JsonToString($.run.outcome.resultSize)" };
+/**
+ * The finished job's TTL attribute, from the worker's outcome (its finish + resultTtlMinutes). A
+ * timeout or crash caught here has no outcome: its record keeps the expiry of its deadline, which
+ * readers tighten to updatedAt + resultTtlMinutes (lambdas/shared/status.ts).
+ */
+const EXPIRES_AT: AttributeTemplate = { "N.$": "States.JsonToString($.run.outcome.expiresAt)" };
 
 const errorAttribute = (code: AttributeTemplate, message: AttributeTemplate): AttributeTemplate => ({ M: { code, message } });
 
@@ -344,6 +354,7 @@ function transitions(jobTimeoutSeconds: number): Transition[] {
       set: [
         ["result", { "S.$": "$.run.outcome.result" }],
         ["resultSize", RESULT_SIZE],
+        ["expiresAt", EXPIRES_AT],
       ],
       payload: { "run.$": "$.run.outcome" },
     },
@@ -356,6 +367,7 @@ function transitions(jobTimeoutSeconds: number): Transition[] {
       set: [
         ["resultRef", { "S.$": "$.run.outcome.resultRef" }],
         ["resultSize", RESULT_SIZE],
+        ["expiresAt", EXPIRES_AT],
       ],
       payload: { "run.$": "$.run.outcome" },
     },
@@ -365,7 +377,10 @@ function transitions(jobTimeoutSeconds: number): Transition[] {
       to: "FAILED",
       next: STATE.Recorded,
       beforeDeadline: true,
-      set: [["error", errorAttribute({ "S.$": "$.run.outcome.error.code" }, { "S.$": "$.run.outcome.error.message" })]],
+      set: [
+        ["error", errorAttribute({ "S.$": "$.run.outcome.error.code" }, { "S.$": "$.run.outcome.error.message" })],
+        ["expiresAt", EXPIRES_AT],
+      ],
       payload: { "run.$": "$.run.outcome" },
     },
     {
@@ -616,9 +631,9 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
     [STATE.CheckOutcome]: {
       Type: "Choice",
       Choices: [
-        { And: [...isOutcome("SUCCEEDED"), ...isString("result"), ...isNumber("resultSize")], Next: STATE.RecordSucceededInline },
-        { And: [...isOutcome("SUCCEEDED"), ...isString("resultRef"), ...isNumber("resultSize")], Next: STATE.RecordSucceededRef },
-        { And: [...isOutcome("FAILED"), ...isString("error.code"), ...isString("error.message")], Next: STATE.RecordFailed },
+        { And: [...isOutcome("SUCCEEDED"), ...isString("result"), ...isNumber("resultSize"), ...isNumber("expiresAt")], Next: STATE.RecordSucceededInline },
+        { And: [...isOutcome("SUCCEEDED"), ...isString("resultRef"), ...isNumber("resultSize"), ...isNumber("expiresAt")], Next: STATE.RecordSucceededRef },
+        { And: [...isOutcome("FAILED"), ...isString("error.code"), ...isString("error.message"), ...isNumber("expiresAt")], Next: STATE.RecordFailed },
         { And: isOutcome("TIMED_OUT"), Next: STATE.RecordTimedOut },
         { And: isOutcome("DISCARDED"), Next: STATE.Discarded },
       ],

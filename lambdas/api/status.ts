@@ -28,7 +28,7 @@ export function createStatusHandler(options: StatusOptions = {}): ApiHandler {
 
     const record = await storeFromEnv({ now }).getJob(jobId);
     const at = now();
-    const seen = view(record, at);
+    const seen = view(record, at, cfg.resultTtlSeconds);
     if (!record || !seen || (cfg.auth === "iam" && record.owner !== caller)) return notFound();
 
     const body: Record<string, unknown> = {

@@ -61,10 +61,13 @@ export interface JobView {
 
 /**
  * The job as a reader sees it at `now`: absent once expired; TIMED_OUT once a non-terminal job
- * is past its deadline (whether or not any writer ever records it).
+ * is past its deadline (whether or not any writer ever records it). With `resultTtlSeconds`, a
+ * finished job is also absent from `updatedAt` + that on, whatever its TTL attribute says (a
+ * state machine's own timeout or crash write cannot move that attribute to finish + TTL).
  */
-export function view(record: JobRecord | undefined, now: number): JobView | undefined {
+export function view(record: JobRecord | undefined, now: number, resultTtlSeconds?: number): JobView | undefined {
   if (!record || isExpired(record, now)) return undefined;
+  if (resultTtlSeconds !== undefined && isTerminal(record.status) && now >= Date.parse(record.updatedAt) + resultTtlSeconds * 1000) return undefined;
   if (isPastDeadline(record, now)) {
     return {
       jobId: record.jobId,

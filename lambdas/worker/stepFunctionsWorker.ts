@@ -4,7 +4,7 @@ import { config } from "../shared/config";
 import { isJobId } from "../shared/ids";
 import { logger } from "../shared/logger";
 import { storeResult } from "../shared/results";
-import { TIMED_OUT_ERROR, view } from "../shared/status";
+import { TIMED_OUT_ERROR, expiryAfter, view } from "../shared/status";
 import { storeFromEnv } from "../shared/store";
 import type { ErrorInfo } from "../shared/types";
 import { budgetMs, runJob } from "./run";
@@ -14,11 +14,15 @@ export interface StepFunctionsWorkerEvent {
   jobId: string;
 }
 
-/** What the worker answers the state machine; the state machine records it (see recorder.ts). */
+/**
+ * What the worker answers the state machine; the state machine records it (see recorder.ts).
+ * `expiresAt` (epoch seconds) is when the finished job stops being readable: its finish plus
+ * `resultTtlMinutes`, which a state machine cannot compute itself (no clock arithmetic in ASL).
+ */
 export type WorkerOutcome =
-  | { outcome: "SUCCEEDED"; result?: string; resultRef?: string; resultSize: number }
-  | { outcome: "FAILED"; error: ErrorInfo }
-  | { outcome: "TIMED_OUT"; error: ErrorInfo }
+  | { outcome: "SUCCEEDED"; result?: string; resultRef?: string; resultSize: number; expiresAt?: number }
+  | { outcome: "FAILED"; error: ErrorInfo; expiresAt?: number }
+  | { outcome: "TIMED_OUT"; error: ErrorInfo; expiresAt?: number }
   | { outcome: "DISCARDED" };
 
 export type StepFunctionsWorkerHandler = (event: StepFunctionsWorkerEvent, context?: Pick<Context, "getRemainingTimeInMillis">) => Promise<WorkerOutcome>;
@@ -47,12 +51,14 @@ export function createStepFunctionsWorker(job: JobDefinition, options: WorkerOpt
     }
     const outcome = await runJob(job, jobId, record.input, budgetMs(cfg.jobTimeoutSeconds, context?.getRemainingTimeInMillis(), record.deadline, now()));
     switch (outcome.kind) {
-      case "succeeded":
-        return { outcome: "SUCCEEDED", ...(await storeResult(jobId, outcome.value)) };
+      case "succeeded": {
+        const stored = await storeResult(jobId, outcome.value);
+        return { outcome: "SUCCEEDED", ...stored, expiresAt: expiryAfter(now(), cfg.resultTtlSeconds) };
+      }
       case "failed":
-        return { outcome: "FAILED", error: outcome.error };
+        return { outcome: "FAILED", error: outcome.error, expiresAt: expiryAfter(now(), cfg.resultTtlSeconds) };
       case "timedOut":
-        return { outcome: "TIMED_OUT", error: { ...TIMED_OUT_ERROR } };
+        return { outcome: "TIMED_OUT", error: { ...TIMED_OUT_ERROR }, expiresAt: expiryAfter(now(), cfg.resultTtlSeconds) };
     }
   };
 }

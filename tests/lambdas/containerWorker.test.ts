@@ -4,7 +4,7 @@ import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessComman
 import type { JobDefinition } from "../../lambdas/jobs/types";
 import { ENV } from "../../lambdas/shared/env";
 import { createContainerWorker, EXIT } from "../../lambdas/worker/containerWorker";
-import { Clock, JOB_TIMEOUT_SECONDS, T0, configure, makeRecord, seed, useFakeAws } from "./support/harness";
+import { Clock, JOB_TIMEOUT_SECONDS, T0, TTL_SECONDS, configure, makeRecord, seed, useFakeAws } from "./support/harness";
 
 // The Fargate worker's container entry, without Docker: the same job module as the Lambda worker,
 // the outcome sent with SendTaskSuccess, heartbeats, and a stop when the execution is gone.
@@ -41,14 +41,14 @@ describe("lambdas/worker/containerWorker (worker fargate)", () => {
     const sent = fake.sfn.commandCalls(SendTaskSuccessCommand);
     expect(sent).to.have.length(1);
     expect(sent[0].args[0].input.taskToken).to.equal(TOKEN);
-    expect(JSON.parse(sent[0].args[0].input.output!)).to.deep.equal({ outcome: "SUCCEEDED", result: '{"tripled":9}', resultSize: 13 });
+    expect(JSON.parse(sent[0].args[0].input.output!)).to.deep.equal({ outcome: "SUCCEEDED", result: '{"tripled":9}', resultSize: 13, expiresAt: Math.ceil(clock.now() / 1000) + TTL_SECONDS });
   });
 
   it("sends a job's error as a FAILED outcome (the state machine records it), never its stack", async () => {
     const code = await createContainerWorker(job(async () => { throw Object.assign(new Error("no luck at arn:aws:s3:::b"), { name: "Unlucky" }); }), { env: env(), now: clock.now })();
     expect(code).to.equal(EXIT.done);
     const output = JSON.parse(fake.sfn.commandCalls(SendTaskSuccessCommand)[0].args[0].input.output!);
-    expect(output).to.deep.equal({ outcome: "FAILED", error: { code: "Unlucky", message: "no luck at [resource]" } });
+    expect(output).to.deep.equal({ outcome: "FAILED", error: { code: "Unlucky", message: "no luck at [resource]" }, expiresAt: Math.ceil(clock.now() / 1000) + TTL_SECONDS });
   });
 
   it("keeps sending heartbeats while the job runs", async () => {

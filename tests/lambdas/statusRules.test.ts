@@ -71,6 +71,17 @@ describe("lambdas/shared/status: the status rules", () => {
       expect(view(record, T0 + 10_000)).to.equal(undefined);
       expect(view(undefined, T0)).to.equal(undefined);
     });
+
+    // CONTRACT.md: a finished job stays readable resultTtlMinutes after it finished. A state machine's
+    // own timeout or crash write cannot move the TTL attribute, which keeps its deadline's expiry
+    // (up to a year away on Fargate): readers hold the contract themselves.
+    it("treats a finished record as absent from updatedAt + resultTtlSeconds on, whatever its expiresAt", () => {
+      const record = makeRecord({ jobId: ID, status: "FAILED", updatedAt: new Date(T0).toISOString(), expiresAt: T0 / 1000 + 365 * 86400 });
+      expect(view(record, T0 + 59_999, 60)).to.include({ status: "FAILED" });
+      expect(view(record, T0 + 60_000, 60)).to.equal(undefined);
+      const running = makeRecord({ jobId: ID, status: "RUNNING", updatedAt: new Date(T0).toISOString(), expiresAt: T0 / 1000 + 365 * 86400, deadline: new Date(T0 + 86_400_000).toISOString() });
+      expect(view(running, T0 + 60_000, 60), "a job still running is not finished").to.include({ status: "RUNNING" });
+    });
   });
 
   describe("retryAfterSeconds", () => {

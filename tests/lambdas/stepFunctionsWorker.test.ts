@@ -29,7 +29,8 @@ describe("lambdas/worker/stepFunctionsWorker (backend stepfunctions)", () => {
         await seed(makeRecord({ jobId: ID, status: "RUNNING", input: '{"a":1}' }));
         const before = jobWrites();
         const out = await createStepFunctionsWorker(job(async (input: any) => ({ got: input.a })), { now: clock.now })({ jobId: ID }, lambdaContext());
-        expect(out).to.deep.equal({ outcome: "SUCCEEDED", result: '{"got":1}', resultSize: 9 });
+        // expiresAt: the finished job's expiry (its finish + the TTL), which the state machine cannot compute.
+        expect(out).to.deep.equal({ outcome: "SUCCEEDED", result: '{"got":1}', resultSize: 9, expiresAt: Math.ceil(clock.now() / 1000) + TTL_SECONDS });
         expect(jobWrites()).to.equal(before);
         expect(rawJob(fake, ID)).to.include({ status: "RUNNING", version: 1 });
       });
@@ -38,7 +39,7 @@ describe("lambdas/worker/stepFunctionsWorker (backend stepfunctions)", () => {
         await seed(makeRecord({ jobId: ID, status: "RUNNING" }));
         const big = "y".repeat(100 * 1024);
         const out = await createStepFunctionsWorker(job(async () => big), { now: clock.now })({ jobId: ID }, lambdaContext());
-        expect(out).to.deep.equal({ outcome: "SUCCEEDED", resultRef: `results/${ID}.json`, resultSize: big.length + 2 });
+        expect(out).to.deep.equal({ outcome: "SUCCEEDED", resultRef: `results/${ID}.json`, resultSize: big.length + 2, expiresAt: Math.ceil(clock.now() / 1000) + TTL_SECONDS });
         expect(fake.objects.get(`${RESULTS_BUCKET}/results/${ID}.json`)?.body).to.equal(JSON.stringify(big));
       });
 
@@ -46,7 +47,7 @@ describe("lambdas/worker/stepFunctionsWorker (backend stepfunctions)", () => {
         await seed(makeRecord({ jobId: ID, status: "RUNNING" }));
         const err = Object.assign(new Error("nope"), { name: "TimerFailed" });
         const out = await createStepFunctionsWorker(job(async () => { throw err; }), { now: clock.now })({ jobId: ID }, lambdaContext());
-        expect(out).to.deep.equal({ outcome: "FAILED", error: { code: "TimerFailed", message: "nope" } });
+        expect(out).to.deep.equal({ outcome: "FAILED", error: { code: "TimerFailed", message: "nope" }, expiresAt: Math.ceil(clock.now() / 1000) + TTL_SECONDS });
       });
 
       it("answers TIMED_OUT when the job outlives remaining time − 3 s", async () => {

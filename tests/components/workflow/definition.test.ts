@@ -188,6 +188,23 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
   });
 
   describe("the record writes", function () {
+    // CONTRACT.md: a finished job is readable for resultTtlMinutes after it finished. ASL has no clock
+    // arithmetic, so the worker's outcome carries the expiry and the DynamoDB write sets it.
+    it("store dynamodb: a finished job's write sets expiresAt (the TTL attribute) from the worker's outcome", function () {
+      const d = build("dynamodb");
+      for (const name of [STATE.RecordSucceededInline, STATE.RecordSucceededRef, STATE.RecordFailed]) {
+        const p = (d.States[name] as AslTaskState).Parameters as Record<string, any>;
+        expect(p.UpdateExpression, name).to.contain("#expiresAt = :expiresAt");
+        expect(p.ExpressionAttributeNames["#expiresAt"]).to.equal("expiresAt");
+        expect(p.ExpressionAttributeValues[":expiresAt"]).to.deep.equal({ "N.$": "States.JsonToString($.run.outcome.expiresAt)" });
+      }
+      const choices = (d.States[STATE.CheckOutcome] as { Choices: Array<{ And?: Array<Record<string, unknown>>; Next: string }> }).Choices;
+      for (const next of [STATE.RecordSucceededInline, STATE.RecordSucceededRef, STATE.RecordFailed]) {
+        const rule = choices.find((c) => c.Next === next)!;
+        expect(rule.And, next).to.deep.include({ Variable: "$.run.outcome.expiresAt", IsNumeric: true });
+      }
+    });
+
     it("store dynamodb: every write is a conditional updateItem on pk that bumps the version", function () {
       const d = build("dynamodb");
       const writes = tasks(d).filter(([, t]) => t.Resource === DYNAMODB_UPDATE_ITEM);

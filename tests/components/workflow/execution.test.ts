@@ -18,9 +18,11 @@ const RECORDER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:async-api-r
 const TABLE = "async-api-jobs";
 const JOB = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
-const succeededInline: WorkerOutcome = { outcome: "SUCCEEDED", result: '{"message":"Done after 1 seconds"}', resultSize: 34 };
-const succeededRef: WorkerOutcome = { outcome: "SUCCEEDED", resultRef: `results/${JOB}.json`, resultSize: 5_000_000 };
-const jobFailed: WorkerOutcome = { outcome: "FAILED", error: { code: "TimerFailed", message: "The timer failed as asked" } };
+/** The worker's expiry for a finished job (its finish + resultTtlMinutes), in epoch seconds. */
+const FINISHED_EXPIRES_AT = 1_900_000_000;
+const succeededInline = { outcome: "SUCCEEDED", result: '{"message":"Done after 1 seconds"}', resultSize: 34, expiresAt: FINISHED_EXPIRES_AT } satisfies WorkerOutcome;
+const succeededRef = { outcome: "SUCCEEDED", resultRef: `results/${JOB}.json`, resultSize: 5_000_000, expiresAt: FINISHED_EXPIRES_AT } satisfies WorkerOutcome;
+const jobFailed = { outcome: "FAILED", error: { code: "TimerFailed", message: "The timer failed as asked" }, expiresAt: FINISHED_EXPIRES_AT } satisfies WorkerOutcome;
 
 for (const store of ["dynamodb", "s3"] as const) {
   describe(`workflow definition, executed locally (store ${store})`, function () {
@@ -77,7 +79,9 @@ for (const store of ["dynamodb", "s3"] as const) {
       expect(job.updatedAt > job.startedAt!, "finished after it started").to.equal(true);
       // Untouched by the state machine.
       expect(job.deadline).to.equal(submitted.deadline);
-      expect(job.expiresAt).to.equal(submitted.expiresAt);
+      // The finished job expires its TTL after it finished (the worker's outcome says when), not
+      // after its deadline: the DynamoDB write sets it; the s3 recorder computes its own.
+      if (store === "dynamodb") expect(job.expiresAt).to.equal(FINISHED_EXPIRES_AT);
       expect(job.input).to.equal(submitted.input);
     });
 
@@ -129,6 +133,13 @@ for (const store of ["dynamodb", "s3"] as const) {
       expect(job.status).to.equal("TIMED_OUT");
       expect(job.error).to.deep.equal({ code: "TimedOut", message: timedOutMessage(1) });
       expect(job).not.to.have.property("result");
+    });
+
+    it("records FAILED (InvalidWorkerOutput) for a success without its expiry, never a record that would outlive its TTL", async function () {
+      const { expiresAt: _, ...withoutExpiry } = succeededInline;
+      const r = await run(() => withoutExpiry);
+      expect(r.path).to.include(STATE.InvalidOutcome);
+      expect(fake.get(JOB)!.status).to.equal("FAILED");
     });
 
     it("records TIMED_OUT when the worker itself stops the job at its time limit", async function () {

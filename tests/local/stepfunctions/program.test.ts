@@ -27,7 +27,7 @@ const TABLE = "async-api-jobs";
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/async-api-sfn`;
 const smArn = (name: string) => `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:${name}`;
 
-const inline: WorkerOutcome = { outcome: "SUCCEEDED", result: '{"message":"Done after 1 seconds"}', resultSize: 34 };
+const inline: WorkerOutcome = { outcome: "SUCCEEDED", result: '{"message":"Done after 1 seconds"}', resultSize: 34, expiresAt: 1_900_000_000 };
 
 let jobCounter = 0;
 const newJobId = () => `0f8fad5b-d9cb-469f-a165-${String(++jobCounter).padStart(12, "0")}`;
@@ -168,7 +168,7 @@ describe("local Step Functions service: the program's state machine", function (
   });
 
   it("records a job error the worker returns (TimerFailed) as FAILED with its code and message", async function () {
-    const { jobId, executionArn } = await startJob(() => ({ outcome: "FAILED", error: { code: "TimerFailed", message: "The timer failed as asked" } }));
+    const { jobId, executionArn } = await startJob(() => ({ outcome: "FAILED", error: { code: "TimerFailed", message: "The timer failed as asked" }, expiresAt: 1_900_000_000 }));
     expect((await describeUntilDone(client, executionArn)).status).to.equal("SUCCEEDED");
     const job = (await dynalite.get(TABLE, jobId))!;
     expect(job.status).to.equal("FAILED");

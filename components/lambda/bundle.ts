@@ -1,5 +1,6 @@
 import * as path from "path";
 import * as esbuild from "esbuild";
+import { cachedBuild } from "./bundleCache";
 
 /** A module import used as a factory argument: `{ module, exportName }` becomes `import x from ...`. */
 export interface ModuleRef {
@@ -24,21 +25,33 @@ export interface HandlerSpec {
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-/** One minified CommonJS file for Node.js 22 from an entry's source, resolved from the project. */
+/**
+ * One minified CommonJS file for Node.js 22 from an entry's source, resolved from the project;
+ * from the bundle cache when none of its inputs changed (bundleCache.ts).
+ */
 function build(contents: string, sourcefile: string, external: string[]): string {
-  const result = esbuild.buildSync({
-    stdin: { contents, resolveDir: ROOT, sourcefile, loader: "ts" },
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    minify: true,
-    legalComments: "none",
-    external,
-    write: false,
-    logLevel: "silent",
+  const key = JSON.stringify({ esbuild: esbuild.version, contents, sourcefile, external });
+  return cachedBuild(ROOT, key, () => {
+    const result = esbuild.buildSync({
+      stdin: { contents, resolveDir: ROOT, sourcefile, loader: "ts" },
+      absWorkingDir: ROOT,
+      bundle: true,
+      platform: "node",
+      target: "node22",
+      format: "cjs",
+      minify: true,
+      legalComments: "none",
+      external,
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
+    // The entry itself is stdin (named `sourcefile`): its contents are part of the key.
+    const inputs = Object.keys(result.metafile.inputs)
+      .filter((input) => input !== sourcefile && !input.startsWith("<stdin>"))
+      .map((input) => path.resolve(ROOT, input));
+    return { code: result.outputFiles[0].text, inputs };
   });
-  return result.outputFiles[0].text;
 }
 const cache = new Map<string, string>();
 
@@ -81,15 +94,18 @@ for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => process.exi
 }
 
 /**
- * Bundles a handler into one CommonJS file for the Node.js 22 Lambda runtime with esbuild. The
- * AWS SDK v3 is left out: the runtime ships it (and the local cloud resolves it from
- * node_modules). Bundles are cached per spec for the life of the process.
+ * Bundles a handler into one CommonJS file for the Node.js 22 Lambda runtime with esbuild, the AWS
+ * SDK v3 included. The runtime's own SDK is "a specific minor version, not the latest" that AWS
+ * updates on its own schedule, with no list of packages (AWS, "Building Lambda functions with
+ * Node.js"); the S3 store's locking needs PutObject's IfMatch (SDK releases from late November
+ * 2024), which an older SDK drops without an error. Bundled, the handlers run the SDK this
+ * package's lock file names, tested here. Bundles are cached per spec for the life of the process.
  */
 export function bundleHandler(spec: HandlerSpec): string {
   const key = JSON.stringify(spec);
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const code = build(entrySource(spec), "lambda-entry.ts", ["@aws-sdk/*"]);
+  const code = build(entrySource(spec), "lambda-entry.ts", []);
   cache.set(key, code);
   return code;
 }

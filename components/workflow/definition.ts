@@ -224,12 +224,14 @@ export const DEFAULT_WORKER_RETRY: Readonly<WorkerRetry> = { maxAttempts: 3, int
 export const EXECUTION_TIMEOUT_MARGIN_SECONDS = 300;
 export const EXPRESS_MAX_SECONDS = 300;
 /**
- * RunJob (Lambda worker) waits this long past the worker function's own timeout: the function
- * (whose timeout already holds a margin past the job's time for a cold start, reading the record
- * and storing a large result) always ends and answers before Step Functions gives up on it.
+ * RunJob (Lambda worker) gives up this long before the worker function's own timeout. That timeout
+ * holds a margin past the job's time (a cold start, reading the record, storing a large result),
+ * which RunJob now allows too; and a worker that hangs past it ends as States.Timeout (TIMED_OUT)
+ * here, one second before Lambda would kill it, which Step Functions reports as Lambda.Unknown, the
+ * same error as a crash (AWS, "Handle Lambda service exceptions").
  */
-export const RUN_JOB_MARGIN_SECONDS = 5;
-/** RunJob's TimeoutSeconds for a Lambda worker. */
+export const RUN_JOB_MARGIN_SECONDS = -1;
+/** RunJob's TimeoutSeconds for a Lambda worker: the worker function's timeout less a second. */
 export const runJobTimeoutSeconds = (jobTimeoutSeconds: number): number => workerTimeoutSeconds(jobTimeoutSeconds) + RUN_JOB_MARGIN_SECONDS;
 /**
  * EXPRESS: what MarkRunning and the write of the outcome may take, retries included (WRITE_RETRY
@@ -237,8 +239,11 @@ export const runJobTimeoutSeconds = (jobTimeoutSeconds: number): number => worke
  * 5 minutes before the outcome is written leaves the job RUNNING and loses a late result.
  */
 export const EXPRESS_RECORDING_SECONDS = 45;
-/** The longest job an EXPRESS workflow can run and still record its outcome within 300 s: 240. */
-export const MAX_EXPRESS_JOB_TIMEOUT_SECONDS = EXPRESS_MAX_SECONDS - EXPRESS_RECORDING_SECONDS - (runJobTimeoutSeconds(0) - 0);
+/**
+ * The longest job an EXPRESS workflow runs: RunJob's timeout for it plus EXPRESS_RECORDING_SECONDS
+ * fit in the 300 s (249 + 45 = 294).
+ */
+export const MAX_EXPRESS_JOB_TIMEOUT_SECONDS = 240;
 export const MAX_JOB_TIMEOUT_SECONDS = 900;
 /** A Fargate job may run up to a year, the longest a STANDARD execution lives. */
 export const MAX_FARGATE_JOB_TIMEOUT_SECONDS = 31536000;
@@ -553,11 +558,13 @@ const present = (path: string, test: JsonObject): AslChoiceRule[] => [
 /**
  * A missed heartbeat (the Fargate container died) is a crash, not a timeout. It comes first:
  * `States.Timeout` also matches a missed heartbeat, and the first catcher that matches wins
- * ("Error handling in Step Functions": States.Timeout, States.HeartbeatTimeout).
+ * ("Error handling in Step Functions": States.Timeout, States.HeartbeatTimeout). A worker function
+ * that Lambda stopped at a timeout of its own (`Sandbox.Timedout`: its timeout, or the 10 s of its
+ * init phase; AWS, "Troubleshoot invocation issues in Lambda") did not finish in time: TIMED_OUT.
  */
 const RUN_JOB_CATCH: AslCatcher[] = [
   { ErrorEquals: ["States.HeartbeatTimeout"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
-  { ErrorEquals: ["States.Timeout"], Next: STATE.RecordTimedOut, ResultPath: "$.failure" },
+  { ErrorEquals: ["States.Timeout", "Sandbox.Timedout"], Next: STATE.RecordTimedOut, ResultPath: "$.failure" },
   { ErrorEquals: ["States.ALL"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
 ];
 

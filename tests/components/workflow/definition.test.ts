@@ -148,10 +148,12 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
         expect(run.ResultSelector).to.deep.equal({ "outcome.$": "$.Payload" });
         expect(run.ResultPath).to.equal("$.run");
         // The worker function's timeout is the job's 42 s + 10 s (a cold start, reading the record,
-        // storing a large result); RunJob waits 5 s more, so the worker always answers first and a
-        // job that ends in its last seconds is never cut off by Step Functions as TIMED_OUT.
-        expect(run.TimeoutSeconds).to.equal(workerTimeoutSeconds(42) + RUN_JOB_MARGIN_SECONDS).and.to.equal(57);
-        expect((build(store, { jobTimeoutSeconds: 900 }).States[STATE.RunJob] as AslTaskState).TimeoutSeconds).to.equal(905);
+        // storing a large result); RunJob allows that margin too, so a job that ends in its last
+        // seconds is not cut off as TIMED_OUT. It gives up 1 s before Lambda would kill a hung
+        // worker: that is States.Timeout (TIMED_OUT) here, where Lambda's own timeout would read as
+        // Lambda.Unknown, like a crash (AWS, "Handle Lambda service exceptions").
+        expect(run.TimeoutSeconds).to.equal(workerTimeoutSeconds(42) + RUN_JOB_MARGIN_SECONDS).and.to.equal(51);
+        expect((build(store, { jobTimeoutSeconds: 900 }).States[STATE.RunJob] as AslTaskState).TimeoutSeconds, "Lambda's 900 s limit less 1 s").to.equal(899);
         expect(run.Next).to.equal(STATE.CheckOutcome);
       }
     });
@@ -181,7 +183,7 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
       const run = build("dynamodb").States[STATE.RunJob] as AslTaskState;
       expect(run.Catch).to.deep.equal([
         { ErrorEquals: ["States.HeartbeatTimeout"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
-        { ErrorEquals: ["States.Timeout"], Next: STATE.RecordTimedOut, ResultPath: "$.failure" },
+        { ErrorEquals: ["States.Timeout", "Sandbox.Timedout"], Next: STATE.RecordTimedOut, ResultPath: "$.failure" },
         { ErrorEquals: ["States.ALL"], Next: STATE.RecordCrashed, ResultPath: "$.failure" },
       ]);
     });
@@ -350,6 +352,7 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
       expect(longest.TimeoutSeconds).to.equal(300);
       const runJob = (longest.States[STATE.RunJob] as AslTaskState).TimeoutSeconds!;
       expect(runJob + EXPRESS_RECORDING_SECONDS, "RunJob, then MarkRunning and the outcome's write with their retries (1+2+4+8 s each)").to.be.at.most(300);
+      expect(() => build("s3", { workflowType: "EXPRESS", jobTimeoutSeconds: MAX_EXPRESS_JOB_TIMEOUT_SECONDS + 1 })).to.throw(/at most 240/);
       expect(EXPRESS_RECORDING_SECONDS).to.be.at.least(2 * (1 + 2 + 4 + 8));
     });
   });

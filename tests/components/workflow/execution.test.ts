@@ -135,6 +135,16 @@ for (const store of ["dynamodb", "s3"] as const) {
       expect(job).not.to.have.property("result");
     });
 
+    // AWS, "Troubleshoot invocation issues in Lambda": a function stopped at its timeout (or at the
+    // 10 s of its init phase) fails with Sandbox.Timedout: the job did not finish in time.
+    it("records TIMED_OUT for a worker Lambda stopped at its own timeout (Sandbox.Timedout)", async function () {
+      const r = await run(async () => {
+        throw namedError("Sandbox.Timedout", "Task timed out after 13.00 seconds");
+      });
+      expect(r.path).to.include(STATE.RecordTimedOut);
+      expect(fake.get(JOB)!.status).to.equal("TIMED_OUT");
+    });
+
     it("records FAILED (InvalidWorkerOutput) for a success without its expiry, never a record that would outlive its TTL", async function () {
       const { expiresAt: _, ...withoutExpiry } = succeededInline;
       const r = await run(() => withoutExpiry);

@@ -66,7 +66,7 @@ describe("components/workflow/definition: worker fargate", () => {
     // heartbeat ("Error handling in Step Functions"), so States.HeartbeatTimeout must come first.
     expect(run.Catch!.map((c) => [c.ErrorEquals, c.Next])).to.deep.equal([
       [["States.HeartbeatTimeout"], STATE.RecordCrashed],
-      [["States.Timeout"], STATE.RecordTimedOut],
+      [["States.Timeout", "Sandbox.Timedout"], STATE.RecordTimedOut],
       [["States.ALL"], STATE.RecordCrashed],
     ]);
   });

@@ -13,6 +13,7 @@ import { startSqsService } from "./sqs";
 import { loadStackConfig, PROJECT, type FlatConfig } from "./stackConfig";
 import { startStepFunctionsService } from "./stepfunctions";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type Endpoints } from "./types";
+import { lockStateDir } from "./stateLock";
 
 export interface LocalCloudOptions {
   /** Directory with Pulumi.yaml and index.ts. */
@@ -75,9 +76,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
   const config = loadStackConfig(options.projectDir, options.stack, options.config ?? []);
   const stateDir = options.stateDir ?? path.join(options.projectDir, ".async-api", options.stack);
   fs.mkdirSync(stateDir, { recursive: true });
+  // Before any emulator opens its files there: one cloud per state folder.
+  const lock = lockStateDir(stateDir, options.stack, log);
 
   const endpoints = {} as Endpoints;
-  const started: { stop(): Promise<void> }[] = [];
+  const started: { stop(): Promise<void> }[] = [{ stop: async () => lock.release() }];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
   };

@@ -102,7 +102,7 @@ function cleanUp(): void {
  */
 const SLOW_FIRST = [
   "tests/reliability/faults.test.ts",
-  "tests/e2e/failureReplay.test.ts",
+  "tests/e2e/failureReplay.",
   "tests/reliability/",
   "tests/e2e/jobApi.",
   "tests/client/localCloud.test.ts",

@@ -9,11 +9,11 @@
 // sends its destination record to the failures bus; backend stepfunctions: the state machine ends
 // in RecordingFailed, whose status change reaches the failures bus through the default bus), and
 // the failure recorder's own writes fail too (Lambda retries it, then dead-letters the event).
+// Each backend has its file (tests/e2e/failureReplay.*.test.ts), so that npm test's workers run them side by side.
 import { expect } from "chai";
 import { clientFor, isTerminal } from "../support/localCloud";
 import { armFault, clearFaults, sleep, startFaultCloud, type FaultCloud } from "../reliability/support";
 import { runAwsCli } from "../support/tools";
-
 
 /** The AWS CLI (found on PATH) against a local endpoint, as the README's replay command runs it. */
 const aws = (endpoint: string, ...args: string[]): Promise<any> => runAwsCli(endpoint, args);
@@ -36,7 +36,7 @@ async function until<T>(read: () => Promise<T | undefined>, what: string, ms: nu
   }
 }
 
-const CASES = [
+const CASES: { backend: string; deadLettered: (event: any, jobId: string) => boolean; code: string }[] = [
   {
     backend: "lambda",
     /** What the failure recorder got (the dead-letter record's `requestPayload`): Lambda's destination record of the worker, as an event. */
@@ -51,7 +51,9 @@ const CASES = [
   },
 ];
 
-for (const { backend, deadLettered, code } of CASES) {
+/** The replay suite for one backend (`lambda` or `stepfunctions`). */
+export function describeFailureReplay(which: string): void {
+  const { backend, deadLettered, code } = CASES.find((c) => c.backend === which)!;
   describe(`e2e: a failure whose recording failed, replayed from the archive (backend ${backend})`, function () {
     this.timeout(120_000);
     let cloud: FaultCloud;

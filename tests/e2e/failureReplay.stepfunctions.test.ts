@@ -1,0 +1,3 @@
+import { describeFailureReplay } from "./failureReplaySuite";
+
+describeFailureReplay("stepfunctions");

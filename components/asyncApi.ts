@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, startAllowanceSeconds } from "../lambdas/shared/env";
 import type { AuthMode, Backend, StoreKind } from "../lambdas/shared/types";
+import { describeImportLimits, importLimits } from "./api/importLimits";
 import { buildApiDocument } from "./api/openapi";
 import type { AsyncApiArgs } from "./asyncApi/args";
 import { createAuthResources } from "./asyncApi/auth";
@@ -210,9 +211,12 @@ export class AsyncApi extends pulumi.ComponentResource {
     this.functions = fns;
 
     const submitRoute: pulumi.Output<string | ApiGatewayIntegration> = submitIntegration ?? fns.submit.invokeArn;
-    const body = pulumi.all([submitRoute, fns.status.invokeArn, fns.cancel.invokeArn]).apply(([submit, status, cancel]) =>
-      JSON.stringify(buildApiDocument({ title: name, auth: this.auth, jobSchema: args.job.schema, integrations: { submit, status, cancel }, corsOrigins })),
-    );
+    const body = pulumi.all([submitRoute, fns.status.invokeArn, fns.cancel.invokeArn]).apply(([submit, status, cancel]) => {
+      const document = buildApiDocument({ title: name, auth: this.auth, jobSchema: args.job.schema, integrations: { submit, status, cancel }, corsOrigins });
+      const caution = describeImportLimits(importLimits(document as unknown as Record<string, unknown>), this.backend === "stream");
+      if (caution) void pulumi.log.warn(caution, this);
+      return JSON.stringify(document);
+    });
     const gateway = createGateway(name, this, {
       body,
       stageName,

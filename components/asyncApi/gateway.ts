@@ -35,7 +35,10 @@ export interface GatewayArgs {
 export function createGateway(name: string, parent: pulumi.Resource, args: GatewayArgs) {
   const restApi = new aws.apigateway.RestApi(
     `${name}-api`,
-    { body: args.body, description: args.description, endpointConfiguration: { types: "REGIONAL" }, putRestApiMode: "overwrite", failOnWarnings: true },
+    // failOnWarnings stays off (AWS's default): a warning of the import (an unsupported keyword in a
+    // job's schema, see components/api/importLimits.ts, reported at construction) would otherwise roll
+    // back the whole import during `pulumi up`.
+    { body: args.body, description: args.description, endpointConfiguration: { types: "REGIONAL" }, putRestApiMode: "overwrite", failOnWarnings: false },
     { parent },
   );
   const deployment = new aws.apigateway.Deployment(

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { AuthOptions } from "./auth";
 import { AsyncApiClient, type SubmitResult, type WaitProgress } from "./client";
+import { AuthDiscoveryError, discoverAuth, openapiUrl, type AuthKind } from "./discoverAuth";
 import { AsyncApiError } from "./errors";
 import type { Job } from "./types";
 
@@ -22,7 +23,8 @@ options:
   --url URL               the API's base URL (default: apiUrl of the current stack, see below)
   --outputs FILE          read apiUrl, auth and apiKey from this stack outputs JSON file
   --stack NAME            the stack for 'pulumi stack output' (default: the selected stack)
-  --auth iam|apiKey|none  how to authenticate (default: the outputs' auth, else iam)
+  --auth iam|apiKey|none  how to authenticate (default: the outputs' auth; else, for a URL from
+                          --url or ASYNC_API_URL, the auth the API declares, see below; else iam)
   --api-key KEY           the API key for auth apiKey (or env ASYNC_API_KEY)
   --region REGION         SigV4 region (default: from the execute-api host name, else AWS_REGION)
   --wait                  submit: wait for the job to finish
@@ -35,8 +37,14 @@ options:
 
 The API URL, first found: --url; env ASYNC_API_URL; the outputs file given by --outputs or env
 ASYNC_API_OUTPUTS; .async-api/outputs.json (write it with: npm start -- --outputs .async-api/outputs.json);
-'pulumi stack output --json'. Auth iam signs with the default AWS credential chain (env, profiles,
-SSO, assumed roles); on the local cloud any key id works with the secret 'test':
+'pulumi stack output --json'.
+
+The auth, first found: --auth; the outputs file's auth; for a URL from --url or ASYNC_API_URL, the
+auth the API itself declares in <apiUrl>/openapi.json (read without credentials): no security on
+its job routes means none, an x-api-key scheme means apiKey (give --api-key or ASYNC_API_KEY), SigV4
+means iam. When that document cannot be read, async-api stops and asks for --auth.
+Auth iam signs with the default AWS credential chain (env, profiles, SSO, assumed roles); on the
+local cloud any key id works with the secret 'test':
 AWS_ACCESS_KEY_ID=alice AWS_SECRET_ACCESS_KEY=test async-api submit '{"seconds": 2}' --wait
 
 exit codes: 0 done (waited job SUCCEEDED), 1 job FAILED, 2 job TIMED_OUT, 3 job CANCELLED,
@@ -160,8 +168,16 @@ function readOutputsFile(file: string): Record<string, unknown> {
   throw new UsageError(`the outputs file ${file} is not a JSON object of stack outputs`);
 }
 
-/** The API URL and auth: flags, then env, then an outputs file, then `pulumi stack output`. */
-export function resolveTarget(options: CliOptions, io: CliIo): Target {
+/** Where the API URL came from, and the outputs read on the way. */
+interface Location {
+  apiUrl: string;
+  source: string;
+  outputs: Record<string, unknown> | undefined;
+  pulumiArgs: string[];
+}
+
+/** The API URL: --url, then env, then an outputs file, then `pulumi stack output`. */
+function locate(options: CliOptions, io: CliIo): Location {
   let outputs: Record<string, unknown> | undefined;
   let source: string;
   let apiUrl = options.url ?? io.env.ASYNC_API_URL;
@@ -190,16 +206,23 @@ export function resolveTarget(options: CliOptions, io: CliIo): Target {
     apiUrl = typeof outputs?.apiUrl === "string" ? outputs.apiUrl : undefined;
     if (!apiUrl) throw new UsageError(`${source} has no apiUrl output; pass --url URL`);
   }
+  return { apiUrl, source, outputs, pulumiArgs };
+}
 
-  const authType = options.auth ?? (typeof outputs?.auth === "string" ? outputs.auth : options.apiKey ? "apiKey" : "iam");
-  let auth: AuthOptions;
+/** The auth --auth or the outputs name, if either does. */
+function declaredAuth(options: CliOptions, { outputs }: Location): string | undefined {
+  return options.auth ?? (typeof outputs?.auth === "string" ? outputs.auth : undefined);
+}
+
+const MISSING_KEY = "auth apiKey needs a key: --api-key KEY or env ASYNC_API_KEY";
+
+/** The client's auth options for an auth mode. */
+function authOptions(authType: string, options: CliOptions, io: CliIo, { source, outputs, pulumiArgs }: Location, missingKey = MISSING_KEY): AuthOptions {
   switch (authType) {
     case "iam":
-      auth = { type: "iam", ...(options.region ? { region: options.region } : {}) };
-      break;
+      return { type: "iam", ...(options.region ? { region: options.region } : {}) };
     case "none":
-      auth = { type: "none" };
-      break;
+      return { type: "none" };
     case "apiKey": {
       let key = options.apiKey ?? io.env.ASYNC_API_KEY ?? (typeof outputs?.apiKey === "string" && outputs.apiKey !== "[secret]" ? outputs.apiKey : undefined);
       if (!key && source === "pulumi stack output") {
@@ -210,14 +233,48 @@ export function resolveTarget(options: CliOptions, io: CliIo): Target {
           // reported below
         }
       }
-      if (!key) throw new UsageError("auth apiKey needs a key: --api-key KEY or env ASYNC_API_KEY");
-      auth = { type: "apiKey", key };
-      break;
+      if (!key) throw new UsageError(missingKey);
+      return { type: "apiKey", key };
     }
     default:
       throw new UsageError(`--auth takes iam, apiKey or none, got '${authType}'`);
   }
-  return { apiUrl, auth, source };
+}
+
+/**
+ * The API URL and auth from flags, env and outputs alone: the auth --auth or the outputs name,
+ * else apiKey when a key is given, else iam. (The CLI itself uses `resolveTargetDiscovering`.)
+ */
+export function resolveTarget(options: CliOptions, io: CliIo): Target {
+  return targetFromFlags(options, io, locate(options, io));
+}
+
+function targetFromFlags(options: CliOptions, io: CliIo, location: Location): Target {
+  const authType = declaredAuth(options, location) ?? (options.apiKey ? "apiKey" : "iam");
+  return { apiUrl: location.apiUrl, auth: authOptions(authType, options, io, location), source: location.source };
+}
+
+/**
+ * As `resolveTarget`, but when the URL comes from --url or ASYNC_API_URL and neither --auth nor
+ * an outputs file names the auth, the auth is the one the API's own openapi.json declares.
+ */
+export async function resolveTargetDiscovering(options: CliOptions, io: CliIo, discover: (apiUrl: string) => Promise<AuthKind> = discoverAuth): Promise<Target> {
+  const location = locate(options, io);
+  const fromUrl = location.source === "--url" || location.source === "ASYNC_API_URL";
+  if (!fromUrl || declaredAuth(options, location) !== undefined) return targetFromFlags(options, io, location);
+  let kind: AuthKind;
+  try {
+    kind = await discover(location.apiUrl);
+  } catch (err) {
+    if (err instanceof AuthDiscoveryError) throw new UsageError(err.message);
+    throw err;
+  }
+  const missingKey = `the API uses auth apiKey (its ${openapiUrl(location.apiUrl)} says so) and needs a key: pass --api-key KEY or set env ASYNC_API_KEY`;
+  const auth = authOptions(kind, options, io, location, missingKey);
+  if (options.apiKey !== undefined && kind !== "apiKey" && !options.quiet) {
+    io.stderr.write(`async-api: the API uses auth ${kind} (its openapi.json says so): --api-key is not sent\n`);
+  }
+  return { apiUrl: location.apiUrl, auth, source: location.source };
 }
 
 async function readInput(arg: string | undefined, io: CliIo): Promise<unknown> {
@@ -390,7 +447,7 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
   const input = command === "submit" ? await readInput(options.args[0], io) : undefined;
   if (command === "submit" && options.args.length > 1) throw new UsageError(`submit takes one input, got ${options.args.length} arguments (quote the JSON)`);
   const jobId = command === "submit" ? undefined : needId(options);
-  const target = resolveTarget(options, io);
+  const target = await resolveTargetDiscovering(options, io);
   const client = new AsyncApiClient({ apiUrl: target.apiUrl, auth: target.auth, ...(options.retries !== undefined ? { retries: options.retries } : {}) });
 
   switch (command) {

@@ -19,8 +19,10 @@
  * as s3rver treats them: it does not verify signatures, but it does enforce `X-Amz-Expires`.
  */
 import { AsyncLocalStorage } from "async_hooks";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
+import * as path from "path";
 import type { Readable } from "stream";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
@@ -40,6 +42,8 @@ interface S3rverStore {
   getBucket(bucket: string): Promise<unknown>;
   getObject(bucket: string, key: string, options?: unknown): Promise<S3rverObject | null>;
   putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string> | undefined, md5: string): Promise<void>;
+  getResourcePath(bucket: string, key: string, kind: "object"): string;
   copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacementMetadata?: unknown): Promise<unknown>;
   deleteObject(bucket: string, key: string): Promise<void>;
 }
@@ -142,6 +146,23 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
     }
   }
 
+  /**
+   * The object written to disk, awaited, then its metadata as s3rver keeps it. s3rver's own
+   * putObject answers before its write stream has flushed (it resolves on its hashing stream's
+   * finish, or at once for a Buffer), so a GET right after the PUT's answer could read a short or
+   * empty object, where Amazon S3 is strongly read-after-write consistent ("Amazon S3 data
+   * consistency model"). Runs under the key's exclusive lock: no reader sees the file half written.
+   */
+  async function writeObject(object: S3rverObject): Promise<{ size: number; md5: string }> {
+    const content = Buffer.isBuffer(object.content) ? object.content : object.content ? Buffer.concat(await object.content.toArray()) : Buffer.alloc(0);
+    const file = store.getResourcePath(object.bucket, object.key, "object");
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(file, content);
+    const md5 = createHash("md5").update(content).digest("hex");
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size: content.length, md5 };
+  }
+
   // Wrap s3rver's store methods (called after its authentication and bucket checks).
   const original = {
     putObject: store.putObject.bind(store),
@@ -158,7 +179,7 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
     const release = await locks.acquire(lockKey(object.bucket, object.key), true);
     try {
       await checkPreconditions(ctx.req, object.bucket, object.key);
-      return await original.putObject(object);
+      return await writeObject(object);
     } finally {
       release();
     }

@@ -128,6 +128,20 @@ describe("local S3 (s3rver with conditional writes)", function () {
     });
   });
 
+  // AWS, "Amazon S3 data consistency model": "strong read-after-write consistency": a GET after a
+  // PUT's answer returns the object whole. (s3rver alone answered before its file was flushed.)
+  describe("read after write", () => {
+    it("a GET right after each PUT's answer reads the whole object (20 rounds of 1 MiB)", async () => {
+      for (let i = 0; i < 20; i++) {
+        const body = String(i % 10).repeat(1024 * 1024);
+        await put(client, "raw/big.txt", body);
+        const got = await text(client, "raw/big.txt");
+        expect(got?.length, `round ${i}`).to.equal(body.length);
+        expect(got === body, `round ${i}`).to.equal(true);
+      }
+    });
+  });
+
   describe("If-Match: <etag>", () => {
     it("replaces with the current ETag; a stale ETag gets 412 and changes nothing", async () => {
       const v1 = await put(client, "replace/a.json", "v1", { IfNoneMatch: "*" });

@@ -55,7 +55,8 @@ function commonErrors(): Record<string, ResponseObject> {
   return {
     "403": json("Forbidden: missing or invalid credentials (or no such route).", "Error"),
     "429": json("TooManyRequests: throttled.", "Error", { "Retry-After": retryAfter("before retrying") }),
-    "500": json("InternalError.", "Error"),
+    "500": json("InternalError: a bug on our side.", "Error"),
+    "503": json("ServiceUnavailable: the store or the workflow service failed or throttled; retry after Retry-After.", "Error", { "Retry-After": retryAfter("before retrying") }),
     "502": json("BadGateway: the backend failed.", "Error"),
     "504": json("GatewayTimeout: the backend did not answer in time.", "Error"),
   };

@@ -1,6 +1,7 @@
 import { JOB_ID_PATTERN } from "../../lambdas/shared/ids";
 import type { AuthMode } from "../../lambdas/shared/types";
 import type { ApiGatewayIntegration } from "./openapiTypes";
+import { SERVICE_UNAVAILABLE_RETRY_AFTER } from "../../lambdas/shared/serviceFailure";
 
 /*
  * Backend `stream`: POST /jobs as a direct API Gateway → DynamoDB integration (no Lambda on the
@@ -195,10 +196,16 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): strin
     `#elseif($c0 == "ValidationError" || $c1 == "ValidationError" || $c2 == "ValidationError")`,
     `#set($context.responseOverride.status = 413)`,
     errorBody("PayloadTooLarge", "The request body is too large to record."),
-    `#elseif($c0 == "TransactionConflict" || $c1 == "TransactionConflict" || $c2 == "TransactionConflict" || $c0 == "ThrottlingError" || $c1 == "ThrottlingError" || $c2 == "ThrottlingError" || $c0 == "ProvisionedThroughputExceeded" || $c1 == "ProvisionedThroughputExceeded" || $c2 == "ProvisionedThroughputExceeded" || $type.endsWith("ThrottlingException") || $type.endsWith("ProvisionedThroughputExceededException") || $type.endsWith("RequestLimitExceeded"))`,
-    `#set($context.responseOverride.status = 429)`,
+    // Another request with the same Idempotency-Key is in flight: as the Lambda backends answer it.
+    `#elseif($c0 == "TransactionConflict" || $c1 == "TransactionConflict" || $c2 == "TransactionConflict")`,
+    `#set($context.responseOverride.status = 409)`,
     `#set($context.responseOverride.header.Retry-After = "1")`,
-    errorBody("TooManyRequests", "The request could not be recorded now: retry."),
+    errorBody("Conflict", "A request with this Idempotency-Key is still in progress. Retry shortly."),
+    // The store throttling: CONTRACT.md's 503 with Retry-After, as on every backend (this integration has no SDK retries).
+    `#elseif($c0 == "ThrottlingError" || $c1 == "ThrottlingError" || $c2 == "ThrottlingError" || $c0 == "ProvisionedThroughputExceeded" || $c1 == "ProvisionedThroughputExceeded" || $c2 == "ProvisionedThroughputExceeded" || $type.endsWith("ThrottlingException") || $type.endsWith("ProvisionedThroughputExceededException") || $type.endsWith("RequestLimitExceeded"))`,
+    `#set($context.responseOverride.status = 503)`,
+    `#set($context.responseOverride.header.Retry-After = "${SERVICE_UNAVAILABLE_RETRY_AFTER}")`,
+    errorBody("ServiceUnavailable", "The job store is throttled. Please retry after Retry-After."),
     `#elseif($c2 == "ConditionalCheckFailed")`,
     `#set($context.responseOverride.status = 409)`,
     errorBody("IdempotencyConflict", "This Idempotency-Key was used with a different body."),
@@ -229,7 +236,7 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): strin
 /** The `x-amazon-apigateway-integration` of POST /jobs on backend `stream`. */
 export function streamSubmitIntegration(args: StreamSubmitArgs): ApiGatewayIntegration {
   // Only headers the method responses declare may be mapped (API Gateway refuses the import
-  // otherwise): Retry-After on 202. The content type comes from each template's override.
+  // otherwise): Retry-After on 202 and 503. The content type comes from each template's override.
   return {
     type: "aws",
     httpMethod: "POST",
@@ -245,9 +252,11 @@ export function streamSubmitIntegration(args: StreamSubmitArgs): ApiGatewayInteg
         responseTemplates: { "application/json": submitSuccessTemplate(args) },
       },
       "4\\d{2}": { statusCode: "400", responseTemplates: { "application/json": submitErrorTemplate(args) } },
+      // DynamoDB's 5xx (InternalServerError, ServiceUnavailable): CONTRACT.md's 503 with Retry-After.
       default: {
-        statusCode: "502",
-        responseTemplates: { "application/json": errorBody("BadGateway", "The job store failed to answer: retry.") },
+        statusCode: "503",
+        responseParameters: { "method.response.header.Retry-After": `'${SERVICE_UNAVAILABLE_RETRY_AFTER}'` },
+        responseTemplates: { "application/json": errorBody("ServiceUnavailable", "The job store failed to answer. Please retry after Retry-After.") },
       },
     },
   };

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { Config } from "./config";
-import { corsHeaders, internalError } from "./http";
+import { corsHeaders, internalError, serviceUnavailable } from "./http";
+import { isServiceFailure } from "./serviceFailure";
 import { errorDetails, logger } from "./logger";
 
 /**
@@ -10,8 +11,9 @@ import { errorDetails, logger } from "./logger";
 export type ApiHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
 
 /**
- * Wraps a route: CORS headers on every answer; anything thrown becomes the contract's 500
- * `InternalError`, with the details (AWS error type, ARNs, stack) only in the log.
+ * Wraps a route: CORS headers on every answer; a service behind the API failing or throttling past
+ * the SDK's retries becomes the contract's 503 `ServiceUnavailable` with Retry-After, anything else
+ * thrown its 500 `InternalError`, with the details (AWS error type, ARNs, stack) only in the log.
  */
 export function apiHandler(route: string, handle: (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>): ApiHandler {
   return async (event, context) => {
@@ -20,8 +22,13 @@ export function apiHandler(route: string, handle: (event: APIGatewayProxyEvent, 
     try {
       response = await handle(event, context);
     } catch (err) {
-      logger.error("Unhandled error", { route, ...errorDetails(err) });
-      response = internalError();
+      if (isServiceFailure(err)) {
+        logger.error("A service behind the API failed", { route, ...errorDetails(err) });
+        response = serviceUnavailable();
+      } else {
+        logger.error("Unhandled error", { route, ...errorDetails(err) });
+        response = internalError();
+      }
     }
     let cors = {};
     try {

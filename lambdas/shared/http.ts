@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { config } from "./config";
+import { SERVICE_UNAVAILABLE_RETRY_AFTER } from "./serviceFailure";
 import type { ErrorInfo } from "./types";
 
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
@@ -20,6 +21,10 @@ export function errorResponse(statusCode: number, code: string, message: string,
 export const notFound = () => errorResponse(404, "NotFound", "No such job.");
 
 export const internalError = () => errorResponse(500, "InternalError", "Something went wrong on our side. Please try again later.");
+
+/** CONTRACT.md, "When a service behind the API fails": the same answer on every backend and route. */
+export const serviceUnavailable = () =>
+  errorResponse(503, "ServiceUnavailable", "A service behind the API is failing or throttled. Please retry after Retry-After.", { "Retry-After": SERVICE_UNAVAILABLE_RETRY_AFTER });
 
 /** A request header, whatever its case. */
 export function header(event: Pick<APIGatewayProxyEvent, "headers">, name: string): string | undefined {

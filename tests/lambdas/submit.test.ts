@@ -9,7 +9,7 @@ import { timerSchema } from "../../lambdas/jobs/timer";
 import { isJobId } from "../../lambdas/shared/ids";
 import { storeFromEnv } from "../../lambdas/shared/store";
 import { awsError } from "./support/fakeAws";
-import { ALICE, BOB, Clock, JOB_TIMEOUT_SECONDS, STATE_MACHINE_ARN, STORES, T0, TTL_SECONDS, WORKER_FUNCTION, apiEvent, call, configure, rawJob, useFakeAws, writeRaw } from "./support/harness";
+import { ALICE, BOB, Clock, JOB_TIMEOUT_SECONDS, STATE_MACHINE_ARN, STORES, T0, TTL_SECONDS, WORKER_FUNCTION, apiEvent, assertNoLeak, call, configure, rawJob, useFakeAws, writeRaw } from "./support/harness";
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -336,14 +336,25 @@ describe("lambdas/api/submit: POST /jobs", () => {
       expect(res.headers).to.not.have.property("Vary");
     });
 
-    it("500 InternalError when the store fails, with the details only in the log", async () => {
-      fake.failAlways("dynamodb:Put", () =>
-        awsError("ProvisionedThroughputExceededException", "Rate exceeded for table arn:aws:dynamodb:us-east-1:123456789012:table/async-api-jobs", 400),
-      );
+    // CONTRACT.md, "When a service behind the API fails"; AWS, "Error handling with DynamoDB":
+    // throttling is a 400 ProvisionedThroughputExceededException, a server fault a 5xx.
+    it("503 ServiceUnavailable with Retry-After when the store throttles or fails past the SDK's retries, with the details only in the log", async () => {
+      for (const [name, status] of [["ProvisionedThroughputExceededException", 400], ["InternalServerError", 500]] as const) {
+        fake.failAlways("dynamodb:Put", () => awsError(name, "Rate exceeded for table arn:aws:dynamodb:us-east-1:123456789012:table/async-api-jobs", status));
+        const res = await call(submit, apiEvent());
+        expect(res.status, name).to.equal(503);
+        expect(res.body.error.code).to.equal("ServiceUnavailable");
+        expect(Number(res.headers["Retry-After"])).to.be.greaterThan(0);
+        assertNoLeak(res.raw);
+        expect(fake.sfn.calls()).to.have.length(0);
+      }
+    });
+
+    it("500 InternalError for a bug (not a service failing), with the details only in the log", async () => {
+      fake.failAlways("dynamodb:Put", () => new TypeError("Cannot read properties of undefined (reading 'S')"));
       const res = await call(submit, apiEvent());
       expect(res.status).to.equal(500);
       expect(res.body.error.code).to.equal("InternalError");
-      expect(fake.sfn.calls()).to.have.length(0);
     });
   });
 });

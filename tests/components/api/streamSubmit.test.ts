@@ -193,16 +193,20 @@ describe("components/api/streamSubmit: the response templates", () => {
     expect(out.body.error.code).to.equal("BadRequest");
   });
 
-  it("answers a taken id 409, concurrency and throttling 429 with Retry-After, an oversized item 413, anything else 500, never echoing DynamoDB", () => {
+  // CONTRACT.md, "When a service behind the API fails": the store throttling is 503 ServiceUnavailable
+  // with Retry-After on every backend. AWS, "Error handling with DynamoDB" and TransactWriteItems:
+  // throttling inside a transaction is a cancellation reason (ThrottlingError,
+  // ProvisionedThroughputExceeded); TransactionConflict is another request on the same items.
+  it("answers a taken id 409, a concurrent request with the same key 409 Conflict and throttling 503 ServiceUnavailable (both with Retry-After), an oversized item 413, anything else 500, never echoing DynamoDB", () => {
     const cases: [unknown, number, string][] = [
       [canceled(CCF), 400, "BadRequest"],
       [canceled({ ...CCF, Item: { pk: { S: REQUEST_ID }, kind: { S: "job" } } }), 409, "Conflict"],
       [canceled({ ...CCF, Item: { pk: { S: REQUEST_ID }, kind: { S: "job" } } }, NONE, NONE), 409, "Conflict"],
       [canceled({ Code: "ValidationError", Message: "Item size has exceeded the maximum allowed size" }, NONE, NONE), 413, "PayloadTooLarge"],
-      [canceled({ Code: "ThrottlingError", Message: "Throughput exceeds the current capacity" }), 429, "TooManyRequests"],
-      [canceled(NONE, { Code: "ProvisionedThroughputExceeded", Message: "x" }, NONE), 429, "TooManyRequests"],
-      [canceled(NONE, { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" }, NONE), 429, "TooManyRequests"],
-      [{ __type: "com.amazonaws.dynamodb.v20120810#ThrottlingException", message: "Rate exceeded for table arn:aws:dynamodb:us-east-1:123456789012:table/jobs" }, 429, "TooManyRequests"],
+      [canceled({ Code: "ThrottlingError", Message: "Throughput exceeds the current capacity" }), 503, "ServiceUnavailable"],
+      [canceled(NONE, { Code: "ProvisionedThroughputExceeded", Message: "x" }, NONE), 503, "ServiceUnavailable"],
+      [canceled(NONE, { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" }, NONE), 409, "Conflict"],
+      [{ __type: "com.amazonaws.dynamodb.v20120810#ThrottlingException", message: "Rate exceeded for table arn:aws:dynamodb:us-east-1:123456789012:table/jobs" }, 503, "ServiceUnavailable"],
       [{ __type: "com.amazon.coral.validate#ValidationException", message: "Item size has exceeded the maximum allowed size" }, 413, "PayloadTooLarge"],
       [{ __type: "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", message: "Requested resource not found: Table: arn:aws:dynamodb:us-east-1:123456789012:table/jobs" }, 500, "InternalError"],
     ];
@@ -210,6 +214,7 @@ describe("components/api/streamSubmit: the response templates", () => {
       const out = render(submitErrorTemplate(ARGS), dynamo);
       expect(out.status, code).to.equal(status);
       expect(out.body.error.code, JSON.stringify(dynamo)).to.equal(code);
+      if (code === "ServiceUnavailable" || code === "Conflict" && JSON.stringify(dynamo).includes("TransactionConflict")) expect(Number(out.headers["Retry-After"]), code).to.be.greaterThan(0);
       expect(JSON.stringify(out.body)).not.to.match(/arn:|123456789012|Exception/);
     }
   });
@@ -218,12 +223,13 @@ describe("components/api/streamSubmit: the response templates", () => {
     expect(renderRequest(ARGS, request("{}")).TransactItems[0].Update.ReturnValuesOnConditionCheckFailure).to.equal("ALL_OLD");
   });
 
-  it("declares the integration: TransactWriteItems with the gateway's role, JSON only, success on 200, errors on 4xx, 502 otherwise", () => {
+  it("declares the integration: TransactWriteItems with the gateway's role, JSON only, success on 200, errors on 4xx, DynamoDB's 5xx as 503 with Retry-After", () => {
     const integration = streamSubmitIntegration(ARGS);
     expect(integration).to.include({ type: "aws", httpMethod: "POST", uri: "arn:aws:apigateway:us-east-1:dynamodb:action/TransactWriteItems", credentials: ARGS.credentialsRoleArn, passthroughBehavior: "never" });
     expect(Object.keys(integration.requestTemplates!)).to.deep.equal(["application/json"]);
     expect(Object.keys(integration.responses!)).to.deep.equal(["200", "4\\d{2}", "default"]);
-    expect(integration.responses!.default.statusCode).to.equal("502");
-    expect(JSON.parse(integration.responses!.default.responseTemplates!["application/json"]).error.code).to.equal("BadGateway");
+    expect(integration.responses!.default.statusCode).to.equal("503");
+    expect(integration.responses!.default.responseParameters).to.deep.equal({ "method.response.header.Retry-After": "'2'" });
+    expect(JSON.parse(integration.responses!.default.responseTemplates!["application/json"]).error.code).to.equal("ServiceUnavailable");
   });
 });

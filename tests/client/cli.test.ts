@@ -66,7 +66,7 @@ describe("client CLI (in-process)", () => {
       expect(shim).to.equal("client/bin/async-api.js");
       const text = fs.readFileSync(path.join(root, shim!), "utf8");
       expect(text.startsWith("#!/usr/bin/env node\n")).to.equal(true);
-      expect(text).to.include("transpileOnly: true").and.include("../cli.ts");
+      expect(text).to.include('require("../../scripts/register-ts.js")').and.include("../cli.ts");
     });
 
     it("the shim is not git-ignored (a clone must have it)", () => {

@@ -95,10 +95,20 @@ function prelude(auth: AuthMode): string {
     // Formal \${...} references: Velocity reads a '-' after a name as part of the name.
     `#set($createdAt = "\${yyyy}-\${mm}-\${dd}T\${hms}.\${ms}Z")`,
     `#set($nowSeconds = $epoch.substring(0, $cut))`,
-    auth === "iam" ? `#set($owner = "$context.identity.userArn")` : `#set($owner = "public")`,
-    // Quiet and quoted: #set keeps the old value when the right side is null (Velocity 1.7).
-    `#set($proto = "$!input.params('X-Forwarded-Proto')")`,
-    `#if($proto == "")#set($proto = "https")#end`,
+    ...(auth === "iam"
+      ? [
+          `#set($owner = "$context.identity.userArn")`,
+          // A caller's stable principal: an assumed role without its session name, which the SDKs
+          // renew with their credentials and which anyone who may assume the role can choose
+          // (lambdas/shared/owner.ts does the same for the Lambda backends).
+          `#if($owner.contains(":assumed-role/"))#set($owner = $owner.substring(0, $owner.lastIndexOf("/")))#end`,
+        ]
+      : [`#set($owner = "public")`]),
+    // The header only ($input.params('name') also reads the path and the query string, where a
+    // caller could put "javascript"), and only http or https. Quiet and quoted: #set keeps the old
+    // value when the right side is null (Velocity 1.7).
+    `#set($proto = "$!input.params().header.get('X-Forwarded-Proto')")`,
+    `#if($proto != "http")#set($proto = "https")#end`,
     `#set($location = "$proto://$context.domainName$context.path/$jobId")`,
   ].join("\n");
 }

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { Config } from "./config";
 import { corsHeaders, internalError, serviceUnavailable } from "./http";
+import { stableOwner } from "./owner";
 import { isServiceFailure } from "./serviceFailure";
 import { errorDetails, logger } from "./logger";
 
@@ -41,11 +42,12 @@ export function apiHandler(route: string, handle: (event: APIGatewayProxyEvent, 
 }
 
 /**
- * Who is calling: auth `iam` → the SigV4 caller's ARN (`requestContext.identity.userArn`;
- * `undefined` if absent), otherwise everyone is `"public"`.
+ * Who is calling: auth `iam` → the SigV4 caller's stable principal (`requestContext.identity.userArn`,
+ * an assumed role without its session name: owner.ts; `undefined` if absent), otherwise everyone
+ * is `"public"`.
  */
 export function callerOf(event: APIGatewayProxyEvent, cfg: Pick<Config, "auth">): string | undefined {
   if (cfg.auth !== "iam") return "public";
   const arn = event.requestContext?.identity?.userArn;
-  return typeof arn === "string" && arn.length > 0 ? arn : undefined;
+  return typeof arn === "string" && arn.length > 0 ? stableOwner(arn) : undefined;
 }

@@ -117,6 +117,16 @@ describe("lambdas/api/status: GET /jobs/{jobId}", () => {
         expect((await call(status, apiEvent({ jobId: ID, userArn: ALICE }))).status).to.equal(200);
       });
 
+      // AWS, "$context variables…": an assumed role's userArn ends with a session name the caller's
+      // SDK renews and may choose; the owner is the role without it (lambdas/shared/owner.ts).
+      it("auth iam: an assumed role reads its job from any session; another role reads 404", async () => {
+        const role = "arn:aws:sts::123456789012:assumed-role/jobs-invoker";
+        await seed(makeRecord({ jobId: ID, owner: role }));
+        expect((await call(status, apiEvent({ jobId: ID, userArn: `${role}/aws-sdk-js-1` }))).status).to.equal(200);
+        expect((await call(status, apiEvent({ jobId: ID, userArn: `${role}/botocore-session-2` }))).status, "a new session").to.equal(200);
+        expect((await call(status, apiEvent({ jobId: ID, userArn: "arn:aws:sts::123456789012:assumed-role/other-role/aws-sdk-js-1" }))).status).to.equal(404);
+      });
+
       it("does not check owners without auth iam", async () => {
         configure({ store, auth: "none" });
         await seed(makeRecord({ jobId: ID, owner: "public" }));

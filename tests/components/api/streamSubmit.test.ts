@@ -91,6 +91,16 @@ describe("components/api/streamSubmit: the request template", () => {
     }
   });
 
+  // AWS, "$context variables for data models, authorizers, mapping templates": identity.userArn of
+  // an assumed role is arn:aws:sts::<account>:assumed-role/<role>/<session>; the SDKs start a new
+  // session name when they refresh the role's credentials, and whoever may assume the role chooses it.
+  it("owns the job by an assumed role without its session name: the same owner whatever the session", () => {
+    const owner = (userArn: string) => renderRequest(ARGS, request("{}", { userArn })).TransactItems[0].Update.ExpressionAttributeValues[":owner"].S;
+    expect(owner("arn:aws:sts::123456789012:assumed-role/jobs-invoker/botocore-session-1")).to.equal("arn:aws:sts::123456789012:assumed-role/jobs-invoker");
+    expect(owner("arn:aws:sts::123456789012:assumed-role/jobs-invoker/aws-sdk-js-1764000000000")).to.equal("arn:aws:sts::123456789012:assumed-role/jobs-invoker");
+    expect(owner(ALICE), "an IAM user is its own stable principal").to.equal(ALICE);
+  });
+
   it("owns the job by the SigV4 caller on auth iam, and by `public` otherwise", () => {
     expect(renderRequest(ARGS, request("{}")).TransactItems[0].Update.ExpressionAttributeValues[":owner"].S).to.equal(ALICE);
     for (const auth of ["apiKey", "none"] as const) {
@@ -159,6 +169,23 @@ describe("components/api/streamSubmit: the response templates", () => {
   const canceled = (...reasons: unknown[]) => ({ __type: "com.amazonaws.dynamodb.v20120810#TransactionCanceledException", Message: "Transaction cancelled", CancellationReasons: reasons });
   const CCF = { Code: "ConditionalCheckFailed", Message: "The conditional request failed" };
   const NONE = { Code: "None" };
+
+  // $input.params('X-Forwarded-Proto') would also read the query string ("$input Variables" in
+  // AWS's mapping template reference: path, then query string, then header), so a caller could
+  // make the Location "javascript://…". Only the header counts, and only http or https.
+  it("builds Location from the X-Forwarded-Proto header only, and only http or https", () => {
+    const location = (headers: Record<string, string>, query: Record<string, string> = {}) => {
+      const req = request("{}");
+      const out = renderTemplate(submitSuccessTemplate(ARGS), { ...req, headers: { "Content-Type": "application/json", ...headers }, query });
+      return out.responseOverride.header.Location as string;
+    };
+    const url = `abc.execute-api.us-east-1.amazonaws.com/v1/jobs/${REQUEST_ID}`;
+    expect(location({ "X-Forwarded-Proto": "https" }, { "X-Forwarded-Proto": "javascript" })).to.equal(`https://${url}`);
+    expect(location({}, { "X-Forwarded-Proto": "javascript" })).to.equal(`https://${url}`);
+    expect(location({}, { "X-Forwarded-Proto": "http" }), "not from the query string").to.equal(`https://${url}`);
+    expect(location({ "X-Forwarded-Proto": "javascript" })).to.equal(`https://${url}`);
+    expect(location({ "X-Forwarded-Proto": "http" })).to.equal(`http://${url}`);
+  });
 
   it("answers a new job 202 with its id, createdAt and Location", () => {
     const out = render(submitSuccessTemplate(ARGS), {});

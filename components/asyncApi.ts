@@ -150,7 +150,7 @@ export class AsyncApi extends pulumi.ComponentResource {
       const recordLifetimeSeconds = startAllowanceSeconds(this.backend) + jobTimeoutSeconds + store.resultTtlMinutes * 60;
       submitIntegration = pulumi
         .all([store.tableName!, backend.gatewayRole.arn, region])
-        .apply(([tableName, credentialsRoleArn, r]) => streamSubmitIntegration({ tableName, credentialsRoleArn, region: r, auth, recordLifetimeSeconds }));
+        .apply(([tableName, credentialsRoleArn, r]) => streamSubmitIntegration({ tableName, credentialsRoleArn, region: r, auth, recordLifetimeSeconds, corsOrigins }));
     } else if (this.backend === "stepfunctions") {
       this.workflow = new JobStateMachine(
         `${name}-workflow`,

@@ -51,6 +51,31 @@ export interface StreamSubmitArgs {
   auth: AuthMode;
   /** Seconds from submission to the record's expiry: the start allowance + the job timeout + the result TTL. */
   recordLifetimeSeconds: number;
+  /** Allowed CORS origins (`*` allows any); none: no CORS headers. @default [] */
+  corsOrigins?: string[];
+}
+
+/**
+ * CORS headers on a direct integration's answer. API Gateway adds none to non-proxy responses
+ * (AWS, "Enabling CORS for a REST API resource"), so without these a browser would block the 202
+ * and every 4xx of POST /jobs after a successful preflight. As the Lambda routes do
+ * (lambdas/shared/http.ts corsHeaders): the request's Origin echoed only when allowed, the
+ * contract's headers exposed, and `Vary: Origin` whenever CORS is on. The header map is
+ * case-sensitive, and HTTP/2 clients send `origin` in lower case.
+ */
+export function corsOverrides(corsOrigins: readonly string[] = []): string[] {
+  if (corsOrigins.length === 0) return [];
+  const quote = (o: string) => `"${o.replace(/["\\$#]/g, "")}"`;
+  const allowed = corsOrigins.includes("*") ? `$origin != ""` : corsOrigins.map((o) => `$origin == ${quote(o)}`).join(" || ");
+  return [
+    `#set($origin = "$!input.params().header.get('Origin')")`,
+    `#if($origin == "")#set($origin = "$!input.params().header.get('origin')")#end`,
+    `#set($context.responseOverride.header.Vary = "Origin")`,
+    `#if(${allowed})`,
+    `#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)`,
+    `#set($context.responseOverride.header.Access-Control-Expose-Headers = "Location, Retry-After, Idempotent-Replayed")`,
+    `#end`,
+  ];
 }
 
 /** The `error/<reason>` items to seed in the jobs table (DynamoDB JSON, for `aws.dynamodb.TableItem`). */
@@ -173,9 +198,10 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
 const errorBody = (code: string, message: string) => `{"error":{"code":"${code}","message":"${message}"}}`;
 
 /** The 202 of a new job. */
-export function submitSuccessTemplate(args: Pick<StreamSubmitArgs, "auth">): string {
+export function submitSuccessTemplate(args: Pick<StreamSubmitArgs, "auth" | "corsOrigins">): string {
   return [
     prelude(args.auth),
+    ...corsOverrides(args.corsOrigins),
     `#set($context.responseOverride.status = 202)`,
     `#set($context.responseOverride.header.Location = $location)`,
     `{"jobId":"$jobId","status":"PENDING","createdAt":"$createdAt"}`,
@@ -186,10 +212,11 @@ export function submitSuccessTemplate(args: Pick<StreamSubmitArgs, "auth">): str
  * DynamoDB's 400s: the transaction's cancellation reasons (a rejection, a replay, a conflict, a
  * taken id, a concurrent request with the same key) and its other client errors.
  */
-export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth">): string {
+export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth" | "corsOrigins">): string {
   const reason = (i: number) => `#set($c${i} = "$!input.path('$.CancellationReasons[${i}].Code')")`;
   return [
     prelude(args.auth),
+    ...corsOverrides(args.corsOrigins),
     `#set($type = "$!input.path('$.__type')")`,
     `#set($message = "$!input.path('$.message')")`,
     reason(0),
@@ -266,7 +293,7 @@ export function streamSubmitIntegration(args: StreamSubmitArgs): ApiGatewayInteg
       default: {
         statusCode: "503",
         responseParameters: { "method.response.header.Retry-After": `'${SERVICE_UNAVAILABLE_RETRY_AFTER}'` },
-        responseTemplates: { "application/json": errorBody("ServiceUnavailable", "The job store failed to answer. Please retry after Retry-After.") },
+        responseTemplates: { "application/json": [...corsOverrides(args.corsOrigins), errorBody("ServiceUnavailable", "The job store failed to answer. Please retry after Retry-After.")].join("\n") },
       },
     },
   };

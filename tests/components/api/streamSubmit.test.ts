@@ -187,6 +187,35 @@ describe("components/api/streamSubmit: the response templates", () => {
     expect(location({ "X-Forwarded-Proto": "http" })).to.equal(`http://${url}`);
   });
 
+  // AWS, "Enabling CORS for a REST API resource": API Gateway adds no CORS headers to the answers of
+  // a non-proxy integration; the templates must, or the browser blocks the 202 and every 4xx.
+  it("with corsOrigins, every answer of the integration carries CORS headers for an allowed Origin (any case), and only Vary for another", () => {
+    const cors = { ...ARGS, corsOrigins: ["https://app.example.com"] };
+    const withOrigin = (name: string, origin: string) => ({ ...request("{}"), headers: { "Content-Type": "application/json", "X-Forwarded-Proto": "https", [name]: origin } });
+    const templates = {
+      "202": submitSuccessTemplate(cors),
+      "4xx": submitErrorTemplate(cors),
+      "503": streamSubmitIntegration(cors).responses!.default.responseTemplates!["application/json"],
+    };
+    for (const [which, template] of Object.entries(templates)) {
+      for (const header of ["Origin", "origin"]) {
+        const out = renderTemplate(template, { ...withOrigin(header, "https://app.example.com"), body: "{}" });
+        expect(out.responseOverride.header, `${which} ${header}`).to.include({
+          "Access-Control-Allow-Origin": "https://app.example.com",
+          "Access-Control-Expose-Headers": "Location, Retry-After, Idempotent-Replayed",
+          Vary: "Origin",
+        });
+      }
+      const other = renderTemplate(template, { ...withOrigin("Origin", "https://evil.example"), body: "{}" });
+      expect(other.responseOverride.header["Access-Control-Allow-Origin"], which).to.equal(undefined);
+      expect(other.responseOverride.header.Vary, which).to.equal("Origin");
+    }
+    const none = renderTemplate(submitSuccessTemplate(ARGS), { ...withOrigin("Origin", "https://app.example.com"), body: "{}" });
+    expect(none.responseOverride.header["Access-Control-Allow-Origin"], "no corsOrigins: no CORS").to.equal(undefined);
+    const any = renderTemplate(submitSuccessTemplate({ ...ARGS, corsOrigins: ["*"] }), { ...withOrigin("Origin", "https://any.example"), body: "{}" });
+    expect(any.responseOverride.header["Access-Control-Allow-Origin"]).to.equal("https://any.example");
+  });
+
   it("answers a new job 202 with its id, createdAt and Location", () => {
     const out = render(submitSuccessTemplate(ARGS), {});
     expect(out.status).to.equal(202);

@@ -18,13 +18,22 @@ export function resultKey(jobId: string): string {
 }
 
 /**
- * Keeps a result: its JSON text inline when at most `INLINE_RESULT_LIMIT_BYTES`, else
- * `results/<jobId>.json` in the results bucket (the record then holds `resultRef` + `resultSize`).
+ * What a job record may hold of its input and inline result together: DynamoDB's 400 KB item
+ * limit, strings counted in UTF-8 bytes ("DynamoDB item sizes and formats"), less room for the
+ * record's other attributes. A stream backend's input is checked in characters by the gateway, so
+ * it can be far larger in bytes than the 256 KiB the Lambda backends allow.
  */
-export async function storeResult(jobId: string, value: unknown): Promise<StoredResult> {
+export const RECORD_BUDGET_BYTES = 400 * 1024 - 8 * 1024;
+
+/**
+ * Keeps a result: its JSON text inline when at most `INLINE_RESULT_LIMIT_BYTES` and when it fits
+ * in the record beside the job's input (`inputBytes`), else `results/<jobId>.json` in the results
+ * bucket (the record then holds `resultRef` + `resultSize`).
+ */
+export async function storeResult(jobId: string, value: unknown, inputBytes = 0): Promise<StoredResult> {
   const text = JSON.stringify(value === undefined ? null : value);
   const resultSize = Buffer.byteLength(text, "utf8");
-  if (resultSize <= INLINE_RESULT_LIMIT_BYTES) return { result: text, resultSize };
+  if (resultSize <= INLINE_RESULT_LIMIT_BYTES && inputBytes + resultSize <= RECORD_BUDGET_BYTES) return { result: text, resultSize };
   const bucket = required(config().resultsBucket, ENV.RESULTS_BUCKET);
   const key = resultKey(jobId);
   await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: "application/json" }));

@@ -100,7 +100,7 @@ export function createDelivery(job: JobDefinition, options: WorkerOptions = {}) 
     let patch: JobPatch;
     switch (outcome.kind) {
       case "succeeded":
-        patch = { status: "SUCCEEDED", ...(await storeResult(jobId, outcome.value)) };
+        patch = { status: "SUCCEEDED", ...(await storeResult(jobId, outcome.value, Buffer.byteLength(record.input ?? "", "utf8"))) };
         break;
       case "failed":
         patch = { status: "FAILED", error: outcome.error };

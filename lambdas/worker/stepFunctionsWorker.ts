@@ -52,7 +52,7 @@ export function createStepFunctionsWorker(job: JobDefinition, options: WorkerOpt
     const outcome = await runJob(job, jobId, record.input, budgetMs(cfg.jobTimeoutSeconds, context?.getRemainingTimeInMillis(), record.deadline, now()));
     switch (outcome.kind) {
       case "succeeded": {
-        const stored = await storeResult(jobId, outcome.value);
+        const stored = await storeResult(jobId, outcome.value, Buffer.byteLength(record.input ?? "", "utf8"));
         return { outcome: "SUCCEEDED", ...stored, expiresAt: expiryAfter(now(), cfg.resultTtlSeconds) };
       }
       case "failed":

@@ -68,6 +68,18 @@ describe("lambdas/worker/asyncWorker (backend lambda)", () => {
         expect(JSON.parse(rawJob(fake, ID)!.result!)).to.deep.equal({ message: "Done after 0 seconds" });
       });
 
+      // AWS, "DynamoDB item sizes and formats": strings count in UTF-8 bytes, and an item holds at most
+      // 400 KB. A stream job's input is checked in characters by the gateway, so 120,000 "€" (360,000
+      // bytes) is accepted; beside it, even a 60 KiB result would not fit in the record.
+      it("offloads a result that would not fit in the record beside a large input, however small the result", async () => {
+        await seed(makeRecord({ jobId: ID, input: JSON.stringify({ text: "€".repeat(120_000) }) }));
+        const result = { padding: "x".repeat(60 * 1024) };
+        await createAsyncWorker(testJob(async () => result), { now: clock.now })({ jobId: ID }, lambdaContext(REQUEST));
+        const record = rawJob(fake, ID)!;
+        expect(record).to.include({ status: "SUCCEEDED", resultRef: `results/${ID}.json` });
+        expect(record).to.not.have.property("result");
+      });
+
       it("offloads a result over 64 KiB: PutObject results/<jobId>.json, record with resultRef + resultSize; GET gives it back", async () => {
         await seed(makeRecord({ jobId: ID }));
         const big = { padding: "x".repeat(70 * 1024) };

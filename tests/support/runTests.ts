@@ -146,8 +146,24 @@ function slowestFiles(): { file: string; ms: number }[] {
   return [...byFile].map(([file, ms]) => ({ file, ms })).sort((a, b) => b.ms - a.ms).slice(0, 10);
 }
 
+/**
+ * The type check (`tsc --noEmit`), side by side with the tests: the tests spend much of their time
+ * waiting on clocks and child processes, which leaves a core to it. Its errors fail the run.
+ */
+function typeCheck(argv: string[]): Promise<string | undefined> {
+  if (process.env.ASYNC_API_TEST_TYPECHECK === "0" || argv.some((a) => !a.startsWith("-"))) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const tsc = spawn(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json", "--noEmit"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    tsc.stdout!.on("data", (d) => (out += d));
+    tsc.stderr!.on("data", (d) => (out += d));
+    tsc.once("exit", (code) => resolve(code === 0 ? undefined : out.trim() || `tsc exited with ${code}`));
+  });
+}
+
 async function main(): Promise<number> {
   const started = Date.now();
+  const typeErrors = typeCheck(process.argv.slice(2));
   const child: ChildProcess = spawn(process.execPath, mochaArgs(process.argv.slice(2)), {
     cwd: ROOT,
     stdio: "inherit",
@@ -186,6 +202,8 @@ async function main(): Promise<number> {
   }
   const temp = leftoverTemp();
   const own: string[] = [];
+  const typeCheckFailed = await typeErrors;
+  if (typeCheckFailed) own.push(`the type check (tsc --noEmit) failed:\n${typeCheckFailed}`);
   if (temp.length > 0) own.push(`the tests left temporary files behind in their TMPDIR (each test removes what it creates): ${temp.join(", ")}`);
   if (processes.length > 0) own.push(`the tests left ${processes.length} process${processes.length === 1 ? "" : "es"} running (each test stops what it starts): ${processes.map((p) => `${p.pid} ${p.command.slice(0, 160)}`).join("; ")}`);
 

@@ -7,6 +7,7 @@ import { workerSpec } from "./handlers";
 import { document, ecrPullStatements, logStreamStatement, serviceTrustPolicy } from "./iam/policies";
 import type { JobArgs } from "./job";
 import { fargateTaskSizeError } from "./fargate/taskSize";
+import { taskFamily } from "./fargate/taskFamily";
 
 /** The network a worker task runs in: the default VPC's public subnets, or subnets of your own. */
 export interface FargateNetworkArgs {
@@ -184,7 +185,7 @@ export class FargateWorker extends pulumi.ComponentResource {
     );
     this.taskRole = new aws.iam.Role(`${name}-task-role`, { assumeRolePolicy: trust, description: `Runs the ${args.job.name} job` }, { parent: this });
 
-    this.family = pulumi.output(`${name}-task`);
+    this.family = pulumi.output(taskFamily(pulumi.getProject(), pulumi.getStack(), `${name}-task`));
     const environment = pulumi.output(args.environment).apply((env) =>
       Object.entries({ ...env, [ENV.HEARTBEAT_SECONDS]: String(this.heartbeatSeconds) })
         .sort(([a], [b]) => a.localeCompare(b))

@@ -57,7 +57,8 @@ for (const store of ["dynamodb", "s3"] as const) {
 
     it("defines the task: the image, its own two roles, the log group, the store's environment", () => {
       const task = run.one(T.taskDef, "jobs-workflow-fargate-task").inputs;
-      expect(task).to.deep.include({ family: "jobs-workflow-fargate-task", cpu: "1024", memory: "2048" });
+      // The family names the project and the stack (mocks: async-api, test): families are account-wide.
+      expect(task).to.deep.include({ family: "async-api-test-jobs-workflow-fargate-task", cpu: "1024", memory: "2048" });
       expect(task.taskRole).to.deep.equal({ roleArn: TASK_ROLE });
       expect(task.executionRole).to.deep.equal({ roleArn: EXECUTION_ROLE });
       expect(task.logGroup.existing.name).to.equal("jobs-workflow-fargate-logs-0123abcd");
@@ -72,7 +73,7 @@ for (const store of ["dynamodb", "s3"] as const) {
       const definition = JSON.parse(run.one(T.sm, "jobs-workflow-state-machine").inputs.definition);
       const runJob = definition.States.RunJob;
       expect(runJob.Resource).to.equal("arn:aws:states:::ecs:runTask.waitForTaskToken");
-      expect(runJob.Parameters).to.deep.include({ Cluster: CLUSTER_ARN, TaskDefinition: "jobs-workflow-fargate-task", LaunchType: "FARGATE" });
+      expect(runJob.Parameters).to.deep.include({ Cluster: CLUSTER_ARN, TaskDefinition: "async-api-test-jobs-workflow-fargate-task", LaunchType: "FARGATE" });
       expect(runJob.Parameters.NetworkConfiguration.AwsvpcConfiguration).to.deep.equal({ Subnets: ["subnet-0aaa", "subnet-0bbb"], SecurityGroups: ["sg-0123456789abcdef0"], AssignPublicIp: "ENABLED" });
       expect(runJob.HeartbeatSeconds, "60 s, after 240 s of start-up").to.equal(300);
       const sg = run.one(T.sg, "jobs-workflow-fargate-sg").inputs;
@@ -82,10 +83,10 @@ for (const store of ["dynamodb", "s3"] as const) {
 
     it("lets the state machine run exactly this task in this cluster and pass exactly its two roles", async () => {
       const policy = policyOf(run, "jobs-workflow-policy");
-      const taskDef = `arn:aws:ecs:${REGION}:${ACCOUNT_ID}:task-definition/jobs-workflow-fargate-task:3`;
+      const taskDef = `arn:aws:ecs:${REGION}:${ACCOUNT_ID}:task-definition/async-api-test-jobs-workflow-fargate-task:3`;
       expect(await simulate(policy, "ecs:RunTask", taskDef, { "ecs:cluster": CLUSTER_ARN })).to.equal("Allowed");
       expect(await simulate(policy, "ecs:RunTask", taskDef, { "ecs:cluster": `${CLUSTER_ARN}-other` })).to.equal("ImplicitlyDenied");
-      expect(await simulate(policy, "ecs:RunTask", taskDef.replace("jobs-workflow-fargate-task", "other-task"), { "ecs:cluster": CLUSTER_ARN })).to.equal("ImplicitlyDenied");
+      expect(await simulate(policy, "ecs:RunTask", taskDef.replace("async-api-test-jobs-workflow-fargate-task", "async-api-prod-jobs-workflow-fargate-task"), { "ecs:cluster": CLUSTER_ARN })).to.equal("ImplicitlyDenied");
       expect(await simulate(policy, "iam:PassRole", TASK_ROLE, { "iam:PassedToService": "ecs-tasks.amazonaws.com" })).to.equal("Allowed");
       expect(await simulate(policy, "iam:PassRole", EXECUTION_ROLE, { "iam:PassedToService": "ecs-tasks.amazonaws.com" })).to.equal("Allowed");
       expect(await simulate(policy, "iam:PassRole", TASK_ROLE, { "iam:PassedToService": "lambda.amazonaws.com" })).to.equal("ImplicitlyDenied");

@@ -31,6 +31,7 @@ import type {
   TaskDefinitionInput,
 } from "./types";
 import { checkCount, checkLaunchType, checkNetworkConfiguration, checkOverrides, keyValuePairs, optionalString } from "./validate";
+import { fargateTaskSizeError } from "../../components/fargate/taskSize";
 
 const ARN_PREFIX = `arn:aws:ecs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}`;
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -143,6 +144,11 @@ export async function startEcsService(options: EcsServiceOptions): Promise<Local
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
     if (duplicate) throw new Error(`${where}: two containers are named ${duplicate}`);
     if (!containerDefinitions.some((c) => c.essential)) throw new Error(`${where}: at least one container must be essential`);
+    // Fargate runs only its task sizes (AWS, "Troubleshoot Amazon ECS task definition invalid CPU or memory errors").
+    if (input.cpu !== undefined || input.memory !== undefined) {
+      const sizeError = fargateTaskSizeError(Number(input.cpu), Number(input.memory));
+      if (sizeError) throw clientException(`No Fargate configuration exists for given values: ${sizeError}`);
+    }
     const revisions = families.get(input.family) ?? [];
     const revision = revisions.length + 1;
     const definition: EcsTaskDefinition = {

@@ -223,6 +223,21 @@ describe("local ECS service", function () {
     expect(refuse("entrypoint", 'ENTRYPOINT ["node", "--enable-source-maps"]\nCMD ["index.js"]')).to.equal("accepted");
   });
 
+  // AWS, "Troubleshoot Amazon ECS task definition invalid CPU or memory errors": RegisterTaskDefinition
+  // refuses a pair that is not one of Fargate's task sizes ("No Fargate configuration exists for given values").
+  it("refuses a CPU and memory pair Fargate does not run, with ClientException", () => {
+    for (const [cpu, memory] of [["256", "4096"], ["4096", "4096"], ["1000", "2048"]]) {
+      let err: unknown;
+      try {
+        ecs.registerTaskDefinition({ family: `size-${cpu}-${memory}`, cpu, memory, containers: [{ name: "main", image: "local/x" }] });
+      } catch (e) {
+        err = e;
+      }
+      expect((err as { name?: string })?.name, `${cpu}/${memory}`).to.equal("ClientException");
+      expect((err as Error).message).to.match(/No Fargate configuration exists for given values/);
+    }
+  });
+
   it("a task whose image is not registered, or whose Dockerfile broke since, stops with TaskFailedToStart", async function () {
     ecs.registerTaskDefinition({ family: "unknown-image", containers: [{ name: "main", image: "nowhere/unknown:1" }] });
     const { tasks } = await ecs.runTask({ cluster: "jobs", taskDefinition: "unknown-image", networkConfiguration: NETWORK });

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { createAuthorizer, type AuthOptions, type Authorizer } from "../../client/auth";
 import { tempDir } from "./tmp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -79,7 +80,12 @@ export async function startCloud(config: string[], options: StartOptions = {}): 
   };
 }
 
-export type Auth = { kind: "none" } | { kind: "iam"; accessKeyId: string; secret?: string } | { kind: "apiKey"; key: string };
+export type Auth =
+  | { kind: "none" }
+  | { kind: "iam"; accessKeyId: string; secret?: string }
+  | { kind: "apiKey"; key: string }
+  /** As the client does it (client/auth.ts): e.g. SigV4 from the AWS credential chain, in the API's own region. */
+  | { kind: "client"; options: AuthOptions };
 
 export interface Response {
   status: number;
@@ -90,6 +96,8 @@ export interface Response {
 
 /** A small HTTP client for the job API, signing with SigV4 or sending the API key as asked. */
 export class JobApi {
+  private authorize?: Authorizer;
+
   constructor(
     readonly apiUrl: string,
     readonly auth: Auth,
@@ -103,6 +111,10 @@ export class JobApi {
     const url = new URL(`${this.apiUrl}${route}`);
     let headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (this.auth.kind === "apiKey") headers["x-api-key"] = this.auth.key;
+    if (this.auth.kind === "client") {
+      this.authorize ??= createAuthorizer(this.apiUrl, this.auth.options);
+      headers = await this.authorize({ method, url, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
+    }
     if (this.auth.kind === "iam") {
       const signer = new SignatureV4({
         service: "execute-api",
@@ -149,7 +161,7 @@ export class JobApi {
   }
 
   /** Polls until the job's status satisfies `done` (default: terminal); returns every status seen. */
-  async waitFor(jobId: string, done: (status: string) => boolean = isTerminal, timeoutMs = 30_000): Promise<{ last: Response; seen: string[] }> {
+  async waitFor(jobId: string, done: (status: string) => boolean = isTerminal, timeoutMs = 30_000, pollMs = 150): Promise<{ last: Response; seen: string[] }> {
     const seen: string[] = [];
     const started = Date.now();
     for (;;) {
@@ -158,7 +170,7 @@ export class JobApi {
       if (seen[seen.length - 1] !== last.body.status) seen.push(last.body.status);
       if (done(last.body.status)) return { last, seen };
       if (Date.now() - started > timeoutMs) throw new Error(`job ${jobId} still ${last.body.status} after ${timeoutMs} ms (seen ${seen.join(" → ")})`);
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, pollMs));
     }
   }
 }

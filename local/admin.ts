@@ -29,6 +29,11 @@
  *       "ProvisionedThroughputExceededException", "ThrottlingException"). The SDK retries them.
  *   {"kind": "s3Writes", "count": n, "status": 503}
  *       The next n S3 object writes fail with 503 SlowDown (or 500 InternalError).
+ *   {"kind": "dynamodbReads", "count": n, "code": "InternalServerError"}
+ *       The next n DynamoDB item reads (GetItem, BatchGetItem, Query, Scan, TransactGetItems; not
+ *       the Streams API, not the local TTL sweep) fail with this error, as dynamodbWrites.
+ *   {"kind": "s3Reads", "count": n, "status": 503}
+ *       The next n S3 object reads (GetObject, HeadObject) fail with 503 SlowDown (or 500 InternalError).
  *   {"kind": "duplicateDelivery", "function": "worker", "sameRequestId": true, "delayMs": 0}
  *       The next Event invoke of the function is delivered twice; by default with the same
  *       request id (as Lambda's own at-least-once duplicates are), `sameRequestId: false` for a new one.
@@ -57,8 +62,8 @@ import type { Endpoints } from "./types";
 import { close, listen } from "./listen";
 
 export type Fault =
-  | { kind: "dynamodbWrites"; count: number; code: InjectedDynamoDbError }
-  | { kind: "s3Writes"; count: number; status: 500 | 503 }
+  | { kind: "dynamodbWrites" | "dynamodbReads"; count: number; code: InjectedDynamoDbError }
+  | { kind: "s3Writes" | "s3Reads"; count: number; status: 500 | 503 }
   | { kind: "duplicateDelivery"; function: string; sameRequestId: boolean; delayMs: number }
   | { kind: "workerCrash" | "workerHang"; function: string; count: number; afterMs: number; jobId?: string };
 
@@ -140,15 +145,17 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
     if (!input || typeof input !== "object" || Array.isArray(input)) throw new BadFault("a fault is a JSON object with a kind");
     const f = input as Record<string, unknown>;
     switch (f.kind) {
-      case "dynamodbWrites": {
+      case "dynamodbWrites":
+      case "dynamodbReads": {
         const code = (f.code ?? "InternalServerError") as InjectedDynamoDbError;
         if (!DYNAMODB_CODES.includes(code)) throw new BadFault(`code must be one of ${DYNAMODB_CODES.join(", ")}`);
-        return { kind: "dynamodbWrites", count: integer(f.count, "count", 0, 10_000), code };
+        return { kind: f.kind, count: integer(f.count, "count", 0, 10_000), code };
       }
-      case "s3Writes": {
+      case "s3Writes":
+      case "s3Reads": {
         const status = f.status ?? 503;
         if (status !== 500 && status !== 503) throw new BadFault("status must be 500 or 503");
-        return { kind: "s3Writes", count: integer(f.count, "count", 0, 10_000), status };
+        return { kind: f.kind, count: integer(f.count, "count", 0, 10_000), status };
       }
       case "duplicateDelivery":
         if (f.sameRequestId !== undefined && typeof f.sameRequestId !== "boolean") throw new BadFault("sameRequestId must be a boolean");
@@ -161,7 +168,7 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
         return fault;
       }
       default:
-        throw new BadFault("kind must be one of dynamodbWrites, s3Writes, duplicateDelivery, workerCrash, workerHang");
+        throw new BadFault("kind must be one of dynamodbWrites, dynamodbReads, s3Writes, s3Reads, duplicateDelivery, workerCrash, workerHang");
     }
   }
 
@@ -170,8 +177,14 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
       case "dynamodbWrites":
         options.dynamodb.failNextWrites(fault.count, fault.code);
         break;
+      case "dynamodbReads":
+        options.dynamodb.failNextReads(fault.count, fault.code);
+        break;
       case "s3Writes":
         options.s3.failNextWrites(fault.count, fault.status);
+        break;
+      case "s3Reads":
+        options.s3.failNextReads(fault.count, fault.status);
         break;
       case "duplicateDelivery":
         options.lambda.deliverTwice(fault.function, { sameRequestId: fault.sameRequestId, delayMs: fault.delayMs });
@@ -215,7 +228,9 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
 
   function disarmAll(): void {
     options.dynamodb.failNextWrites(0);
+    options.dynamodb.failNextReads(0);
     options.s3.failNextWrites(0);
+    options.s3.failNextReads(0);
     processFaults.clear();
     // Process faults waiting for their `afterMs` are called off too.
     for (const t of timers) clearTimeout(t);

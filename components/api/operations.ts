@@ -55,9 +55,13 @@ function commonErrors(): Record<string, ResponseObject> {
   return {
     "403": json("Forbidden: missing or invalid credentials (or no such route).", "Error"),
     "429": json("TooManyRequests: throttled.", "Error", { "Retry-After": retryAfter("before retrying") }),
-    "500": json("InternalError: a bug on our side.", "Error"),
-    "503": json("ServiceUnavailable: the store or the workflow service failed or throttled; retry after Retry-After.", "Error", { "Retry-After": retryAfter("before retrying") }),
+    "500": json("InternalError: a bug on our side (a service behind the API failing is 503).", "Error"),
     "502": json("BadGateway: the backend failed.", "Error"),
+    "503": json(
+      "ServiceUnavailable: the job store or the workflow service failed or throttled past its retries; the request left no job, or the one job a retry with the same Idempotency-Key returns. Retry after Retry-After.",
+      "Error",
+      { "Retry-After": retryAfter("before retrying") },
+    ),
     "504": json("GatewayTimeout: the backend did not answer in time.", "Error"),
   };
 }
@@ -92,7 +96,11 @@ export function submitOperation(integration: string | ApiGatewayIntegration): Op
           : "BadRequest (malformed JSON or Idempotency-Key) or ValidationError (input fails the job's schema).",
         "Error",
       ),
-      "409": json("IdempotencyConflict: the Idempotency-Key was used with another body.", "Error"),
+      "409": json(
+        "IdempotencyConflict: the Idempotency-Key was used with another body; or Conflict: a request with this Idempotency-Key is still in progress (with Retry-After: retry then).",
+        "Error",
+        { "Retry-After": retryAfter("Conflict only: before retrying") },
+      ),
       "413": json("PayloadTooLarge: the body is over 256 KiB.", "Error"),
       "415": json("UnsupportedMediaType: Content-Type is not JSON.", "Error"),
       ...commonErrors(),

@@ -1,7 +1,7 @@
 import { JOB_ID_PATTERN } from "../../lambdas/shared/ids";
 import type { AuthMode } from "../../lambdas/shared/types";
 import type { ApiGatewayIntegration } from "./openapiTypes";
-import { SERVICE_UNAVAILABLE_RETRY_AFTER } from "../../lambdas/shared/serviceFailure";
+import { IN_PROGRESS_RETRY_AFTER, SERVICE_UNAVAILABLE_RETRY_AFTER } from "../../lambdas/shared/retryAfter";
 
 /*
  * Backend `stream`: POST /jobs as a direct API Gateway → DynamoDB integration (no Lambda on the
@@ -236,7 +236,7 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth" | "corsO
     // Another request with the same Idempotency-Key is in flight: as the Lambda backends answer it.
     `#elseif($c0 == "TransactionConflict" || $c1 == "TransactionConflict" || $c2 == "TransactionConflict")`,
     `#set($context.responseOverride.status = 409)`,
-    `#set($context.responseOverride.header.Retry-After = "1")`,
+    `#set($context.responseOverride.header.Retry-After = "${IN_PROGRESS_RETRY_AFTER}")`,
     errorBody("Conflict", "A request with this Idempotency-Key is still in progress. Retry shortly."),
     // The store throttling: CONTRACT.md's 503 with Retry-After, as on every backend (this integration has no SDK retries).
     `#elseif($c0 == "ThrottlingError" || $c1 == "ThrottlingError" || $c2 == "ThrottlingError" || $c0 == "ProvisionedThroughputExceeded" || $c1 == "ProvisionedThroughputExceeded" || $c2 == "ProvisionedThroughputExceeded" || $type.endsWith("ThrottlingException") || $type.endsWith("ProvisionedThroughputExceededException") || $type.endsWith("RequestLimitExceeded"))`,

@@ -8,9 +8,11 @@ import { lambdaClient, sfnClient } from "../shared/clients";
 import { config, required } from "../shared/config";
 import type { Config } from "../shared/config";
 import { ENV, MAX_INLINE_RESPONSE_BYTES, startAllowanceSeconds } from "../shared/env";
-import { errorResponse, header, json, locationOf } from "../shared/http";
+import { errorResponse, header, internalError, json, locationOf, serviceUnavailable } from "../shared/http";
 import { newJobId } from "../shared/ids";
 import { errorDetails, logger } from "../shared/logger";
+import { IN_PROGRESS_RETRY_AFTER } from "../shared/retryAfter";
+import { isServiceFailure } from "../shared/serviceFailure";
 import { expiryAfter, iso, retryAfterSeconds, view } from "../shared/status";
 import { ConflictError, storeFromEnv, transition } from "../shared/store";
 import type { JobStore } from "../shared/store";
@@ -27,7 +29,6 @@ export interface SubmitOptions {
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 /** An idempotency record whose job still does not exist after this long was left by a crashed submit. */
 const ORPHAN_AFTER_MS = 30_000;
-const START_FAILED_RETRY_AFTER = "5";
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -160,7 +161,7 @@ export function createSubmitHandler(options: SubmitOptions): ApiHandler {
         case "conflict":
           return errorResponse(409, "IdempotencyConflict", "This Idempotency-Key was already used with a different body.");
         case "busy":
-          return errorResponse(409, "Conflict", "A request with this Idempotency-Key is still in progress. Retry shortly.", { "Retry-After": "1" });
+          return errorResponse(409, "Conflict", "A request with this Idempotency-Key is still in progress. Retry shortly.", { "Retry-After": IN_PROGRESS_RETRY_AFTER });
       }
     }
 
@@ -201,7 +202,9 @@ export function createSubmitHandler(options: SubmitOptions): ApiHandler {
       if (idempotencyPk) {
         await store.deleteIdempotency(idempotencyPk).catch((e) => logger.error("Could not release the idempotency record", { jobId, ...errorDetails(e) }));
       }
-      return errorResponse(503, "ServiceUnavailable", "The job could not be started. Please try again later.", { "Retry-After": START_FAILED_RETRY_AFTER });
+      // The workflow service failing or throttling is the contract's 503, as the store's is; a
+      // refusal that retrying cannot fix (permissions, a missing state machine) is a bug: 500.
+      return isServiceFailure(err) ? serviceUnavailable() : internalError();
     }
 
     logger.info("Job submitted", { jobId, backend: cfg.backend, idempotent: key !== undefined });

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { config } from "./config";
-import { SERVICE_UNAVAILABLE_RETRY_AFTER } from "./serviceFailure";
+import { SERVICE_UNAVAILABLE_RETRY_AFTER } from "./retryAfter";
 import type { ErrorInfo } from "./types";
 
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";

@@ -1,39 +1,43 @@
-/**
+import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
+import type { SdkError } from "@smithy/types";
+
+/*
  * Whether an error is a service behind the API failing (the store, Step Functions, Lambda): a
  * server-side fault, throttling, or the network to it, past the SDK's own retries. Those answer
  * the contract's 503 ServiceUnavailable with Retry-After; anything else is a bug (500).
  *
- * AWS: "Error handling with DynamoDB" (throttling arrives as 400 ThrottlingException /
- * ProvisionedThroughputExceededException / RequestLimitExceeded, server faults as 5xx); S3's
- * "Error responses" (SlowDown, 503); the SDK for JavaScript v3 marks every service error with
- * `$fault` ("client" or "server") and `$metadata.httpStatusCode`, and retryable ones with `$retryable`.
+ * The SDK's own classification (@smithy/core/retry, what its retry strategy decides with) comes
+ * first: its throttling codes (ThrottlingException, ProvisionedThroughputExceededException,
+ * RequestLimitExceeded, TooManyRequestsException, SlowDown, ...), HTTP 429, 500, 502, 503, 504,
+ * `$retryable`, TimeoutError and Node's network error codes (ECONNRESET, ECONNREFUSED, ETIMEDOUT,
+ * ...), also as an error's `cause`. Then what an error says of itself: `$fault: "server"` (every
+ * SDK v3 service error carries `$fault`), and server-fault names for errors that arrive without
+ * their HTTP status.
+ *
+ * AWS: "Error handling with DynamoDB" (throttling is a 400 ThrottlingException /
+ * ProvisionedThroughputExceededException / RequestLimitExceeded, a server fault a 500
+ * InternalServerError or 503 ServiceUnavailable); Amazon S3 "Error responses" (500 InternalError,
+ * 503 SlowDown); Step Functions' and Lambda's API references (ThrottlingException,
+ * TooManyRequestsException, ServiceException).
  */
-const THROTTLING = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "ThrottledException",
-  "TooManyRequestsException",
-  "ProvisionedThroughputExceededException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-  "TransactionInProgressException",
+const SERVER_FAULT_NAMES = new Set([
+  "InternalServerError",
+  "InternalServerErrorException",
+  "InternalError",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "ServiceException",
+  // Step Functions: too many open executions in the account; clears as executions end.
+  "ExecutionLimitExceeded",
 ]);
-const SERVER = new Set(["InternalServerError", "InternalServerErrorException", "InternalError", "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException", "ServiceException"]);
-const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "ENETUNREACH", "EHOSTUNREACH"]);
 
 export function isServiceFailure(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
-  const e = err as { name?: unknown; code?: unknown; $fault?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  const name = typeof e.name === "string" ? e.name : "";
-  if (THROTTLING.has(name) || SERVER.has(name)) return true;
-  if (e.$fault === "server" || e.$retryable !== undefined) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (typeof status === "number" && (status >= 500 || status === 429)) return true;
-  if (name === "TimeoutError" || name === "RequestTimeout" || name === "AbortError") return true;
-  return typeof e.code === "string" && NETWORK.has(e.code);
+  const e = err as SdkError & { $fault?: unknown };
+  if (isThrottlingError(e) || isTransientError(e) || isServerError(e)) return true;
+  if (e.$fault === "server") return true;
+  if (typeof e.name === "string" && SERVER_FAULT_NAMES.has(e.name)) return true;
+  // Node's "socket hang up" carries code ECONNRESET (caught above); an error made without it is still one.
+  return e.message === "socket hang up";
 }
-
-/** Seconds a client waits before retrying after a 503: the SDK already retried with backoff. */
-export const SERVICE_UNAVAILABLE_RETRY_AFTER = "2";

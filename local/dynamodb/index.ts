@@ -91,6 +91,11 @@ export interface LocalDynamoDbService extends DynamoDbService {
    * SDK retries both kinds by default.
    */
   failNextWrites(count: number, error?: InjectedDynamoDbError): void;
+  /**
+   * Fault injection: the next `count` item reads (GetItem, BatchGetItem, Query, Scan,
+   * TransactGetItems; not the Streams API, not this service's own TTL sweep) fail with this error.
+   */
+  failNextReads(count: number, error?: InjectedDynamoDbError): void;
   /** TTL attribute of each table with TTL enabled. */
   ttlSettings(): Record<string, string>;
   /**
@@ -105,6 +110,7 @@ export interface LocalDynamoDbService extends DynamoDbService {
 }
 
 const WRITE_OPERATIONS = new Set(["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"]);
+const READ_OPERATIONS = new Set(["GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"]);
 /** Operations answered at the end of the chain by this service's own handlers (dynalite does the rest). */
 const TABLE_OPERATIONS = new Set(["CreateTable", "UpdateTable", "DescribeTable", "DeleteTable"]);
 const DYNAMODB_TARGET_PREFIX = "DynamoDB_20120810.";
@@ -238,10 +244,14 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
 
   // ---- Built-in interceptor 1: fault injection --------------------------------------------
   let faults: { remaining: number; error: InjectedDynamoDbError } = { remaining: 0, error: "InternalServerError" };
+  let readFaults: { remaining: number; error: InjectedDynamoDbError } = { remaining: 0, error: "InternalServerError" };
+  const isItemRead = (operation: string, req: http.IncomingMessage) =>
+    READ_OPERATIONS.has(operation) && String(req.headers["x-amz-target"] ?? "").startsWith(DYNAMODB_TARGET_PREFIX) && req.headers[TTL_DELETE_HEADER] !== "1";
   interceptors.push(({ operation, req, res }, next) => {
-    if (faults.remaining <= 0 || !WRITE_OPERATIONS.has(operation)) return next();
-    faults.remaining--;
-    const error = faults.error;
+    const armed = WRITE_OPERATIONS.has(operation) ? faults : isItemRead(operation, req) ? readFaults : undefined;
+    if (!armed || armed.remaining <= 0) return next();
+    armed.remaining--;
+    const error = armed.error;
     req.resume();
     req.on("end", () => {
       if (error === "InternalServerError") sendError(res, 500, "InternalServerError", "Internal server error (injected by the local cloud)");
@@ -431,6 +441,10 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
 
     failNextWrites(count, error = "InternalServerError") {
       faults = { remaining: count, error };
+    },
+
+    failNextReads(count, error = "InternalServerError") {
+      readFaults = { remaining: count, error };
     },
 
     enableStream(tableName, viewType) {

@@ -79,6 +79,8 @@ export interface LocalS3Service extends S3Service {
    * written. The AWS SDK retries both by default (3 attempts in all).
    */
   failNextWrites(count: number, status?: 500 | 503): void;
+  /** Fault injection: the next `count` object reads (GetObject, HeadObject) fail the same way, before anything is read. */
+  failNextReads(count: number, status?: 500 | 503): void;
 }
 
 interface RequestContext {
@@ -110,11 +112,13 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
   const context = new AsyncLocalStorage<RequestContext>();
   const lockKey = (bucket: string, key: string) => `${bucket}\u0000${key}`;
 
-  let faults = { remaining: 0, status: 503 as 500 | 503 };
-  function injectFault(): void {
-    if (faults.remaining <= 0) return;
-    faults.remaining--;
-    throw faults.status === 500
+  type Armed = { remaining: number; status: 500 | 503 };
+  let faults: Armed = { remaining: 0, status: 503 };
+  let readFaults: Armed = { remaining: 0, status: 503 };
+  function injectFault(armed: Armed = faults): void {
+    if (armed.remaining <= 0) return;
+    armed.remaining--;
+    throw armed.status === 500
       ? new S3Error("InternalError", "We encountered an internal error. Please try again.")
       : new S3Error("SlowDown", "Please reduce your request rate.");
   }
@@ -214,6 +218,7 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
   store.getObject = async (bucket, key, getOptions) => {
     const ctx = context.getStore();
     if (!ctx) return original.getObject(bucket, key, getOptions);
+    injectFault(readFaults);
     const release = await locks.acquire(lockKey(bucket, key), false);
     let object: S3rverObject | null;
     try {
@@ -287,6 +292,10 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
 
     failNextWrites(count, status = 503) {
       faults = { remaining: count, status };
+    },
+
+    failNextReads(count, status = 503) {
+      readFaults = { remaining: count, status };
     },
 
     async stop() {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { createCancelHandler, executionArnOf } from "../../lambdas/api/cancel";
 import { createStatusHandler } from "../../lambdas/api/status";
+import { errorLogOf } from "./support/errorLog";
 import { awsError } from "./support/fakeAws";
 import { ALICE, BOB, Clock, STATE_MACHINE_ARN, STORES, T0, TTL_SECONDS, apiEvent, call, configure, interleave, makeRecord, rawJob, seed, useFakeAws } from "./support/harness";
 
@@ -88,8 +89,42 @@ describe("lambdas/api/cancel: DELETE /jobs/{jobId}", () => {
         }
         expect(rawJob(fake, ID)?.status).to.equal("PENDING");
       });
+
+      // CONTRACT.md, "When a service behind the API fails". AWS, "Error handling with DynamoDB"
+      // (400 ThrottlingException, 500 InternalServerError); Amazon S3 "Error responses" (503 SlowDown).
+      it("answers 503 ServiceUnavailable with Retry-After when the store fails the read or the write past the SDK's retries; the job is untouched and a later cancel works", async () => {
+        configure({ store, backend: "lambda" });
+        await seed(makeRecord({ jobId: ID, status: "RUNNING" }));
+        const failures =
+          store === "dynamodb"
+            ? ([["dynamodb:Get", awsError("InternalServerError", "Internal server error", 500)], ["dynamodb:Put", awsError("ThrottlingException", "Rate of requests exceeds the allowed throughput for arn:aws:dynamodb:us-east-1:123456789012:table/jobs", 400)]] as const)
+            : ([["s3:GetObject", awsError("InternalError", "We encountered an internal error. Please try again.", 500)], ["s3:PutObject", awsError("SlowDown", "Please reduce your request rate.", 503)]] as const);
+        for (const [op, failure] of failures) {
+          fake.interceptors.length = 0;
+          fake.failAlways(op, () => failure);
+          const { result: res, lines } = await errorLogOf(() => call(cancel, del(ID)));
+          expect(res.status, op).to.equal(503);
+          expect(res.body.error.code).to.equal("ServiceUnavailable");
+          expect(Number(res.headers["Retry-After"])).to.be.greaterThan(0);
+          expect(lines.map((l) => [l.message, l.details.route, l.details.errorName])).to.deep.equal([["A service behind the API failed", "cancel", failure.name]]);
+          expect(rawJob(fake, ID)).to.include({ status: "RUNNING", version: 1 });
+        }
+        fake.interceptors.length = 0;
+        expect((await call(cancel, del(ID))).status).to.equal(202);
+        expect(rawJob(fake, ID)?.status).to.equal("CANCELLED");
+      });
     });
   }
+
+  it("answers 500 InternalError for a bug (not a service failing), with no Retry-After", async () => {
+    await seed(makeRecord({ jobId: ID, status: "RUNNING" }));
+    fake.failAlways("dynamodb:Put", () => new TypeError("Cannot read properties of undefined (reading 'S')"));
+    const res = await call(cancel, del(ID));
+    expect(res.status).to.equal(500);
+    expect(res.body.error.code).to.equal("InternalError");
+    expect(res.headers).to.not.have.property("Retry-After");
+    expect(rawJob(fake, ID)?.status).to.equal("RUNNING");
+  });
 
   describe("stopping the execution", () => {
     it("calls StopExecution for the job's execution (backend stepfunctions, STANDARD)", async () => {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { createStatusHandler } from "../../lambdas/api/status";
 import { createCancelHandler } from "../../lambdas/api/cancel";
+import { errorLogOf } from "./support/errorLog";
 import { awsError } from "./support/fakeAws";
 import { ALICE, BOB, Clock, RESULTS_BUCKET, STORES, T0, apiEvent, call, configure, makeRecord, seed, useFakeAws } from "./support/harness";
 
@@ -158,13 +159,43 @@ describe("lambdas/api/status: GET /jobs/{jobId}", () => {
     });
   });
 
-  it("answers 500 InternalError when the store fails, with no ARN or error type in the body", async () => {
-    fake.failAlways("dynamodb:Get", () =>
+  // CONTRACT.md, "When a service behind the API fails". AWS, "Error handling with DynamoDB": throttling
+  // is a 400 ThrottlingException / ProvisionedThroughputExceededException, a server fault a 500
+  // InternalServerError; Amazon S3 "Error responses": 503 SlowDown, 500 InternalError.
+  for (const store of STORES) {
+    it(`store ${store}: answers 503 ServiceUnavailable with Retry-After when the store throttles or fails past the SDK's retries, the details only in the log`, async () => {
+      configure({ store });
+      const op = store === "dynamodb" ? "dynamodb:Get" : "s3:GetObject";
+      const failures =
+        store === "dynamodb"
+          ? [awsError("ThrottlingException", "Rate of requests exceeds the allowed throughput for table arn:aws:dynamodb:us-east-1:123456789012:table/jobs", 400), awsError("InternalServerError", "Internal server error", 500)]
+          : [awsError("SlowDown", "Please reduce your request rate.", 503), awsError("InternalError", "We encountered an internal error. Please try again.", 500)];
+      await seed(makeRecord({ jobId: ID, status: "RUNNING" }));
+      for (const failure of failures) {
+        fake.interceptors.length = 0;
+        fake.failAlways(op, () => failure);
+        const { result: res, lines } = await errorLogOf(() => call(status, apiEvent({ jobId: ID })));
+        expect(res.status, failure.name).to.equal(503);
+        expect(res.body.error.code).to.equal("ServiceUnavailable");
+        expect(Number(res.headers["Retry-After"])).to.be.greaterThan(0);
+        expect(lines.map((l) => [l.message, l.details.route, l.details.errorName])).to.deep.equal([["A service behind the API failed", "status", failure.name]]);
+      }
+    });
+  }
+
+  it("answers 500 InternalError for a bug or a missing permission (not a service failing), the details only in the log", async () => {
+    for (const failure of [
+      new TypeError("Cannot read properties of undefined (reading 'S')"),
       awsError("AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/status/fn is not authorized to perform: dynamodb:GetItem", 400),
-    );
-    const res = await call(status, apiEvent({ jobId: ID }));
-    expect(res.status).to.equal(500);
-    expect(res.body.error.code).to.equal("InternalError");
+    ]) {
+      fake.interceptors.length = 0;
+      fake.failAlways("dynamodb:Get", () => failure);
+      const { result: res, lines } = await errorLogOf(() => call(status, apiEvent({ jobId: ID })));
+      expect(res.status, failure.name).to.equal(500);
+      expect(res.body.error.code).to.equal("InternalError");
+      expect(res.headers).to.not.have.property("Retry-After");
+      expect(lines.map((l) => [l.message, l.details.errorName])).to.deep.equal([["Unhandled error", failure.name]]);
+    }
   });
 
   it("never calls Step Functions", async () => {

@@ -8,6 +8,8 @@ import { createSubmitHandler } from "../../lambdas/api/submit";
 import { timerSchema } from "../../lambdas/jobs/timer";
 import { isJobId } from "../../lambdas/shared/ids";
 import { storeFromEnv } from "../../lambdas/shared/store";
+import { SERVICE_UNAVAILABLE_RETRY_AFTER } from "../../lambdas/shared/retryAfter";
+import { errorLogOf } from "./support/errorLog";
 import { awsError } from "./support/fakeAws";
 import { ALICE, BOB, Clock, JOB_TIMEOUT_SECONDS, STATE_MACHINE_ARN, STORES, T0, TTL_SECONDS, WORKER_FUNCTION, apiEvent, assertNoLeak, call, configure, rawJob, useFakeAws, writeRaw } from "./support/harness";
 
@@ -185,15 +187,20 @@ describe("lambdas/api/submit: POST /jobs", () => {
           });
         });
 
-        it("on a start failure: 503 ServiceUnavailable with Retry-After, the job FAILED (StartFailed), the key released", async () => {
+        // AWS Step Functions API reference, StartExecution: ThrottlingException (400); AWS Lambda API
+        // reference, Invoke: TooManyRequestsException (429). Both past the SDK's retries.
+        it("when the workflow service throttles: 503 ServiceUnavailable with Retry-After, the job FAILED (StartFailed), the key released", async () => {
           fake.failAlways(backend === "stepfunctions" ? "sfn:StartExecution" : "lambda:Invoke", () =>
-            awsError("AccessDeniedException", `User: arn:aws:sts::123456789012:assumed-role/x is not authorized`, 403),
+            backend === "stepfunctions"
+              ? awsError("ThrottlingException", "Rate exceeded for arn:aws:states:us-east-1:123456789012:stateMachine:run", 400)
+              : awsError("TooManyRequestsException", "Rate Exceeded.", 429),
           );
           const event = apiEvent({ body: json({ seconds: 1 }), headers: { "Content-Type": "application/json", "Idempotency-Key": "retry-me" } });
-          const res = await call(submit, event);
+          const { result: res, lines } = await errorLogOf(() => call(submit, event));
           expect(res.status).to.equal(503);
           expect(res.body.error.code).to.equal("ServiceUnavailable");
-          expect(Number(res.headers["Retry-After"])).to.be.greaterThan(0);
+          expect(res.headers["Retry-After"]).to.equal(SERVICE_UNAVAILABLE_RETRY_AFTER);
+          expect(lines[0].message).to.equal("Could not start the job");
           const jobs = store === "s3" ? [...fake.objects.keys()].filter((k) => k.includes("/jobs/")) : [...fake.items.keys()].filter((k) => !k.includes("idem#"));
           expect(jobs).to.have.length(1);
           const jobId = jobs[0].replace(/^.*\/(jobs\/)?/, "").replace(/\.json$/, "");
@@ -210,6 +217,20 @@ describe("lambdas/api/submit: POST /jobs", () => {
           expect(retry.status).to.equal(202);
           expect(retry.body.jobId).to.not.equal(jobId);
           expect(retry.headers).to.not.have.property("Idempotent-Replayed");
+        });
+
+        it("when the workflow service refuses for good (a missing permission): 500 InternalError, the job FAILED (StartFailed), the key released", async () => {
+          fake.failAlways(backend === "stepfunctions" ? "sfn:StartExecution" : "lambda:Invoke", () =>
+            awsError("AccessDeniedException", `User: arn:aws:sts::123456789012:assumed-role/x is not authorized`, 403),
+          );
+          const event = apiEvent({ body: json({ seconds: 1 }), headers: { "Content-Type": "application/json", "Idempotency-Key": "retry-me" } });
+          const res = await call(submit, event);
+          expect(res.status).to.equal(500);
+          expect(res.body.error.code).to.equal("InternalError");
+          const jobs = store === "s3" ? [...fake.objects.keys()].filter((k) => k.includes("/jobs/")) : [...fake.items.keys()].filter((k) => !k.includes("idem#"));
+          expect(jobs.map((k) => rawJob(fake, k.replace(/^.*\/(jobs\/)?/, "").replace(/\.json$/, ""))?.status)).to.deep.equal(["FAILED"]);
+          fake.interceptors.length = 0;
+          expect((await call(submit, event)).status).to.equal(202);
         });
       });
     }
@@ -337,24 +358,54 @@ describe("lambdas/api/submit: POST /jobs", () => {
     });
 
     // CONTRACT.md, "When a service behind the API fails"; AWS, "Error handling with DynamoDB":
-    // throttling is a 400 ProvisionedThroughputExceededException, a server fault a 5xx.
+    // throttling is a 400 ThrottlingException / ProvisionedThroughputExceededException, a server
+    // fault a 500 InternalServerError; Amazon S3 "Error responses": 503 SlowDown, 500 InternalError.
     it("503 ServiceUnavailable with Retry-After when the store throttles or fails past the SDK's retries, with the details only in the log", async () => {
-      for (const [name, status] of [["ProvisionedThroughputExceededException", 400], ["InternalServerError", 500]] as const) {
-        fake.failAlways("dynamodb:Put", () => awsError(name, "Rate exceeded for table arn:aws:dynamodb:us-east-1:123456789012:table/async-api-jobs", status));
-        const res = await call(submit, apiEvent());
+      const cases = [
+        ["dynamodb", "dynamodb:Put", "ProvisionedThroughputExceededException", 400],
+        ["dynamodb", "dynamodb:Put", "ThrottlingException", 400],
+        ["dynamodb", "dynamodb:Put", "InternalServerError", 500],
+        ["s3", "s3:PutObject", "SlowDown", 503],
+        ["s3", "s3:PutObject", "InternalError", 500],
+      ] as const;
+      for (const [store, op, name, httpStatus] of cases) {
+        fake.reset();
+        configure({ store });
+        fake.failAlways(op, () => awsError(name, "Rate exceeded for table arn:aws:dynamodb:us-east-1:123456789012:table/async-api-jobs", httpStatus));
+        const { result: res, lines } = await errorLogOf(() => call(submit, apiEvent()));
         expect(res.status, name).to.equal(503);
         expect(res.body.error.code).to.equal("ServiceUnavailable");
         expect(Number(res.headers["Retry-After"])).to.be.greaterThan(0);
         assertNoLeak(res.raw);
+        expect(lines.map((l) => [l.message, l.details.route, l.details.errorName]), name).to.deep.equal([["A service behind the API failed", "submit", name]]);
         expect(fake.sfn.calls()).to.have.length(0);
+      }
+    });
+
+    it("a submit with an Idempotency-Key that the store refused left nothing behind: the retry with the key makes the one job", async () => {
+      for (const store of STORES) {
+        fake.reset();
+        configure({ store });
+        const event = apiEvent({ body: json({ seconds: 1 }), headers: { "Content-Type": "application/json", "Idempotency-Key": "store-down" } });
+        fake.failAlways(store === "dynamodb" ? "dynamodb:Put" : "s3:PutObject", () => awsError("InternalServerError", "Internal server error", 500));
+        expect((await call(submit, event)).status, store).to.equal(503);
+        expect(fake.items.size + fake.objects.size, `${store}: records left by the refused submit`).to.equal(0);
+        fake.interceptors.length = 0;
+        const retry = await call(submit, event);
+        expect(retry.status, store).to.equal(202);
+        expect(retry.headers).to.not.have.property("Idempotent-Replayed");
+        const again = await call(submit, event);
+        expect([again.status, again.body.jobId, again.headers["Idempotent-Replayed"]], store).to.deep.equal([202, retry.body.jobId, "true"]);
       }
     });
 
     it("500 InternalError for a bug (not a service failing), with the details only in the log", async () => {
       fake.failAlways("dynamodb:Put", () => new TypeError("Cannot read properties of undefined (reading 'S')"));
-      const res = await call(submit, apiEvent());
+      const { result: res, lines } = await errorLogOf(() => call(submit, apiEvent()));
       expect(res.status).to.equal(500);
       expect(res.body.error.code).to.equal("InternalError");
+      expect(res.headers).to.not.have.property("Retry-After");
+      expect(lines.map((l) => [l.message, l.details.errorName, l.details.errorMessage])).to.deep.equal([["Unhandled error", "TypeError", "Cannot read properties of undefined (reading 'S')"]]);
     });
   });
 });

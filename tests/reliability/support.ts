@@ -38,8 +38,8 @@ export function removeState(cloud: FaultCloud): void {
 // The admin API
 
 export type FaultSpec =
-  | { kind: "dynamodbWrites"; count: number; code?: string }
-  | { kind: "s3Writes"; count: number; status?: 500 | 503 }
+  | { kind: "dynamodbWrites" | "dynamodbReads"; count: number; code?: string }
+  | { kind: "s3Writes" | "s3Reads"; count: number; status?: 500 | 503 }
   | { kind: "duplicateDelivery"; function: string; sameRequestId?: boolean; delayMs?: number }
   | { kind: "workerCrash" | "workerHang"; function: string; count?: number; afterMs?: number; jobId?: string };
 
@@ -83,6 +83,7 @@ export interface StoredJob {
   createdAt: string;
   updatedAt: string;
   runId?: string;
+  idempotencyKey?: string;
 }
 
 function unmarshal(item: Record<string, AttributeValue>): Record<string, unknown> {

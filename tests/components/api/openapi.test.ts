@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { timerSchema } from "../../../lambdas/jobs/timer";
 import { JOB_STATUSES } from "../../../lambdas/shared/types";
 import { buildApiDocument, publicApiDocument, type OperationObject } from "../../../components/api/openapi";
+import { streamSubmitIntegration } from "../../../components/api/streamSubmit";
 import { AUTH_MODES, CORS_CASES, INTEGRATIONS, args, build, openApiErrors } from "./fixtures";
 
 const ROUTES: Array<[path: string, method: "post" | "get" | "delete", integration: keyof typeof INTEGRATIONS]> = [
@@ -112,9 +113,9 @@ describe("components/api buildApiDocument", () => {
   it("documents each operation's statuses and headers", () => {
     const doc = build();
     const statuses = (path: string, method: "post" | "get" | "delete") => Object.keys(op(doc, path, method).responses);
-    expect(statuses("/jobs", "post")).to.include.members(["202", "400", "403", "409", "413", "415", "429", "500", "502", "504"]);
-    expect(statuses("/jobs/{jobId}", "get")).to.include.members(["200", "403", "404", "429", "500"]);
-    expect(statuses("/jobs/{jobId}", "delete")).to.include.members(["202", "403", "404", "409", "429", "500"]);
+    expect(statuses("/jobs", "post")).to.include.members(["202", "400", "403", "409", "413", "415", "429", "500", "502", "503", "504"]);
+    expect(statuses("/jobs/{jobId}", "get")).to.include.members(["200", "403", "404", "429", "500", "503"]);
+    expect(statuses("/jobs/{jobId}", "delete")).to.include.members(["202", "403", "404", "409", "429", "500", "503"]);
     const accepted = op(doc, "/jobs", "post").responses["202"]!;
     expect(Object.keys(accepted.headers ?? {})).to.have.members(["Location", "Retry-After", "Idempotent-Replayed"]);
     expect(accepted.content?.["application/json"]?.schema).to.deep.equal({ $ref: "#/components/schemas/JobAccepted" });
@@ -128,6 +129,32 @@ describe("components/api buildApiDocument", () => {
         }
       }
     }
+  });
+
+  // CONTRACT.md, "When a service behind the API fails": 503 ServiceUnavailable with Retry-After on every
+  // route and backend; the gateway's throttling 429 with Retry-After. AWS, "Set up method responses"
+  // for REST APIs: a header an integration response maps must be declared on the method response
+  // (the stream backend maps Retry-After onto its 503).
+  it("declares Retry-After on every route's 503 and 429, and on POST's 409 (a request with the same key in progress), on every backend", () => {
+    const stream = streamSubmitIntegration({ tableName: "jobs", credentialsRoleArn: "arn:aws:iam::123456789012:role/submit", region: "us-east-1", auth: "iam", recordLifetimeSeconds: 4020 });
+    for (const doc of [build(), build({ integrations: { ...INTEGRATIONS, submit: stream } })]) {
+      for (const [path, method] of ROUTES) {
+        const operation = op(doc, path, method);
+        for (const status of ["429", "503"]) {
+          expect(Object.keys(operation.responses[status]?.headers ?? {}), `${method} ${path} ${status}`).to.deep.equal(["Retry-After"]);
+        }
+        expect(operation.responses["503"]!.description, `${method} ${path}`).to.match(/^ServiceUnavailable/);
+        // Every header an integration response maps is declared on the method response it maps to.
+        for (const [selection, response] of Object.entries(operation["x-amazon-apigateway-integration"]?.responses ?? {})) {
+          const declared = Object.keys(operation.responses[response.statusCode]?.headers ?? {});
+          for (const target of Object.keys(response.responseParameters ?? {})) {
+            expect(declared, `${method} ${path} integration response ${selection} → ${response.statusCode} maps ${target}`).to.include(target.replace("method.response.header.", ""));
+          }
+        }
+      }
+      expect(Object.keys(op(doc, "/jobs", "post").responses["409"]!.headers ?? {})).to.deep.equal(["Retry-After"]);
+    }
+    expect(stream.responses!.default.statusCode, "the stream backend maps DynamoDB's 5xx onto the 503").to.equal("503");
   });
 
   it("declares the params-only request validator and makes it the default", () => {

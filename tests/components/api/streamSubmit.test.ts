@@ -253,25 +253,35 @@ describe("components/api/streamSubmit: the response templates", () => {
   // with Retry-After on every backend. AWS, "Error handling with DynamoDB" and TransactWriteItems:
   // throttling inside a transaction is a cancellation reason (ThrottlingError,
   // ProvisionedThroughputExceeded); TransactionConflict is another request on the same items.
-  it("answers a taken id 409, a concurrent request with the same key 409 Conflict and throttling 503 ServiceUnavailable (both with Retry-After), an oversized item 413, anything else 500, never echoing DynamoDB", () => {
-    const cases: [unknown, number, string][] = [
-      [canceled(CCF), 400, "BadRequest"],
-      [canceled({ ...CCF, Item: { pk: { S: REQUEST_ID }, kind: { S: "job" } } }), 409, "Conflict"],
-      [canceled({ ...CCF, Item: { pk: { S: REQUEST_ID }, kind: { S: "job" } } }, NONE, NONE), 409, "Conflict"],
-      [canceled({ Code: "ValidationError", Message: "Item size has exceeded the maximum allowed size" }, NONE, NONE), 413, "PayloadTooLarge"],
-      [canceled({ Code: "ThrottlingError", Message: "Throughput exceeds the current capacity" }), 503, "ServiceUnavailable"],
-      [canceled(NONE, { Code: "ProvisionedThroughputExceeded", Message: "x" }, NONE), 503, "ServiceUnavailable"],
-      [canceled(NONE, { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" }, NONE), 409, "Conflict"],
-      [{ __type: "com.amazonaws.dynamodb.v20120810#ThrottlingException", message: "Rate exceeded for table arn:aws:dynamodb:us-east-1:123456789012:table/jobs" }, 503, "ServiceUnavailable"],
-      [{ __type: "com.amazon.coral.validate#ValidationException", message: "Item size has exceeded the maximum allowed size" }, 413, "PayloadTooLarge"],
-      [{ __type: "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", message: "Requested resource not found: Table: arn:aws:dynamodb:us-east-1:123456789012:table/jobs" }, 500, "InternalError"],
+  // AWS API reference, TransactWriteItems: the cancellation reason codes (ConditionalCheckFailed,
+  // TransactionConflict, ProvisionedThroughputExceeded, ThrottlingError, ValidationError, None).
+  it("answers a taken id 409, a concurrent request with the same key 409 Conflict (Retry-After: 1, as the Lambda backends), throttling 503 ServiceUnavailable (Retry-After: 2), an oversized item 413, anything else 500, never echoing DynamoDB", () => {
+    // [DynamoDB's answer, status, code, Retry-After]
+    const cases: [unknown, number, string, string | undefined][] = [
+      [canceled(CCF), 400, "BadRequest", undefined],
+      [canceled({ ...CCF, Item: { pk: { S: REQUEST_ID }, kind: { S: "job" } } }), 409, "Conflict", undefined],
+      [canceled({ ...CCF, Item: { pk: { S: REQUEST_ID }, kind: { S: "job" } } }, NONE, NONE), 409, "Conflict", undefined],
+      [canceled({ Code: "ValidationError", Message: "Item size has exceeded the maximum allowed size" }, NONE, NONE), 413, "PayloadTooLarge", undefined],
+      [canceled({ Code: "ThrottlingError", Message: "Throughput exceeds the current capacity" }), 503, "ServiceUnavailable", "2"],
+      [canceled(NONE, { Code: "ThrottlingError", Message: "Throughput exceeds the current capacity" }, NONE), 503, "ServiceUnavailable", "2"],
+      [canceled(NONE, { Code: "ProvisionedThroughputExceeded", Message: "x" }, NONE), 503, "ServiceUnavailable", "2"],
+      [canceled(NONE, NONE, { Code: "ProvisionedThroughputExceeded", Message: "x" }), 503, "ServiceUnavailable", "2"],
+      [canceled(NONE, { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" }, NONE), 409, "Conflict", "1"],
+      [canceled(NONE, NONE, { Code: "TransactionConflict", Message: "Transaction is ongoing for the item" }), 409, "Conflict", "1"],
+      [{ __type: "com.amazonaws.dynamodb.v20120810#ThrottlingException", message: "Rate exceeded for table arn:aws:dynamodb:us-east-1:123456789012:table/jobs" }, 503, "ServiceUnavailable", "2"],
+      [{ __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", message: "The level of configured provisioned throughput for the table was exceeded" }, 503, "ServiceUnavailable", "2"],
+      [{ __type: "com.amazonaws.dynamodb.v20120810#RequestLimitExceeded", message: "Throughput exceeds the current throughput limit for your account" }, 503, "ServiceUnavailable", "2"],
+      [{ __type: "com.amazon.coral.validate#ValidationException", message: "Item size has exceeded the maximum allowed size" }, 413, "PayloadTooLarge", undefined],
+      [{ __type: "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", message: "Requested resource not found: Table: arn:aws:dynamodb:us-east-1:123456789012:table/jobs" }, 500, "InternalError", undefined],
+      [{ __type: "com.amazon.coral.service#AccessDeniedException", message: "User: arn:aws:sts::123456789012:assumed-role/submit/x is not authorized" }, 500, "InternalError", undefined],
     ];
-    for (const [dynamo, status, code] of cases) {
+    for (const [dynamo, status, code, retryAfter] of cases) {
       const out = render(submitErrorTemplate(ARGS), dynamo);
-      expect(out.status, code).to.equal(status);
-      expect(out.body.error.code, JSON.stringify(dynamo)).to.equal(code);
-      if (code === "ServiceUnavailable" || code === "Conflict" && JSON.stringify(dynamo).includes("TransactionConflict")) expect(Number(out.headers["Retry-After"]), code).to.be.greaterThan(0);
-      expect(JSON.stringify(out.body)).not.to.match(/arn:|123456789012|Exception/);
+      const what = JSON.stringify(dynamo);
+      expect(out.status, what).to.equal(status);
+      expect(out.body.error.code, what).to.equal(code);
+      expect(out.headers["Retry-After"], what).to.equal(retryAfter);
+      expect(JSON.stringify(out.body)).not.to.match(/arn:|123456789012|Exception|Throttling|Provisioned|TransactionConflict/);
     }
   });
 

@@ -9,10 +9,11 @@ import { createAuthResources } from "./asyncApi/auth";
 import { createFailureChannel, failureRecordingSettings, routeFailures, type FailureChannel } from "./asyncApi/failures";
 import { createGateway } from "./asyncApi/gateway";
 import { createLambdaBackend } from "./asyncApi/lambdaBackend";
+import { createResultReader } from "./asyncApi/resultReader";
 import { createStreamBackend, streamWorkerSettings } from "./asyncApi/streamBackend";
 import { streamSubmitIntegration } from "./api/streamSubmit";
 import type { ApiGatewayIntegration } from "./api/openapiTypes";
-import { invokeFunctionStatement, recordStatements, resultStatement, startExecutionStatement, stopExecutionStatement, type PolicyStatement } from "./iam/policies";
+import { assumeRoleStatement, invokeFunctionStatement, recordStatements, resultStatement, startExecutionStatement, stopExecutionStatement, type PolicyStatement } from "./iam/policies";
 import { handlerSpec, submitSpec } from "./handlers";
 import { validateJob, validateJobTimeout } from "./job";
 import { BundledFunction } from "./lambda/bundledFunction";
@@ -62,6 +63,8 @@ export class AsyncApi extends pulumi.ComponentResource {
   public readonly stateMachineArn?: pulumi.Output<string>;
   public readonly jobsTableName?: pulumi.Output<string>;
   public readonly resultsBucketName: pulumi.Output<string>;
+  /** The role whose sessions sign `resultUrl`s (read-only on `results/*`; assumed by the status function). */
+  public readonly resultReaderRole: aws.iam.Role;
   /**
    * Records jobs that ended without a recorded outcome, from the failures bus (absent for EXPRESS
    * workflows: Step Functions sends no status-change events for them).
@@ -186,10 +189,18 @@ export class AsyncApi extends pulumi.ComponentResource {
       startStatements = backend.worker.arn.apply((arn) => [invokeFunctionStatement("StartJobs", [arn])]);
     }
 
-    const apiEnv = pulumi.all([baseEnv, startEnv]).apply(([a, b]) => ({ ...a, ...b }));
+    const apiEnv = pulumi.all([baseEnv, startEnv]).apply(([a, b]): Record<string, string> => ({ ...a, ...b }));
+    this.resultReaderRole = createResultReader(name, this, store.bucketArn);
+    const routeEnv: Record<Route, pulumi.Output<Record<string, string>>> = {
+      submit: apiEnv,
+      status: pulumi.all([apiEnv, this.resultReaderRole.arn]).apply(([env, reader]): Record<string, string> => ({ ...env, [ENV.RESULT_READER_ROLE_ARN]: reader })),
+      cancel: apiEnv,
+    };
     const routeStatements: Record<Route, pulumi.Output<PolicyStatement[]>> = {
       submit: pulumi.all([store.recordLocation, startStatements]).apply(([location, start]) => [...recordStatements(location, "submit"), ...start]),
-      status: pulumi.all([store.recordLocation, store.bucketArn]).apply(([location, bucketArn]) => [...recordStatements(location, "read"), resultStatement(bucketArn, "read")]),
+      status: pulumi
+        .all([store.recordLocation, store.bucketArn, this.resultReaderRole.arn])
+        .apply(([location, bucketArn, reader]) => [...recordStatements(location, "read"), resultStatement(bucketArn, "read"), assumeRoleStatement("SignResultUrls", reader)]),
       cancel: pulumi.all([store.recordLocation, cancelStatements]).apply(([location, stop]) => [...recordStatements(location, "readWrite"), ...stop]),
     };
     const specs = { submit: submitSpec(args.job), status: handlerSpec("status"), cancel: handlerSpec("cancel") };
@@ -201,7 +212,7 @@ export class AsyncApi extends pulumi.ComponentResource {
         {
           description: ROUTES[route].description,
           handler: specs[route],
-          environment: apiEnv,
+          environment: routeEnv[route],
           logRetentionInDays,
           policyStatements: routeStatements[route],
         },

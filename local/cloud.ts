@@ -12,6 +12,7 @@ import { startS3Service } from "./s3";
 import { startSqsService } from "./sqs";
 import { loadStackConfig, PROJECT, type FlatConfig } from "./stackConfig";
 import { startStepFunctionsService } from "./stepfunctions";
+import { startStsService } from "./sts";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type Endpoints } from "./types";
 import { lockStateDir } from "./stateLock";
 
@@ -89,6 +90,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
     started.push(dynamodb);
     const s3 = await startS3Service({ dir: path.join(stateDir, "s3"), log });
     started.push(s3);
+    const sts = await startStsService({ log });
+    started.push(sts);
     // With --faults, the admin API watches the Lambda service's log for invocation starts.
     const lambdaTaps: ((line: string) => void)[] = [];
     const lambdaLog = options.faults ? (line: string) => (lambdaTaps.forEach((tap) => tap(line)), log(line)) : log;
@@ -132,9 +135,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
       eventbridge: eventbridge.endpoint,
       sqs: sqs.endpoint,
       ecs: ecs.endpoint,
+      sts: sts.endpoint,
     });
 
-    const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway, eventbridge, sqs, ecs };
+    const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway, eventbridge, sqs, ecs, sts };
     const monitor = new LocalMonitor(services, options.stack, options.projectDir);
     await pulumi.runtime.setMocks(monitor, PROJECT, options.stack, false);
     pulumi.runtime.setAllConfig(config);

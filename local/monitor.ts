@@ -14,6 +14,7 @@ import {
   type StepFunctionsService,
 } from "./types";
 import type { LocalEcsService } from "./ecs";
+import type { LocalStsService } from "./sts";
 
 export interface LocalServices {
   /** ECS (worker fargate): tasks run their image's build context as local processes. */
@@ -25,6 +26,8 @@ export interface LocalServices {
   apigateway: ApiGatewayService;
   eventbridge: EventBridgeService;
   sqs: SqsService;
+  /** STS: the roles the program declares can be assumed (AssumeRole). */
+  sts?: LocalStsService;
 }
 
 /** One resource the program declared, as the local cloud materialised it. */
@@ -161,6 +164,7 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
       },
       "aws:iam/role:Role": async (name, inputs) => {
         const role = this.physicalName(name, inputs);
+        s.sts?.createRole(`arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${role}`);
         return { id: role, state: { name: role, arn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${role}`, uniqueId: `AROA${this.shortId(name).toUpperCase()}` } };
       },
       "aws:iam/rolePolicy:RolePolicy": async (name, inputs) => ({ id: `${inputs.role}:${this.physicalName(name, inputs)}`, state: {} }),

@@ -29,6 +29,8 @@ export interface Endpoints {
   sqs?: string;
   /** ECS (`AmazonEC2ContainerServiceV20141113.<Action>`), for worker fargate's tasks. */
   ecs?: string;
+  /** STS (query protocol): `AssumeRole`, for signing `resultUrl`s with credentials of a known lifetime. */
+  sts?: string;
 }
 
 /** The environment that points AWS SDK v3 clients at the local services. */
@@ -47,6 +49,7 @@ export function sdkEnvironment(endpoints: Endpoints): Record<string, string> {
     ...(endpoints.eventbridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventbridge } : {}),
     ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
     ...(endpoints.ecs ? { AWS_ENDPOINT_URL_ECS: endpoints.ecs } : {}),
+    ...(endpoints.sts ? { AWS_ENDPOINT_URL_STS: endpoints.sts } : {}),
     AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };

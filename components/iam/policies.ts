@@ -91,6 +91,11 @@ export function resultStatement(resultsBucketArn: string, access: "read" | "writ
   };
 }
 
+/** Assuming one named role (the status function, the result-reader role). */
+export function assumeRoleStatement(sid: string, roleArn: string): PolicyStatement {
+  return { Sid: sid, Effect: "Allow", Action: ["sts:AssumeRole"], Resource: [roleArn] };
+}
+
 export function invokeFunctionStatement(sid: string, functionArns: string[]): PolicyStatement {
   return { Sid: sid, Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: functionArns.flatMap((a) => [a, `${a}:*`]) };
 }

@@ -37,7 +37,7 @@ export function createStatusHandler(options: StatusOptions = {}): ApiHandler {
       createdAt: seen.createdAt,
       updatedAt: seen.updatedAt,
     };
-    if (seen.status === "SUCCEEDED") Object.assign(body, await readResult(seen));
+    if (seen.status === "SUCCEEDED") Object.assign(body, await readResult(seen, now));
     if (seen.error) body.error = seen.error;
 
     const headers: Record<string, string> = { "Cache-Control": "no-store" };

@@ -12,6 +12,8 @@ export interface Config {
   jobsTable?: string;
   jobsBucket?: string;
   resultsBucket?: string;
+  /** The role whose session signs `resultUrl`s. */
+  resultReaderRoleArn?: string;
   stateMachineArn?: string;
   workerFunctionName?: string;
   resultTtlSeconds: number;
@@ -74,6 +76,7 @@ export function config(): Config {
     jobsTable: raw(ENV.JOBS_TABLE),
     jobsBucket: raw(ENV.JOBS_BUCKET),
     resultsBucket: raw(ENV.RESULTS_BUCKET),
+    resultReaderRoleArn: raw(ENV.RESULT_READER_ROLE_ARN),
     stateMachineArn: raw(ENV.STATE_MACHINE_ARN),
     workerFunctionName: raw(ENV.WORKER_FUNCTION_NAME),
     resultTtlSeconds: positiveInt(ENV.RESULT_TTL_SECONDS, 24 * 60 * 60),

@@ -15,6 +15,8 @@ export const ENV = {
   JOBS_BUCKET: "ASYNC_API_JOBS_BUCKET",
   /** Bucket for results too large for the record; keys `results/<id>.json`. */
   RESULTS_BUCKET: "ASYNC_API_RESULTS_BUCKET",
+  /** Role the status function assumes to sign `resultUrl`s (s3:GetObject on `results/*` only). */
+  RESULT_READER_ROLE_ARN: "ASYNC_API_RESULT_READER_ROLE_ARN",
   /** State machine that runs jobs (backend `stepfunctions`). */
   STATE_MACHINE_ARN: "ASYNC_API_STATE_MACHINE_ARN",
   /** Step Functions workflow type, `STANDARD` or `EXPRESS` (backend `stepfunctions`; only STANDARD can be stopped). */

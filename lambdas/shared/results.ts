@@ -3,6 +3,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { s3Client } from "./clients";
 import { config, required } from "./config";
 import { ENV, INLINE_RESULT_LIMIT_BYTES, MAX_INLINE_RESPONSE_BYTES, RESULT_URL_TTL_SECONDS } from "./env";
+import { resultReaderClient } from "./resultSigner";
 import type { JobView } from "./status";
 
 /** Where a job's result went: inline JSON text, or an object in the results bucket. */
@@ -50,9 +51,10 @@ export interface ReadableResult {
 
 /**
  * The result as GET gives it: inline; or an offloaded one of at most 256 KiB fetched and inlined;
- * or a larger one as a presigned URL valid `RESULT_URL_TTL_SECONDS`.
+ * or a larger one as a presigned URL valid `RESULT_URL_TTL_SECONDS`, signed by a result-reader
+ * session with at least that long left (./resultSigner.ts).
  */
-export async function readResult(seen: Pick<JobView, "result" | "resultRef" | "resultSize">): Promise<ReadableResult> {
+export async function readResult(seen: Pick<JobView, "result" | "resultRef" | "resultSize">, now: () => number = Date.now): Promise<ReadableResult> {
   if (seen.result !== undefined) return { result: JSON.parse(seen.result) };
   if (seen.resultRef === undefined) return {};
   const bucket = required(config().resultsBucket, ENV.RESULTS_BUCKET);
@@ -61,5 +63,5 @@ export async function readResult(seen: Pick<JobView, "result" | "resultRef" | "r
     const out = await s3Client().send(command);
     return { result: JSON.parse(await out.Body!.transformToString("utf-8")) };
   }
-  return { resultUrl: await getSignedUrl(s3Client(), command, { expiresIn: RESULT_URL_TTL_SECONDS }) };
+  return { resultUrl: await getSignedUrl(await resultReaderClient(now), command, { expiresIn: RESULT_URL_TTL_SECONDS }) };
 }

@@ -17,6 +17,10 @@
  *
  * The requests themselves reach s3rver unchanged (same Host, path, query), so presigned URLs work
  * as s3rver treats them: it does not verify signatures, but it does enforce `X-Amz-Expires`.
+ * Before that, a request signed with a local STS session (`X-Amz-Security-Token`, in the query
+ * of a presigned URL or as a header) whose credentials have expired is refused with
+ * `400 ExpiredToken`: a presigned URL "expires when the credentials you used to create it
+ * expire", whatever its `X-Amz-Expires` ("Download and upload objects with presigned URLs").
  */
 import { AsyncLocalStorage } from "async_hooks";
 import { createHash } from "crypto";
@@ -28,6 +32,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
 import type { S3Service } from "../types";
 import { KeyedRwLock } from "./keyedLock";
+import { sessionTokenExpiry } from "../sts/sessionToken";
 import { close, listen } from "../listen";
 
 // s3rver ships no type declarations: the parts used here.
@@ -100,6 +105,14 @@ function bareEtag(value: string): string {
 
 function preconditionFailed(condition: string): Error {
   return new S3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: condition });
+}
+
+/** Whether the request is signed with a local STS session that has expired. */
+function sessionExpired(req: http.IncomingMessage, now = Date.now()): boolean {
+  const query = new URL(req.url ?? "/", "http://local").searchParams;
+  const token = query.get("X-Amz-Security-Token") ?? header(req, "x-amz-security-token");
+  const expiry = token === undefined || token === null ? undefined : sessionTokenExpiry(token);
+  return expiry !== undefined && expiry <= now;
 }
 
 export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3Service> {
@@ -262,6 +275,12 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
   const s3rverHandler = s3rver.callback();
 
   const server = http.createServer((req, res) => {
+    if (sessionExpired(req)) {
+      res
+        .writeHead(400, { "content-type": "application/xml" })
+        .end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>');
+      return;
+    }
     context.run({ req, res }, () => s3rverHandler(req, res));
   });
   const { endpoint } = await listen(server, options.port ?? 0);

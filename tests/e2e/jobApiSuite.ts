@@ -7,6 +7,7 @@ import { DescribeTasksCommand, ECSClient, ListTasksCommand } from "@aws-sdk/clie
 import { expect } from "chai";
 import { clientFor, startCloud, type CloudHandle, type JobApi } from "../support/localCloud";
 import { curlPath } from "../support/tools";
+import { sessionTokenExpiry } from "../../local/sts/sessionToken";
 
 const TIMEOUT_SECONDS = 3;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -153,6 +154,9 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
       expect(last.body.status).to.equal("SUCCEEDED");
       expect(last.body).not.to.have.property("result");
       expect(last.body.resultUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+\//);
+      // Signed by a result-reader session (local STS) with at least the URL's 15 minutes left.
+      const token = new URL(last.body.resultUrl).searchParams.get("X-Amz-Security-Token");
+      expect(sessionTokenExpiry(token ?? "")).to.be.at.least(Date.now() + 15 * 60_000);
       const download = await fetch(last.body.resultUrl);
       expect(download.status).to.equal(200);
       const result = JSON.parse(await download.text());

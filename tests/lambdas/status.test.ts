@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { createStatusHandler } from "../../lambdas/api/status";
 import { createCancelHandler } from "../../lambdas/api/cancel";
 import { errorLogOf } from "./support/errorLog";
 import { awsError } from "./support/fakeAws";
-import { ALICE, BOB, Clock, RESULTS_BUCKET, STORES, T0, apiEvent, call, configure, makeRecord, seed, useFakeAws } from "./support/harness";
+import { ALICE, BOB, Clock, RESULT_READER_ROLE_ARN, RESULTS_BUCKET, STORES, T0, apiEvent, call, configure, makeRecord, seed, useFakeAws } from "./support/harness";
 
 const ID = "3b241101-e2bb-4255-8caf-4136c566a962";
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -80,6 +81,44 @@ describe("lambdas/api/status: GET /jobs/{jobId}", () => {
         expect(url.searchParams.get("X-Amz-Expires")).to.equal("900");
         expect(url.searchParams.get("X-Amz-Signature")).to.match(/^[0-9a-f]{64}$/);
         expect(fake.s3.commandCalls(GetObjectCommand).filter((c) => c.args[0].input.Bucket === RESULTS_BUCKET)).to.have.length(0);
+      });
+
+      // Amazon S3 User Guide, "Download and upload objects with presigned URLs": a URL signed with
+      // temporary credentials "expires when the credentials you used to create it expire", and
+      // Lambda does not say how long a function's own credentials have left.
+      it("signs `resultUrl` with a one-hour session of the result-reader role, not the function's own credentials", async () => {
+        fake.stsNow = clock.now;
+        await seed(makeRecord({ jobId: ID, status: "SUCCEEDED", resultRef: `results/${ID}.json`, resultSize: 256 * 1024 + 1 }));
+        const res = await call(status, apiEvent({ jobId: ID }));
+        const url = new URL(res.body.resultUrl);
+        const assumed = fake.sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input);
+        expect(assumed).to.deep.equal([{ RoleArn: RESULT_READER_ROLE_ARN, RoleSessionName: "result-url", DurationSeconds: 3600 }]);
+        expect(url.searchParams.get("X-Amz-Credential")).to.match(/^ASIAFAKEREADER\//);
+        expect(url.searchParams.get("X-Amz-Security-Token")).to.match(/^FwoGZXIvYXdzE/);
+      });
+
+      it("keeps the session while a URL's 15 minutes and a minute more are left, then takes a new one", async () => {
+        fake.stsNow = clock.now;
+        await seed(makeRecord({ jobId: ID, status: "SUCCEEDED", resultRef: `results/${ID}.json`, resultSize: 256 * 1024 + 1 }));
+        const tokens: string[] = [];
+        const read = async () => tokens.push(new URL((await call(status, apiEvent({ jobId: ID }))).body.resultUrl).searchParams.get("X-Amz-Security-Token")!);
+        await read();
+        clock.advance(44 * 60_000); // 16 minutes left
+        await read();
+        clock.advance(1);
+        await read();
+        expect(fake.sts.commandCalls(AssumeRoleCommand)).to.have.length(2);
+        expect(tokens[1]).to.equal(tokens[0]);
+        expect(tokens[2]).to.not.equal(tokens[0]);
+      });
+
+      it("answers 500 rather than give a URL that would die early, when the session is shorter than the URL", async () => {
+        fake.stsNow = () => clock.now() - 3600_000 + 10 * 60_000; // the session has 10 minutes left
+        await seed(makeRecord({ jobId: ID, status: "SUCCEEDED", resultRef: `results/${ID}.json`, resultSize: 256 * 1024 + 1 }));
+        const { result: res, lines } = await errorLogOf(() => call(status, apiEvent({ jobId: ID })));
+        expect(res.status).to.equal(500);
+        expect(res.body).to.not.have.property("resultUrl");
+        expect(lines.map((l) => JSON.stringify(l))).to.satisfy((all: string[]) => all.some((l) => l.includes("less than a resultUrl")));
       });
 
       it("gives FAILED jobs their error", async () => {

@@ -161,6 +161,29 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           }
         });
 
+        // Amazon S3 User Guide, "Download and upload objects with presigned URLs": a presigned URL
+        // "expires when the credentials you used to create it expire". IAM User Guide, "Methods to
+        // assume a role": a session assumed by a role's session lasts at most one hour.
+        it("signs resultUrls as a result-reader role that only reads results, assumable by the status function alone", async () => {
+          const reader = run.one(T.role, "jobs-result-reader");
+          const readerArn = `arn:aws:iam::${ACCOUNT_ID}:role/jobs-result-reader-0123abcd`;
+          expect(reader.inputs.maxSessionDuration).to.equal(3600);
+          expect(JSON.parse(reader.inputs.assumeRolePolicy).Statement).to.deep.equal([
+            { Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` } },
+          ]);
+          const readerPolicy = policyOf(run, "jobs-result-reader");
+          expect(await simulate(readerPolicy, "s3:GetObject", "arn:aws:s3:::jobs-store-bucket-0123abcd/results/x.json")).to.equal("Allowed");
+          expect(await simulate(readerPolicy, "s3:GetObject", "arn:aws:s3:::jobs-store-bucket-0123abcd/jobs/x.json")).to.equal("ImplicitlyDenied");
+          expect(await simulate(readerPolicy, "s3:PutObject", "arn:aws:s3:::jobs-store-bucket-0123abcd/results/x.json")).to.equal("ImplicitlyDenied");
+          expect(env(run, "jobs-status")[ENV.RESULT_READER_ROLE_ARN]).to.equal(readerArn);
+          expect(await simulate(policyOf(run, "jobs-status"), "sts:AssumeRole", readerArn)).to.equal("Allowed");
+          expect(await simulate(policyOf(run, "jobs-status"), "sts:AssumeRole", `arn:aws:iam::${ACCOUNT_ID}:role/other`)).to.equal("ImplicitlyDenied");
+          // The trust policy delegates to the account: no other role of the stack may assume it.
+          for (const p of run.byType(T.rolePolicy).filter((p) => p.name !== "jobs-status-policy")) {
+            expect(p.inputs.policy, p.name).not.to.contain("sts:AssumeRole");
+          }
+        });
+
         describe("failure recording (a job whose failure could not be recorded)", () => {
           const busName = "jobs-failures-0123abcd";
           const busArn = `arn:aws:events:${REGION}:${ACCOUNT_ID}:event-bus/${busName}`;

@@ -9,6 +9,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import type { AwsClientStub } from "aws-sdk-client-mock";
@@ -42,6 +43,9 @@ export class FakeAws {
   s3!: AwsClientStub<S3Client>;
   sfn!: AwsClientStub<SFNClient>;
   lambda!: AwsClientStub<LambdaClient>;
+  sts!: AwsClientStub<STSClient>;
+  /** What STS takes for now when it dates the credentials of AssumeRole (epoch ms). */
+  stsNow: () => number = Date.now;
   /** `<table>/<pk>` → item */
   readonly items = new Map<string, Record<string, any>>();
   /** `<bucket>/<key>` → object */
@@ -54,6 +58,7 @@ export class FakeAws {
     this.s3 = mockClient(S3Client);
     this.sfn = mockClient(SFNClient);
     this.lambda = mockClient(LambdaClient);
+    this.sts = mockClient(STSClient);
     this.wire();
   }
 
@@ -62,6 +67,7 @@ export class FakeAws {
     this.s3.restore();
     this.sfn.restore();
     this.lambda.restore();
+    this.sts.restore();
   }
 
   /** Fresh state and call history, default behaviour. */
@@ -73,12 +79,14 @@ export class FakeAws {
     this.s3.reset();
     this.sfn.reset();
     this.lambda.reset();
+    this.sts.reset();
+    this.stsNow = Date.now;
     this.wire();
   }
 
   /** Total SDK calls made, all services. */
   callCount(): number {
-    return this.ddb.calls().length + this.s3.calls().length + this.sfn.calls().length + this.lambda.calls().length;
+    return this.ddb.calls().length + this.s3.calls().length + this.sfn.calls().length + this.lambda.calls().length + this.sts.calls().length;
   }
 
   /** Adds an interceptor that runs once for the first matching operation (then removes itself). */
@@ -113,6 +121,16 @@ export class FakeAws {
       if (answer !== undefined) return answer;
       return body();
     };
+
+    // --- STS: AssumeRole answers a session of the duration asked for, dated by `stsNow` ---
+    this.sts.on(AssumeRoleCommand).callsFake((input) => {
+      const seconds = input.DurationSeconds ?? 3600;
+      const token = `FwoGZXIvYXdzE${createHash("sha256").update(`${input.RoleArn}/${this.stsNow()}`).digest("hex")}`;
+      return {
+        Credentials: { AccessKeyId: "ASIAFAKEREADER", SecretAccessKey: "reader-secret", SessionToken: token, Expiration: new Date(this.stsNow() + seconds * 1000) },
+        AssumedRoleUser: { Arn: `${input.RoleArn!.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")}/${input.RoleSessionName}`, AssumedRoleId: "AROAFAKE:result-url" },
+      };
+    });
 
     // --- DynamoDB (document client) ---
     this.ddb.on(GetCommand).callsFake((input) =>

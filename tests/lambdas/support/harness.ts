@@ -2,6 +2,7 @@ import { expect } from "chai";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { ENV } from "../../../lambdas/shared/env";
 import { logger } from "../../../lambdas/shared/logger";
+import { resetResultReader } from "../../../lambdas/shared/resultSigner";
 import { storeFromEnv } from "../../../lambdas/shared/store";
 import type { JobStore } from "../../../lambdas/shared/store";
 import type { AuthMode, Backend, JobRecord, StoreKind } from "../../../lambdas/shared/types";
@@ -10,6 +11,7 @@ import { FakeAws } from "./fakeAws";
 export const TABLE = "async-api-jobs";
 export const JOBS_BUCKET = "async-api-records";
 export const RESULTS_BUCKET = "async-api-results";
+export const RESULT_READER_ROLE_ARN = "arn:aws:iam::123456789012:role/async-api-result-reader";
 export const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:async-api-run-job";
 export const WORKER_FUNCTION = "async-api-worker";
 export const ALICE = "arn:aws:iam::123456789012:user/alice";
@@ -37,6 +39,7 @@ export function configure(setup: Setup = {}): void {
     [ENV.JOBS_TABLE]: TABLE,
     [ENV.JOBS_BUCKET]: JOBS_BUCKET,
     [ENV.RESULTS_BUCKET]: RESULTS_BUCKET,
+    [ENV.RESULT_READER_ROLE_ARN]: RESULT_READER_ROLE_ARN,
     [ENV.STATE_MACHINE_ARN]: STATE_MACHINE_ARN,
     [ENV.WORKER_FUNCTION_NAME]: WORKER_FUNCTION,
     [ENV.RESULT_TTL_SECONDS]: String(TTL_SECONDS),
@@ -78,6 +81,7 @@ export function useFakeAws(): FakeAws {
   });
   beforeEach(() => {
     fake.reset();
+    resetResultReader();
     configure();
   });
   after(() => {

@@ -13,6 +13,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { startS3Service } from "../../../local/s3";
 import type { LocalS3Service } from "../../../local/s3";
 import { KeyedRwLock } from "../../../local/s3/keyedLock";
+import { issueSessionToken } from "../../../local/sts/sessionToken";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/types";
 import { cleanupTmpDirs, rejection, tmpDir } from "./support";
 
@@ -236,6 +237,28 @@ describe("local S3 (s3rver with conditional writes)", function () {
       const res = await fetch(url);
       expect(res.status).to.equal(403);
       expect(await res.text()).to.contain("AccessDenied");
+    });
+
+    // "Download and upload objects with presigned URLs": a URL signed with temporary credentials
+    // "expires when the credentials you used to create it expire", whatever its own expiry.
+    it("refuses a presigned URL whose session has expired, though the URL's own expiry has not come (400 ExpiredToken)", async () => {
+      await put(client, "presigned/session.json", "s");
+      const signer = (expiresAt: number) =>
+        new S3Client({
+          endpoint: service.endpoint,
+          region: LOCAL_REGION,
+          credentials: { ...LOCAL_CREDENTIALS, sessionToken: issueSessionToken(expiresAt) },
+          forcePathStyle: true,
+        });
+      const command = new GetObjectCommand({ Bucket: BUCKET, Key: "presigned/session.json" });
+      const expired = await getSignedUrl(signer(Date.now() - 1000), command, { expiresIn: 900 });
+      expect(new URL(expired).searchParams.get("X-Amz-Security-Token")).to.match(/^LocalSts\./);
+      const refused = await fetch(expired);
+      expect(refused.status).to.equal(400);
+      expect(await refused.text()).to.contain("<Code>ExpiredToken</Code>");
+      const live = await fetch(await getSignedUrl(signer(Date.now() + 60_000), command, { expiresIn: 900 }));
+      expect(live.status).to.equal(200);
+      expect(await live.text()).to.equal("s");
     });
   });
 

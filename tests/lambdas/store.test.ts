@@ -66,6 +66,45 @@ for (const kind of STORES) {
       expect(rawJob(fake, ID)).to.include({ status: "RUNNING", version: 2 });
     });
 
+    // "Error handling with DynamoDB" (the SDKs retry 5xx and throttling on their own) and S3's
+    // conditional writes: a retry of a write that was applied but whose answer was lost fails
+    // the condition the first attempt made true.
+    describe("an SDK retry of a write that was applied (its answer lost)", () => {
+      const put = kind === "dynamodb" ? "dynamodb:Put" : "s3:PutObject";
+
+      it("creates the job: the retry finds the very record it wrote, so no ConflictError (and no 500 for the caller)", async () => {
+        fake.loseNextAnswer(put);
+        await store(clock).createJob(makeRecord({ jobId: ID }));
+        expect(rawJob(fake, ID)).to.include({ status: "PENDING", version: 1 });
+      });
+
+      it("replaces at the expected version: the retry finds version + 1 as written, and the write stands", async () => {
+        await seed(makeRecord({ jobId: ID }));
+        const s = store(clock);
+        const current = (await s.getJob(ID))!;
+        fake.loseNextAnswer(put);
+        const written = await s.replaceJob({ ...current, status: "RUNNING" }, 1);
+        expect(written.version).to.equal(2);
+        expect(rawJob(fake, ID)).to.include({ status: "RUNNING", version: 2 });
+        // The store still knows the object's ETag: the next replace goes through.
+        await s.replaceJob({ ...written, status: "SUCCEEDED" }, 2);
+        expect(rawJob(fake, ID)).to.include({ status: "SUCCEEDED", version: 3 });
+      });
+
+      it("creates the idempotency record", async () => {
+        const record: IdempotencyRecord = { pk: `idem#${"ef".repeat(32)}`, kind: "idempotency", jobId: ID, bodyHash: "cd".repeat(32), createdAt: new Date(T0).toISOString(), expiresAt: T0 / 1000 + 60 };
+        fake.loseNextAnswer(put);
+        await store(clock).createIdempotency(record);
+        expect(await store(clock).getIdempotency(record.pk)).to.deep.equal(record);
+      });
+
+      it("still refuses a record someone else wrote: a create whose key another job holds is a ConflictError", async () => {
+        await seed(makeRecord({ jobId: ID, input: '{"seconds":2}' }));
+        const err = await store(clock).createJob(makeRecord({ jobId: ID })).catch((e) => e);
+        expect(err).to.be.instanceOf(ConflictError);
+      });
+    });
+
     it("reads an expired record as absent", async () => {
       await seed(makeRecord({ jobId: ID, expiresAt: T0 / 1000 + 5 }));
       clock.advance(4_999);

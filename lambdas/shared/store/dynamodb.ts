@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoDocumentClient } from "../clients";
 import { isExpired, iso } from "../status";
 import type { IdempotencyRecord, JobRecord } from "../types";
+import { isOwnWrite } from "./ownWrite";
 import { ConflictError } from "./types";
 import type { JobStore, StoreOptions } from "./types";
 
@@ -11,12 +12,14 @@ function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error | undefined)?.name === "ConditionalCheckFailedException";
 }
 
-async function conditional<T>(write: () => Promise<T>, what: string): Promise<T> {
+/** A conditional write; a lost condition is a `ConflictError`, unless `current()` shows the item is `written` (an SDK retry of an applied write: ./ownWrite.ts). */
+async function conditional(write: () => Promise<unknown>, what: string, written: unknown, current: () => Promise<unknown>): Promise<void> {
   try {
-    return await write();
+    await write();
   } catch (err) {
-    if (isConditionFailure(err)) throw new ConflictError(what);
-    throw err;
+    if (!isConditionFailure(err)) throw err;
+    if (isOwnWrite(written, await current())) return;
+    throw new ConflictError(what);
   }
 }
 
@@ -60,6 +63,8 @@ export class DynamoDbJobStore implements JobStore {
           new PutCommand({ TableName: this.tableName, Item: { ...record }, ConditionExpression: "attribute_not_exists(pk)" }),
         ),
       `job ${record.jobId} exists`,
+      record,
+      () => this.get(record.pk),
     );
   }
 
@@ -76,6 +81,8 @@ export class DynamoDbJobStore implements JobStore {
           }),
         ),
       `job ${record.jobId} is not at version ${expectedVersion}`,
+      written,
+      () => this.get(record.pk),
     );
     return written;
   }
@@ -98,6 +105,8 @@ export class DynamoDbJobStore implements JobStore {
           }),
         ),
       "idempotency key in use",
+      record,
+      () => this.get(record.pk),
     );
   }
 

@@ -3,6 +3,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { s3Client } from "../clients";
 import { isExpired } from "../status";
 import type { IdempotencyRecord, JobRecord } from "../types";
+import { isOwnWrite } from "./ownWrite";
 import { ConflictError } from "./types";
 import type { JobStore, StoreOptions } from "./types";
 
@@ -80,7 +81,12 @@ export class S3JobStore implements JobStore {
     } catch (err) {
       // S3 answers an `If-Match` write to a key that is gone (deleted by the lifecycle rule, or
       // released in between) with 404: the object changed since it was read, so it is a conflict too.
-      if (isPreconditionFailure(err) || ("IfMatch" in condition && isMissing(err))) throw new ConflictError(what);
+      if (isPreconditionFailure(err) || ("IfMatch" in condition && isMissing(err))) {
+        // An SDK retry of a write that was applied finds its own object (./ownWrite.ts).
+        const current = await this.read(key);
+        if (current && isOwnWrite(value, current.value)) return current.etag;
+        throw new ConflictError(what);
+      }
       throw err;
     }
   }

@@ -51,6 +51,8 @@ export class FakeAws {
   /** `<bucket>/<key>` → object */
   readonly objects = new Map<string, { body: string; etag: string; contentType?: string }>();
   readonly interceptors: Interceptor[] = [];
+  /** Operations whose next answer is lost after the service applied them (see `loseNextAnswer`). */
+  private readonly lostAnswers = new Set<Operation>();
   private etagCounter = 0;
 
   install(): void {
@@ -75,6 +77,7 @@ export class FakeAws {
     this.items.clear();
     this.objects.clear();
     this.interceptors.length = 0;
+    this.lostAnswers.clear();
     this.ddb.reset();
     this.s3.reset();
     this.sfn.reset();
@@ -99,6 +102,14 @@ export class FakeAws {
     this.interceptors.push(interceptor);
   }
 
+  /**
+   * The next `op` is applied, but its answer is lost (a timeout, a dropped connection), so the
+   * SDK sends the same request again and the caller gets the retry's answer.
+   */
+  loseNextAnswer(op: Operation): void {
+    this.lostAnswers.add(op);
+  }
+
   /** Makes every matching operation fail with `err`. */
   failAlways(op: Operation, err: () => Error): void {
     this.interceptors.push((seen) => {
@@ -119,7 +130,10 @@ export class FakeAws {
     const run = (op: Operation, input: any, body: () => unknown) => async () => {
       const answer = this.intercept(op, input);
       if (answer !== undefined) return answer;
-      return body();
+      const first = await body();
+      // The answer was lost on the way back: the SDK sends the same request again.
+      if (this.lostAnswers.delete(op)) return body();
+      return first;
     };
 
     // --- STS: AssumeRole answers a session of the duration asked for, dated by `stsNow` ---

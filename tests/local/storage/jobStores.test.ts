@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import * as path from "path";
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { DeleteObjectCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { startDynamoDbService } from "../../../local/dynamodb";
@@ -194,6 +194,29 @@ describe("the job stores on the local emulators", function () {
     });
 
     storeContract(make);
+
+    // "Error handling with DynamoDB": the SDK retries a 500 by itself. Here the first PutItem is
+    // applied and then answered 500, so the SDK's own retry fails `attribute_not_exists(pk)`.
+    it("creates a job whose first answer was lost: the real SDK's retry finds the job it wrote, and the create succeeds", async () => {
+      let calls = 0;
+      const remove = dynamodb.use(async (call, next) => {
+        if (call.operation !== "PutItem") return next();
+        calls++;
+        if (calls > 1) return next();
+        const chunks: Buffer[] = [];
+        for await (const chunk of call.req) chunks.push(chunk as Buffer);
+        await dynamodb.client.send(new PutItemCommand(JSON.parse(Buffer.concat(chunks).toString("utf8"))));
+        call.res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
+        call.res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: "Internal server error (the answer is lost)" }));
+      });
+      try {
+        await make(() => T0).createJob(job("job-lost-answer"));
+      } finally {
+        remove();
+      }
+      expect(calls).to.be.at.least(3); // the lost attempt, our own PutItem, the SDK's retry
+      expect(await make(() => T0).getJob("job-lost-answer")).to.deep.include({ jobId: "job-lost-answer", version: 1 });
+    });
 
     it("the TTL sweep removes expired records the store already hides", async () => {
       await make(() => T0).createJob(job("job-ttl", { expiresAt: T0 / 1000 + 10 }));

@@ -190,18 +190,19 @@ export class AsyncApi extends pulumi.ComponentResource {
     }
 
     const apiEnv = pulumi.all([baseEnv, startEnv]).apply(([a, b]): Record<string, string> => ({ ...a, ...b }));
-    this.resultReaderRole = createResultReader(name, this, store.bucketArn);
-    const routeEnv: Record<Route, pulumi.Output<Record<string, string>>> = {
-      submit: apiEnv,
-      status: pulumi.all([apiEnv, this.resultReaderRole.arn]).apply(([env, reader]): Record<string, string> => ({ ...env, [ENV.RESULT_READER_ROLE_ARN]: reader })),
-      cancel: apiEnv,
-    };
     const routeStatements: Record<Route, pulumi.Output<PolicyStatement[]>> = {
       submit: pulumi.all([store.recordLocation, startStatements]).apply(([location, start]) => [...recordStatements(location, "submit"), ...start]),
-      status: pulumi
-        .all([store.recordLocation, store.bucketArn, this.resultReaderRole.arn])
-        .apply(([location, bucketArn, reader]) => [...recordStatements(location, "read"), resultStatement(bucketArn, "read"), assumeRoleStatement("SignResultUrls", reader)]),
+      status: pulumi.all([store.recordLocation, store.bucketArn]).apply(([location, bucketArn]) => [...recordStatements(location, "read"), resultStatement(bucketArn, "read")]),
       cancel: pulumi.all([store.recordLocation, cancelStatements]).apply(([location, stop]) => [...recordStatements(location, "readWrite"), ...stop]),
+    };
+    // The result-reader role trusts the status function's role alone, and that function signs as it.
+    let resultReader: aws.iam.Role | undefined;
+    const signResultUrls = (role: aws.iam.Role) => {
+      resultReader = createResultReader(name, this, { resultsBucketArn: store.bucketArn, statusRoleArn: role.arn });
+      return {
+        environment: resultReader.arn.apply((arn): Record<string, string> => ({ [ENV.RESULT_READER_ROLE_ARN]: arn })),
+        policyStatements: resultReader.arn.apply((arn) => [assumeRoleStatement("SignResultUrls", arn)]),
+      };
     };
     const specs = { submit: submitSpec(args.job), status: handlerSpec("status"), cancel: handlerSpec("cancel") };
     const fns = {} as Record<Route, BundledFunction>;
@@ -212,14 +213,17 @@ export class AsyncApi extends pulumi.ComponentResource {
         {
           description: ROUTES[route].description,
           handler: specs[route],
-          environment: routeEnv[route],
+          environment: apiEnv,
           logRetentionInDays,
           policyStatements: routeStatements[route],
+          // The status function signs resultUrls as a role that trusts its role alone.
+          withRole: route === "status" ? signResultUrls : undefined,
         },
         { parent: this },
       );
     }
     this.functions = fns;
+    this.resultReaderRole = resultReader!;
 
     const submitRoute: pulumi.Output<string | ApiGatewayIntegration> = submitIntegration ?? fns.submit.invokeArn;
     const body = pulumi.all([submitRoute, fns.status.invokeArn, fns.cancel.invokeArn]).apply(([submit, status, cancel]) => {
@@ -279,4 +283,5 @@ export class AsyncApi extends pulumi.ComponentResource {
       deadLetterQueueUrl: this.deadLetterQueueUrl,
     });
   }
+
 }

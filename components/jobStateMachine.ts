@@ -195,20 +195,20 @@ export class JobStateMachine extends pulumi.ComponentResource {
         ),
       );
 
+    const taskPolicy = fargate
+      ? new aws.iam.RolePolicy(
+          `${name}-task-policy`,
+          { role: fargate.taskRole.id, policy: workerStatements.apply((statements) => JSON.stringify(document(...statements, sendTaskResultStatement()))) },
+          { parent: this },
+        )
+      : undefined;
     this.stateMachine = new aws.sfn.StateMachine(
       `${name}-state-machine`,
       { type: this.workflowType, roleArn: this.role.arn, definition },
-      // The task definition must exist before an execution can run it.
-      { parent: this, dependsOn: fargate ? [policy, fargate] : [policy] },
+      // The task definition, and what its task may do, must exist before an execution can run it.
+      { parent: this, dependsOn: fargate && taskPolicy ? [policy, fargate, taskPolicy] : [policy] },
     );
     this.arn = this.stateMachine.arn;
-    if (fargate) {
-      new aws.iam.RolePolicy(
-        `${name}-task-policy`,
-        { role: fargate.taskRole.id, policy: workerStatements.apply((statements) => JSON.stringify(document(...statements, sendTaskResultStatement()))) },
-        { parent: this },
-      );
-    }
     this.registerOutputs({ arn: this.arn });
   }
 }

@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { apiGatewayLoggingStatement, document, serviceTrustPolicy } from "../iam/policies";
+import { apiGatewayLoggingStatements, document, serviceTrustPolicy } from "../iam/policies";
 
 /** JSON access-log lines; the fields are API Gateway's `$context` variables. */
 export const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -69,7 +69,7 @@ export function createGateway(name: string, parent: pulumi.Resource, args: Gatew
       `${name}-apigw-logs-policy`,
       {
         role: role.id,
-        policy: pulumi.all([region, account]).apply(([r, a]) => JSON.stringify(document(apiGatewayLoggingStatement(r, a)))),
+        policy: pulumi.all([region, account]).apply(([r, a]) => JSON.stringify(document(...apiGatewayLoggingStatements(r, a)))),
       },
       { parent },
     );

@@ -10,6 +10,7 @@ import {
   sendMessageStatement,
   serviceTrustPolicy,
   streamReadStatement,
+  streamRecordsStatement,
   listStreamsStatement,
 } from "../iam/policies";
 import { BundledFunction } from "../lambda/bundledFunction";
@@ -141,7 +142,7 @@ export function createStreamBackend(
         .all([store.recordLocation, streamArn, failureQueue.arn])
         .apply(([location, stream, queueArn]) => [
           ...recordStatements(location, "readWrite"),
-          streamReadStatement(stream),
+          streamRecordsStatement(stream),
           queueConsumeStatement("ConsumeFailedDeliveries", queueArn),
         ]),
     },

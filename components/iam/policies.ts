@@ -40,9 +40,11 @@ export function serviceTrustPolicy(service: string, sourceAccount?: string): Pol
   return { Version: "2012-10-17", Statement: [statement] };
 }
 
-/** Trust policy of the API's invoker role: principals of this account that IAM allows to assume it. */
-export function accountTrustPolicy(accountId: string): PolicyDocument<TrustStatement> {
-  return { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { AWS: `arn:aws:iam::${accountId}:root` } }] };
+/** Trust policy of a role that principals of this account assume when IAM allows them (and, with `condition`, only those it matches). */
+export function accountTrustPolicy(accountId: string, condition?: Condition): PolicyDocument<TrustStatement> {
+  const statement: TrustStatement = { Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { AWS: `arn:aws:iam::${accountId}:root` } };
+  if (condition) statement.Condition = condition;
+  return { Version: "2012-10-17", Statement: [statement] };
 }
 
 /** A Lambda function writing to its own log group. */
@@ -59,13 +61,20 @@ export type RecordAccess = "read" | "readWrite" | "submit";
 /** Statements for reading or writing job (and, for `submit`, idempotency) records. */
 export function recordStatements(location: RecordLocation, access: RecordAccess): PolicyStatement[] {
   if (location.kind === "dynamodb") {
-    const actions =
-      access === "read"
-        ? ["dynamodb:GetItem"]
-        : access === "readWrite"
-          ? ["dynamodb:GetItem", "dynamodb:PutItem"]
-          : ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"];
-    return [{ Sid: "JobRecords", Effect: "Allow", Action: actions, Resource: [location.tableArn] }];
+    const actions = access === "read" ? ["dynamodb:GetItem"] : ["dynamodb:GetItem", "dynamodb:PutItem"];
+    const records: PolicyStatement = { Sid: "JobRecords", Effect: "Allow", Action: actions, Resource: [location.tableArn] };
+    if (access !== "submit") return [records];
+    // Submit deletes only the idempotency record it took, when the job cannot be created: items
+    // whose key starts with `idem#` ("Using IAM policy conditions for fine-grained access
+    // control": dynamodb:LeadingKeys), never a job.
+    const release: PolicyStatement = {
+      Sid: "ReleaseIdempotencyRecords",
+      Effect: "Allow",
+      Action: ["dynamodb:DeleteItem"],
+      Resource: [location.tableArn],
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["idem#*"] } },
+    };
+    return [records, release];
   }
   const jobs = `${location.bucketArn}/jobs/*`;
   const idempotency = `${location.bucketArn}/idempotency/*`;
@@ -134,14 +143,19 @@ export function invokeApiStatement(executionArn: string, stageName: string): Pol
 /**
  * API Gateway's account-level CloudWatch role, allowed to write log groups of one account and
  * region. It is shared by every REST API there, so it cannot be narrowed to one log group.
+ * `logs:DescribeLogGroups` has no resource type ("Actions, resources, and condition keys for
+ * Amazon CloudWatch Logs": it lists the account's groups), so `*` is its only resource.
  */
-export function apiGatewayLoggingStatement(region: string, accountId: string): PolicyStatement {
-  return {
-    Sid: "WriteApiGatewayLogs",
-    Effect: "Allow",
-    Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"],
-    Resource: [`arn:aws:logs:${region}:${accountId}:log-group:*`],
-  };
+export function apiGatewayLoggingStatements(region: string, accountId: string): PolicyStatement[] {
+  return [
+    {
+      Sid: "WriteApiGatewayLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"],
+      Resource: [`arn:aws:logs:${region}:${accountId}:log-group:*`],
+    },
+    { Sid: "ListLogGroups", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: ["*"] },
+  ];
 }
 
 /** Putting events on one EventBridge bus (Lambda destinations and bus-to-bus targets send with the role given). */
@@ -193,10 +207,7 @@ export function gatewaySubmitStatement(tableArn: string): PolicyStatement {
   return { Sid: "SubmitJobs", Effect: "Allow", Action: ["dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"], Resource: [tableArn] };
 }
 
-/**
- * Reading one table stream: what a stream event source mapping needs of the function's role, and
- * what the stream failure recorder needs to read a failed batch back.
- */
+/** Reading one table stream: what a stream event source mapping needs of the function's role. */
 export function streamReadStatement(streamArn: string): PolicyStatement {
   return {
     Sid: "ReadJobStream",
@@ -204,6 +215,11 @@ export function streamReadStatement(streamArn: string): PolicyStatement {
     Action: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
     Resource: [streamArn],
   };
+}
+
+/** Reading a failed batch back from a table stream, by sequence number (the stream failure recorder): no DescribeStream. */
+export function streamRecordsStatement(streamArn: string): PolicyStatement {
+  return { Sid: "ReadFailedBatches", Effect: "Allow", Action: ["dynamodb:GetShardIterator", "dynamodb:GetRecords"], Resource: [streamArn] };
 }
 
 /**
@@ -216,9 +232,9 @@ export function listStreamsStatement(): PolicyStatement {
   return { Sid: "ListStreams", Effect: "Allow", Action: ["dynamodb:ListStreams"], Resource: ["*"] };
 }
 
-/** Consuming one SQS queue through an event source mapping. */
+/** Consuming one SQS queue through an event source mapping: the three actions of AWSLambdaSQSQueueExecutionRole. */
 export function queueConsumeStatement(sid: string, queueArn: string): PolicyStatement {
-  return { Sid: sid, Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], Resource: [queueArn] };
+  return { Sid: sid, Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: [queueArn] };
 }
 
 /**

@@ -16,6 +16,15 @@ export interface BundledFunctionArgs {
    */
   policyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]>;
   /**
+   * For what must name the function's own role and be known to the function (a role trusting
+   * only this one, say): called with the role before the policy and the function are made; the
+   * environment and statements it gives are added to the others.
+   */
+  withRole?: (role: aws.iam.Role) => {
+    environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    policyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]>;
+  };
+  /**
    * Seconds before Lambda stops an invocation.
    * @default 10
    */
@@ -59,16 +68,23 @@ export class BundledFunction extends pulumi.ComponentResource {
       { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("lambda.amazonaws.com")), description: `Runs ${name}` },
       { parent: this },
     );
+    const extra = args.withRole?.(this.role) ?? {};
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
         role: this.role.id,
         policy: pulumi
-          .all([this.logGroup.arn, pulumi.output(args.policyStatements ?? [])])
-          .apply(([logGroupArn, statements]) => JSON.stringify(document(logsStatement(logGroupArn), ...(statements as PolicyStatement[])))),
+          .all([this.logGroup.arn, pulumi.output(args.policyStatements ?? []), pulumi.output(extra.policyStatements ?? [])])
+          .apply(([logGroupArn, statements, more]) =>
+            JSON.stringify(document(logsStatement(logGroupArn), ...(statements as PolicyStatement[]), ...(more as PolicyStatement[]))),
+          ),
       },
       { parent: this },
     );
+    const environment =
+      args.environment && extra.environment
+        ? pulumi.all([args.environment, extra.environment]).apply(([a, b]) => ({ ...a, ...b }))
+        : (args.environment ?? extra.environment);
 
     const code = bundleHandler(args.handler);
     this.function = new aws.lambda.Function(
@@ -82,7 +98,7 @@ export class BundledFunction extends pulumi.ComponentResource {
         role: this.role.arn,
         timeout: args.timeoutSeconds ?? 10,
         memorySize: args.memorySize ?? 256,
-        environment: args.environment ? { variables: args.environment } : undefined,
+        environment: environment ? { variables: environment } : undefined,
         loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
       },
       // The role's policy must exist before the first invocation can use it.

@@ -168,8 +168,14 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           const reader = run.one(T.role, "jobs-result-reader");
           const readerArn = `arn:aws:iam::${ACCOUNT_ID}:role/jobs-result-reader-0123abcd`;
           expect(reader.inputs.maxSessionDuration).to.equal(3600);
+          // For a role session, aws:PrincipalArn is the role's ARN ("AWS global condition context keys").
           expect(JSON.parse(reader.inputs.assumeRolePolicy).Statement).to.deep.equal([
-            { Effect: "Allow", Action: ["sts:AssumeRole"], Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` } },
+            {
+              Effect: "Allow",
+              Action: ["sts:AssumeRole"],
+              Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` },
+              Condition: { ArnEquals: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT_ID}:role/jobs-status-role-0123abcd` } },
+            },
           ]);
           const readerPolicy = policyOf(run, "jobs-result-reader");
           expect(await simulate(readerPolicy, "s3:GetObject", "arn:aws:s3:::jobs-store-bucket-0123abcd/results/x.json")).to.equal("Allowed");
@@ -178,7 +184,7 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           expect(env(run, "jobs-status")[ENV.RESULT_READER_ROLE_ARN]).to.equal(readerArn);
           expect(await simulate(policyOf(run, "jobs-status"), "sts:AssumeRole", readerArn)).to.equal("Allowed");
           expect(await simulate(policyOf(run, "jobs-status"), "sts:AssumeRole", `arn:aws:iam::${ACCOUNT_ID}:role/other`)).to.equal("ImplicitlyDenied");
-          // The trust policy delegates to the account: no other role of the stack may assume it.
+          // No other role of the stack may assume it.
           for (const p of run.byType(T.rolePolicy).filter((p) => p.name !== "jobs-status-policy")) {
             expect(p.inputs.policy, p.name).not.to.contain("sts:AssumeRole");
           }

@@ -157,6 +157,11 @@ for (const auth of ["iam", "apiKey", "none"] as const) {
       expect(await simulate(recorder, "sqs:DeleteMessage", QUEUE_ARN)).to.equal("Allowed");
       expect(await simulate(recorder, "dynamodb:GetRecords", STREAM_ARN)).to.equal("Allowed");
       expect(await simulate(recorder, "sqs:SendMessage", QUEUE_ARN)).to.equal("ImplicitlyDenied");
+      // It reads a failed batch back by sequence number, and consumes its queue as
+      // AWSLambdaSQSQueueExecutionRole allows ("Creating and configuring an Amazon SQS event source mapping").
+      expect(await simulate(recorder, "dynamodb:GetShardIterator", STREAM_ARN)).to.equal("Allowed");
+      expect(await simulate(recorder, "dynamodb:DescribeStream", STREAM_ARN)).to.equal("ImplicitlyDenied");
+      expect(await simulate(recorder, "sqs:ChangeMessageVisibility", QUEUE_ARN)).to.equal("ImplicitlyDenied");
 
       const status = policyOf(run, "jobs-status");
       expect(await simulate(status, "dynamodb:GetItem", TABLE_ARN)).to.equal("Allowed");

@@ -16,7 +16,9 @@ describe("components/iam/policies", () => {
     expect(await simulate(read, "dynamodb:GetItem", `${TABLE}-other`)).to.equal("ImplicitlyDenied");
     expect(await simulate(read, "dynamodb:Scan", TABLE)).to.equal("ImplicitlyDenied");
     const submit = p.document(...p.recordStatements({ kind: "dynamodb", tableArn: TABLE }, "submit"));
-    expect(await simulate(submit, "dynamodb:DeleteItem", TABLE)).to.equal("Allowed");
+    // "Using IAM policy conditions for fine-grained access control" (dynamodb:LeadingKeys).
+    expect(await simulate(submit, "dynamodb:DeleteItem", TABLE, { "dynamodb:LeadingKeys": `idem#${"ab".repeat(32)}` })).to.equal("Allowed");
+    expect(await simulate(submit, "dynamodb:DeleteItem", TABLE, { "dynamodb:LeadingKeys": "3b241101-e2bb-4255-8caf-4136c566a962" })).to.equal("ImplicitlyDenied");
     const rw = p.document(...p.recordStatements({ kind: "dynamodb", tableArn: TABLE }, "readWrite"));
     expect(await simulate(rw, "dynamodb:PutItem", TABLE)).to.equal("Allowed");
     expect(await simulate(rw, "dynamodb:DeleteItem", TABLE)).to.equal("ImplicitlyDenied");
@@ -77,6 +79,26 @@ describe("components/iam/policies", () => {
     const doc = p.document(p.stateMachineRecordStatement(TABLE));
     expect(await simulate(doc, "dynamodb:UpdateItem", TABLE)).to.equal("Allowed");
     expect(await simulate(doc, "dynamodb:DeleteItem", TABLE)).to.equal("ImplicitlyDenied");
+  });
+
+  // "Actions, resources, and condition keys for Amazon CloudWatch Logs": DescribeLogGroups has no
+  // resource type ("you must specify all resources"); the others take log-group or log-stream.
+  it("API Gateway's logging role: DescribeLogGroups on *, everything else on the region's log groups", async () => {
+    const statements = p.apiGatewayLoggingStatements("us-east-1", ACCOUNT);
+    expect(statements.find((s) => s.Action.includes("logs:DescribeLogGroups"))).to.deep.include({ Action: ["logs:DescribeLogGroups"], Resource: ["*"] });
+    for (const s of statements.filter((s) => !s.Action.includes("logs:DescribeLogGroups"))) expect(s.Resource).to.deep.equal([`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:*`]);
+    const doc = p.document(...statements);
+    expect(await simulate(doc, "logs:PutLogEvents", `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:API-Gateway-Execution-Logs_x/v1:log-stream:s`)).to.equal("Allowed");
+    expect(await simulate(doc, "logs:PutLogEvents", `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:other:log-stream:s`)).to.equal("ImplicitlyDenied");
+  });
+
+  it("a stream event source mapping reads and describes the stream; the failure recorder only reads records back", async () => {
+    const stream = `${TABLE}/stream/2026-01-01T00:00:00.000`;
+    const recorder = p.document(p.streamRecordsStatement(stream));
+    expect(await simulate(recorder, "dynamodb:GetRecords", stream)).to.equal("Allowed");
+    expect(await simulate(recorder, "dynamodb:DescribeStream", stream)).to.equal("ImplicitlyDenied");
+    const consume = p.document(p.queueConsumeStatement("Consume", "arn:aws:sqs:us-east-1:123456789012:q"));
+    expect(await simulate(consume, "sqs:ChangeMessageVisibility", "arn:aws:sqs:us-east-1:123456789012:q")).to.equal("ImplicitlyDenied");
   });
 
   it("trust policies: service principals, and the account root for the invoker role", () => {

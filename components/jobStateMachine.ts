@@ -12,6 +12,7 @@ import {
   serviceTrustPolicy,
   stateMachineRecordStatement,
   type PolicyStatement,
+  logDeliveryStatement,
 } from "./iam/policies";
 import { handlerSpec, workerSpec } from "./handlers";
 import { validateJob, validateJobTimeout, workerTimeoutSeconds, type JobArgs } from "./job";
@@ -76,6 +77,8 @@ export class JobStateMachine extends pulumi.ComponentResource {
   public readonly role: aws.iam.Role;
   public readonly arn: pulumi.Output<string>;
   public readonly workflowType: "STANDARD" | "EXPRESS";
+  /** EXPRESS only: where the executions' errors are logged (EXPRESS executions keep no history). */
+  public readonly logGroup?: aws.cloudwatch.LogGroup;
 
   constructor(name: string, args: JobStateMachineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("async-api:index:JobStateMachine", name, {}, opts);
@@ -150,6 +153,14 @@ export class JobStateMachine extends pulumi.ComponentResource {
             runTaskStatements({ taskDefinitionArnPattern: `arn:aws:ecs:${r}:${a}:task-definition/${family}:*`, clusterArn, roleArns: [taskRoleArn, executionRoleArn] }),
           )
       : pulumi.output([]);
+    // EXPRESS executions keep no history: without logs, an execution that failed to record a job
+    // would leave no trace, and Step Functions sends no status-change events for them either
+    // ("Logging in CloudWatch Logs"; LoggingConfiguration's level is OFF by default). ERROR only,
+    // without execution data, so job inputs and results stay out of the logs.
+    this.logGroup =
+      this.workflowType === "EXPRESS"
+        ? new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionInDays ?? 30 }, { parent: this })
+        : undefined;
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
@@ -160,6 +171,7 @@ export class JobStateMachine extends pulumi.ComponentResource {
               ...(functionArns.length ? [invokeFunctionStatement("InvokeJobFunctions", functionArns)] : []),
               ...(tableArn ? [stateMachineRecordStatement(tableArn)] : []),
               ...run,
+              ...(this.logGroup ? [logDeliveryStatement()] : []),
             ),
           ),
         ),
@@ -204,7 +216,12 @@ export class JobStateMachine extends pulumi.ComponentResource {
       : undefined;
     this.stateMachine = new aws.sfn.StateMachine(
       `${name}-state-machine`,
-      { type: this.workflowType, roleArn: this.role.arn, definition },
+      {
+        type: this.workflowType,
+        roleArn: this.role.arn,
+        definition,
+        loggingConfiguration: this.logGroup ? { level: "ERROR", includeExecutionData: false, logDestination: pulumi.interpolate`${this.logGroup.arn}:*` } : undefined,
+      },
       // The task definition, and what its task may do, must exist before an execution can run it.
       { parent: this, dependsOn: fargate && taskPolicy ? [policy, fargate, taskPolicy] : [policy] },
     );

@@ -158,6 +158,29 @@ export function apiGatewayLoggingStatements(region: string, accountId: string): 
   ];
 }
 
+/**
+ * A state machine's CloudWatch Logs delivery ("Logging in CloudWatch Logs" in the Step Functions
+ * guide): the log delivery API is account-wide and takes no resource in IAM, so `*` is the only
+ * resource of these actions; none of them reads or writes a log event.
+ */
+export function logDeliveryStatement(): PolicyStatement {
+  return {
+    Sid: "DeliverExecutionLogs",
+    Effect: "Allow",
+    Action: [
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ],
+    Resource: ["*"],
+  };
+}
+
 /** Putting events on one EventBridge bus (Lambda destinations and bus-to-bus targets send with the role given). */
 export function putEventsStatement(sid: string, eventBusArn: string): PolicyStatement {
   return { Sid: sid, Effect: "Allow", Action: ["events:PutEvents"], Resource: [eventBusArn] };

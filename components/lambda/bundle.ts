@@ -87,7 +87,9 @@ export function bundleProgram(spec: HandlerSpec): string {
   if (hit !== undefined) return hit;
   const contents = `${entrySource(spec)}
 handler().then((code) => process.exit(code), (err) => { console.error(err); process.exit(1); });
-for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => process.exit(143));`;
+// The program answers a stop itself (it tells whoever waits for it); exit anyway after 20 s, within
+// ECS's default 30 s stopTimeout before SIGKILL.
+for (const signal of ["SIGTERM", "SIGINT"]) process.once(signal, () => setTimeout(() => process.exit(143), 20000).unref());`;
   const code = build(contents, "container-entry.ts", []);
   cache.set(key, code);
   return code;

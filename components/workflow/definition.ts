@@ -247,6 +247,16 @@ export const MAX_EXPRESS_JOB_TIMEOUT_SECONDS = 240;
 export const MAX_JOB_TIMEOUT_SECONDS = 900;
 /** A Fargate job may run up to a year, the longest a STANDARD execution lives. */
 export const MAX_FARGATE_JOB_TIMEOUT_SECONDS = 31536000;
+/** What RunJob leaves of a year-long execution for recording a timed-out job. */
+export const FARGATE_RECORDING_SECONDS = 60;
+/**
+ * RunJob's TimeoutSeconds on `worker=fargate`: the job's time plus the task's start-up, but never
+ * past the year-long execution less the time to record the outcome. Near a year, the last minutes
+ * go to the start-up and the recording: RunJob ends before the execution does, so the job is
+ * recorded TIMED_OUT rather than left to the failure recorder ("Task workflow state": TimeoutSeconds).
+ */
+export const fargateRunJobTimeoutSeconds = (jobTimeoutSeconds: number): number =>
+  Math.min(jobTimeoutSeconds + FARGATE_START_SECONDS, MAX_FARGATE_JOB_TIMEOUT_SECONDS - FARGATE_RECORDING_SECONDS);
 export const ECS_RUN_TASK_WAIT_FOR_TOKEN = "arn:aws:states:::ecs:runTask.waitForTaskToken";
 export { FARGATE_START_SECONDS };
 
@@ -262,6 +272,7 @@ export const ECS_TRANSIENT_ERRORS: readonly string[] = [
 
 /** The Lambda service errors Step Functions recommends retrying (the function did not run, or may run again safely). */
 export const LAMBDA_TRANSIENT_ERRORS: readonly string[] = [
+  "Lambda.ClientExecutionTimeoutException",
   "Lambda.ServiceException",
   "Lambda.AWSLambdaException",
   "Lambda.SdkClientException",
@@ -602,10 +613,10 @@ function fargateRunJobState(task: FargateTaskArgs, jobTimeoutSeconds: number, wo
     },
     ResultSelector: { "outcome.$": "$" },
     ResultPath: "$.run",
-    TimeoutSeconds: jobTimeoutSeconds + FARGATE_START_SECONDS,
+    TimeoutSeconds: fargateRunJobTimeoutSeconds(jobTimeoutSeconds),
     // Step Functions counts the heartbeat from the task's start: the first one comes only once the
     // container runs, so the task's start-up is allowed on top (and it must stay below the timeout).
-    HeartbeatSeconds: Math.min(task.heartbeatSeconds + FARGATE_START_SECONDS, jobTimeoutSeconds + FARGATE_START_SECONDS - 1),
+    HeartbeatSeconds: Math.min(task.heartbeatSeconds + FARGATE_START_SECONDS, fargateRunJobTimeoutSeconds(jobTimeoutSeconds) - 1),
     Retry: [retrier(ECS_TRANSIENT_ERRORS, workerRetry)],
     Catch: RUN_JOB_CATCH,
     Next: STATE.CheckOutcome,

@@ -18,6 +18,35 @@ export interface ContainerWorkerOptions {
   heartbeatIntervalMs?: number;
   /** Between reads of the job's record, to stop soon after a cancel. @default 5000 */
   recordPollMs?: number;
+  /**
+   * Resolves with a signal's name when the task is being stopped. @default SIGTERM or SIGINT to
+   * this process (what ECS sends on StopTask and on Fargate task retirement, `stopTimeout` before SIGKILL)
+   */
+  stopped?: Promise<string>;
+}
+
+/** `error.code` of a job whose task ECS stopped before it finished (StopTask, Fargate task retirement). */
+export const WORKER_STOPPED_ERROR = "WorkerStopped";
+
+/**
+ * How long a stopping task waits for SendTaskFailure: well within the container's `stopTimeout`
+ * (30 s by default on Fargate) after the SIGTERM.
+ */
+export const STOP_REPORT_TIMEOUT_MS = 10_000;
+
+/** Resolves on the first SIGTERM or SIGINT; `dispose` removes the listeners. */
+function processStopSignal(): { stopped: Promise<string>; dispose(): void } {
+  let listener: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => (listener = (signal) => resolve(signal)));
+  process.once("SIGTERM", listener);
+  process.once("SIGINT", listener);
+  return {
+    stopped,
+    dispose: () => {
+      process.off("SIGTERM", listener);
+      process.off("SIGINT", listener);
+    },
+  };
 }
 
 /** The container's exit codes. */
@@ -28,6 +57,8 @@ export const EXIT = {
   unsent: 1,
   /** Started without a job id or a task token. */
   misconfigured: 2,
+  /** Stopped by a signal (128 + SIGTERM's 15), after telling the state machine. */
+  stopped: 143,
 } as const;
 
 /** What SendTask* answers once the execution no longer waits for this token (stopped by a cancel, timed out). */
@@ -45,6 +76,12 @@ const SEND_RETRY_DELAYS_MS = [500, 1000, 2000, 4000];
  * first) or a heartbeat is refused because the execution is gone (the cancel stopped it, or it
  * timed out), the container stops at once: that is how a cancel stops the task.
  *
+ * When ECS stops the task (StopTask, or a Fargate task retirement, which stops standalone tasks
+ * such as these and starts no replacement: "Task retirement and maintenance for AWS Fargate"),
+ * the container gets SIGTERM and `stopTimeout` seconds before SIGKILL. It then sends
+ * SendTaskFailure `WorkerStopped` at once, so the job is FAILED with that code now, not a crash
+ * found by the heartbeat timeout minutes later.
+ *
  * Returns the process exit code (the container entry exits with it).
  */
 export function createContainerWorker(job: JobDefinition, options: ContainerWorkerOptions = {}): () => Promise<number> {
@@ -59,6 +96,7 @@ export function createContainerWorker(job: JobDefinition, options: ContainerWork
     const heartbeatSeconds = Number(env[ENV.HEARTBEAT_SECONDS] ?? 60);
     const intervalMs = options.heartbeatIntervalMs ?? Math.max(1000, Math.floor((Number.isFinite(heartbeatSeconds) && heartbeatSeconds > 0 ? heartbeatSeconds : 60) * 1000 / 3));
     const sfn = sfnClient();
+    const signal = options.stopped ? { stopped: options.stopped, dispose: () => undefined } : processStopSignal();
 
     let gone: (reason: string) => void = () => undefined;
     const executionGone = new Promise<string>((resolve) => (gone = resolve));
@@ -86,9 +124,9 @@ export function createContainerWorker(job: JobDefinition, options: ContainerWork
     try {
       await heartbeat();
       const run = createStepFunctionsWorker(job, { now: options.now })({ jobId });
-      let first: { outcome: Awaited<typeof run> } | { reason: string };
+      let first: { outcome: Awaited<typeof run> } | { reason: string } | { signal: string };
       try {
-        first = await Promise.race([run.then((outcome) => ({ outcome })), executionGone.then((reason) => ({ reason }))]);
+        first = await Promise.race([run.then((outcome) => ({ outcome })), executionGone.then((reason) => ({ reason })), signal.stopped.then((name) => ({ signal: name }))]);
       } catch (err) {
         // Not the job's error (those are outcomes): the worker itself failed (the store, say). Say
         // so now rather than let the heartbeat timeout find out; only the error's name goes out.
@@ -100,6 +138,18 @@ export function createContainerWorker(job: JobDefinition, options: ContainerWork
           // The heartbeat timeout will tell the state machine instead.
         }
         return EXIT.unsent;
+      }
+      if ("signal" in first) {
+        logger.warn("The task is being stopped before the job finished: telling the state machine", { jobId, signal: first.signal });
+        try {
+          await sfn.send(
+            new SendTaskFailureCommand({ taskToken, error: WORKER_STOPPED_ERROR, cause: `The job's worker task was stopped (${first.signal}) before the job finished.` }),
+            { abortSignal: AbortSignal.timeout(STOP_REPORT_TIMEOUT_MS) },
+          );
+        } catch (err) {
+          logger.error("Could not report the stop; the heartbeat timeout will", { jobId, error: (err as Error).name });
+        }
+        return EXIT.stopped;
       }
       if ("reason" in first) {
         logger.info("The execution no longer waits for this task (cancelled or timed out): stopping", { jobId, reason: first.reason });
@@ -128,6 +178,7 @@ export function createContainerWorker(job: JobDefinition, options: ContainerWork
     } finally {
       clearInterval(timer);
       clearInterval(poll);
+      signal.dispose();
     }
   };
 }

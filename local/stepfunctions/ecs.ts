@@ -5,8 +5,10 @@
  * (`Cluster`, `TaskDefinition`, `NetworkConfiguration.AwsvpcConfiguration`,
  * `Overrides.ContainerOverrides[{Name, Environment[{Name, Value}]}]`, ...): the keys are turned
  * into the API's camelCase and handed to `runTask`. A RunTask error is named `ECS.<Exception>`
- * (`ECS.InvalidParameterException`, `ECS.ClusterNotFoundException`, ...), a response with
- * `failures` and no task `ECS.AmazonECSException`.
+ * (`ECS.InvalidParameterException`, `ECS.ClusterNotFoundException`, ...). A response with
+ * `failures` and no task fails a `.sync` or `.waitForTaskToken` state with `AmazonECS.Unknown`
+ * ("Run Amazon ECS or Fargate tasks with Step Functions": "If a non-empty Failures field is
+ * encountered, the task is failed with an AmazonECS.Unknown error"); request-response returns it.
  *
  * - request-response: the result is the RunTask response (PascalCase).
  * - `.waitForTaskToken`: the token (`$$.Task.Token` in the Parameters) is claimed before RunTask,
@@ -135,16 +137,17 @@ function ecsApiError(err: unknown): Error {
   return taskError(`ECS.${code}`, ecsCause(typeof e.message === "string" ? e.message : String(err), code, status));
 }
 
-async function runTask(ecs: EcsTaskRunner, request: RunTaskInput): Promise<RunTaskOutput> {
+async function runTask(ecs: EcsTaskRunner, request: RunTaskInput, pattern: EcsPattern): Promise<RunTaskOutput> {
   let output: RunTaskOutput;
   try {
     output = await ecs.runTask(request);
   } catch (err) {
     throw ecsApiError(err);
   }
-  if (output.tasks.length === 0) {
-    throw taskError("ECS.AmazonECSException", ecsCause(`RunTask started no task: ${JSON.stringify(pascalKeys(output.failures))}`, "AmazonECSException"));
+  if (pattern !== "request" && output.failures.length > 0) {
+    throw taskError("AmazonECS.Unknown", `RunTask answered with failures: ${JSON.stringify(pascalKeys(output.failures))}`);
   }
+  if (output.tasks.length === 0 && pattern !== "request") throw taskError("AmazonECS.Unknown", "RunTask started no task");
   return output;
 }
 
@@ -158,7 +161,7 @@ export function ecsRunTaskHandler(integration: EcsIntegration, deps: EcsDependen
     const request = camelKeys(input) as RunTaskInput;
     switch (integration.pattern) {
       case "request":
-        return pascalKeys(await runTask(ecs, request));
+        return pascalKeys(await runTask(ecs, request, "request"));
       case "waitForTaskToken":
         return waitForToken(ecs, request, input, ctx, integration, deps, label);
       case "sync":
@@ -197,7 +200,7 @@ async function waitForToken(
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   if (ctx.signal.aborted) onAbort();
   try {
-    const started = await runTask(ecs, request);
+    const started = await runTask(ecs, request, "waitForTaskToken");
     for (const task of started.tasks) {
       // A hint for whoever waits: the container ended without answering.
       ecs.waitForTaskStopped(task.taskArn).then(
@@ -219,7 +222,7 @@ async function waitForToken(
 
 async function runToCompletion(ecs: EcsTaskRunner, request: RunTaskInput, ctx: TaskContext, integration: EcsIntegration): Promise<unknown> {
   if (request.count !== undefined && request.count !== 1) throw runtimeError("ecs:runTask.sync runs one task: Count must be 1 locally");
-  const started = await runTask(ecs, request);
+  const started = await runTask(ecs, request, "sync");
   const taskArn = started.tasks[0].taskArn;
   const stopIt = (reason: string) => void ecs.stopTask({ cluster: started.tasks[0].clusterArn, task: taskArn, reason }).catch(() => undefined);
   const onAbort = () => stopIt("Execution stopped by Step Functions");

@@ -3,7 +3,7 @@
 // The configurations are spread over the tests/e2e/jobApi.*.test.ts files, so that `npm test`'s
 // parallel workers run them side by side.
 import { execFile } from "child_process";
-import { DescribeTasksCommand, ECSClient, ListTasksCommand } from "@aws-sdk/client-ecs";
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { expect } from "chai";
 import { clientFor, startCloud, type CloudHandle, type JobApi } from "../support/localCloud";
 import { curlPath } from "../support/tools";
@@ -238,6 +238,34 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
         expect(Date.now() - cancelledAt, "within a poll of the record, not the job's 60 s").to.be.below(15_000);
         expect(task.containers?.[0].exitCode, "the container ended itself").to.equal(0);
         expect((await api.get(jobId)).body.status).to.equal("CANCELLED");
+        ecs.destroy();
+      });
+
+      // "Task retirement and maintenance for AWS Fargate": ECS stops a task (StopTask, retirement)
+      // with SIGTERM, then SIGKILL after stopTimeout; it starts no replacement for a standalone task.
+      it("fargate: a task ECS stops mid-job makes the job FAILED WorkerStopped at once, not after the heartbeat timeout", async () => {
+        const ecs = new ECSClient({ endpoint: (cloud.outputs.localEndpoints as Record<string, string>).ecs, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+        const cluster = String(cloud.outputs.clusterName);
+        const jobId = (await api.submit({ seconds: 60 })).body.jobId as string;
+        await api.waitFor(jobId, (s) => s === "RUNNING");
+        let taskArn: string | undefined;
+        for (let i = 0; i < 100 && !taskArn; i++) {
+          const arns = (await ecs.send(new ListTasksCommand({ cluster, desiredStatus: "RUNNING" }))).taskArns ?? [];
+          const tasks = arns.length ? ((await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? []) : [];
+          taskArn = tasks.find((t) => t.lastStatus === "RUNNING" && t.overrides?.containerOverrides?.some((c) => c.environment?.some((e) => e.value === jobId)))?.taskArn;
+          if (!taskArn) await sleep(100);
+        }
+        expect(taskArn, "the job's task runs").to.be.a("string");
+        await sleep(1500); // the container has read the job and is running it
+        const stoppedAt = Date.now();
+        await ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason: "Task retired (test)" }));
+        const { last } = await api.waitFor(jobId);
+        expect(last.body.status).to.equal("FAILED");
+        expect(last.body.error.code).to.equal("WorkerStopped");
+        expect(Date.now() - stoppedAt, "now, not after the heartbeat timeout").to.be.below(15_000);
+        const describe = async () => ((await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn!] }))).tasks ?? [])[0];
+        for (let i = 0; i < 50 && (await describe())?.lastStatus !== "STOPPED"; i++) await sleep(100);
+        expect((await describe()).containers?.[0].exitCode, "the container ended itself after reporting").to.equal(143);
         ecs.destroy();
       });
     }

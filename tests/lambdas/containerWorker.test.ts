@@ -3,7 +3,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import type { JobDefinition } from "../../lambdas/jobs/types";
 import { ENV } from "../../lambdas/shared/env";
-import { createContainerWorker, EXIT } from "../../lambdas/worker/containerWorker";
+import { createContainerWorker, EXIT, WORKER_STOPPED_ERROR } from "../../lambdas/worker/containerWorker";
 import { Clock, JOB_TIMEOUT_SECONDS, T0, TTL_SECONDS, configure, makeRecord, seed, useFakeAws } from "./support/harness";
 
 // The Fargate worker's container entry, without Docker: the same job module as the Lambda worker,
@@ -96,6 +96,34 @@ describe("lambdas/worker/containerWorker (worker fargate)", () => {
     expect(failures).to.have.length(1);
     expect(failures[0].args[0].input).to.deep.equal({ taskToken: TOKEN, error: "AccessDeniedException", cause: "The job's worker task failed before it had an outcome." });
     expect(fake.sfn.commandCalls(SendTaskSuccessCommand)).to.have.length(0);
+  });
+
+  // "Task retirement and maintenance for AWS Fargate": retirement stops standalone tasks (those
+  // Step Functions starts) with no replacement; StopTask sends SIGTERM, then SIGKILL after the
+  // container's stopTimeout ("Amazon ECS task definition parameters": 30 s by default on Fargate).
+  it("tells the state machine WorkerStopped at once when the task is stopped (SIGTERM), instead of leaving it to the heartbeat timeout", async () => {
+    let stop: (signal: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const worker = createContainerWorker(job(async () => (await sleep(5000), 1)), { env: env(), now: clock.now, stopped });
+    const started = Date.now();
+    setTimeout(() => stop("SIGTERM"), 50);
+    expect(await worker()).to.equal(EXIT.stopped);
+    expect(Date.now() - started).to.be.below(2000);
+    const failures = fake.sfn.commandCalls(SendTaskFailureCommand).map((c) => c.args[0].input);
+    expect(failures).to.deep.equal([{ taskToken: TOKEN, error: WORKER_STOPPED_ERROR, cause: "The job's worker task was stopped (SIGTERM) before the job finished." }]);
+    expect(fake.sfn.commandCalls(SendTaskSuccessCommand)).to.have.length(0);
+  });
+
+  it("listens for SIGTERM on the process by default, and stops listening when done", async () => {
+    const before = process.listenerCount("SIGTERM");
+    const worker = createContainerWorker(job(async () => (await sleep(5000), 1)), { env: env(), now: clock.now });
+    const running = worker();
+    await sleep(50);
+    expect(process.listenerCount("SIGTERM")).to.equal(before + 1);
+    process.emit("SIGTERM", "SIGTERM");
+    expect(await running).to.equal(EXIT.stopped);
+    expect(process.listenerCount("SIGTERM")).to.equal(before);
+    expect(fake.sfn.commandCalls(SendTaskFailureCommand)[0].args[0].input.error).to.equal(WORKER_STOPPED_ERROR);
   });
 
   it("exits 2 without a job id or a token, running nothing", async () => {

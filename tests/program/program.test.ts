@@ -375,6 +375,22 @@ describe("program: config errors", () => {
     expect(run.outputs.failureArchiveArn).to.equal(undefined);
   });
 
+  // "Logging in CloudWatch Logs" (Step Functions): EXPRESS executions keep no history, and the
+  // LoggingConfiguration's level is OFF unless set; log delivery takes no resource in IAM.
+  it("EXPRESS workflows log their errors (no execution data) to a log group of their own; STANDARD keeps its history instead", async () => {
+    const run = await runProgram({ workflowType: "EXPRESS", jobTimeoutSeconds: "240" });
+    const group = run.one("aws:cloudwatch/logGroup:LogGroup", "jobs-workflow-logs");
+    const logging = run.one(T.sm, "jobs-workflow-state-machine").inputs.loggingConfiguration;
+    expect(logging).to.deep.equal({ level: "ERROR", includeExecutionData: false, logDestination: `${group.state.arn}:*` });
+    const statements = JSON.parse(run.one(T.rolePolicy, "jobs-workflow-policy").inputs.policy).Statement;
+    expect(statements.find((s: { Sid: string }) => s.Sid === "DeliverExecutionLogs")).to.deep.include({ Resource: ["*"] });
+    expect(statements.find((s: { Sid: string }) => s.Sid === "DeliverExecutionLogs").Action).to.include.members(["logs:CreateLogDelivery", "logs:PutResourcePolicy", "logs:DescribeLogGroups"]);
+
+    const standard = await runProgram({ workflowType: "STANDARD" });
+    expect(standard.one(T.sm, "jobs-workflow-state-machine").inputs.loggingConfiguration).to.equal(undefined);
+    expect(standard.one(T.rolePolicy, "jobs-workflow-policy").inputs.policy).not.to.contain("logs:");
+  });
+
   it("takes the failure recording settings and refuses values outside the services' limits", async () => {
     const { AsyncApi } = await import("../../components");
     const { timerJob } = await import("../../lambdas/jobs/timer");

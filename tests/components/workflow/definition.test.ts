@@ -158,11 +158,13 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
       }
     });
 
+    // "Handle Lambda service exceptions" (Step Functions): the four errors it recommends retrying,
+    // and TooManyRequests (throttling). Never Lambda.Unknown: timeouts and out-of-memory end there.
     it("retries only transient Lambda errors, with the default settings and full jitter", function () {
       const run = build("dynamodb").States[STATE.RunJob] as AslTaskState;
       expect(run.Retry).to.deep.equal([
         {
-          ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
+          ErrorEquals: ["Lambda.ClientExecutionTimeoutException", "Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
           MaxAttempts: 3,
           IntervalSeconds: 2,
           BackoffRate: 2,

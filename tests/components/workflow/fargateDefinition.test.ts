@@ -74,6 +74,13 @@ describe("components/workflow/definition: worker fargate", () => {
   it("runs up to a year: the execution's own timeout never passes 31536000 s", () => {
     expect(build({ jobTimeoutSeconds: 7200 }).TimeoutSeconds).to.equal(7200 + FARGATE_START_SECONDS + EXECUTION_TIMEOUT_MARGIN_SECONDS);
     expect(build({ jobTimeoutSeconds: MAX_FARGATE_JOB_TIMEOUT_SECONDS }).TimeoutSeconds).to.equal(MAX_FARGATE_JOB_TIMEOUT_SECONDS);
+    // RunJob always ends before the execution, with time left to record TIMED_OUT.
+    for (const jobTimeoutSeconds of [MAX_FARGATE_JOB_TIMEOUT_SECONDS, MAX_FARGATE_JOB_TIMEOUT_SECONDS - FARGATE_START_SECONDS, 7200]) {
+      const definition = build({ jobTimeoutSeconds });
+      const runJob = definition.States.RunJob as { TimeoutSeconds: number; HeartbeatSeconds: number };
+      expect(definition.TimeoutSeconds - runJob.TimeoutSeconds, String(jobTimeoutSeconds)).to.be.at.least(60);
+      expect(runJob.HeartbeatSeconds).to.be.below(runJob.TimeoutSeconds);
+    }
     expect(() => build({ jobTimeoutSeconds: MAX_FARGATE_JOB_TIMEOUT_SECONDS + 1 })).to.throw(/from 1 to 31536000/);
   });
 

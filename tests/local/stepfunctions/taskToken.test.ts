@@ -185,6 +185,24 @@ describe("local Step Functions: ecs:runTask.waitForTaskToken on the local ECS", 
     expect(history.map((e) => e.type)).to.include.members(["TaskStateEntered", "TaskStateExited", "ExecutionSucceeded"]);
   });
 
+  // "Run Amazon ECS or Fargate tasks with Step Functions": "If a non-empty Failures field is
+  // encountered, the task is failed with an AmazonECS.Unknown error" (Fargate capacity, say).
+  it("a RunTask that answers failures (no capacity) fails the state with AmazonECS.Unknown", async function () {
+    const original = ecs.runTask;
+    ecs.runTask = async () => ({ tasks: [], failures: [{ arn: "arn:aws:ecs:us-east-1:000000000000:container-instance/x", reason: "RESOURCE:FARGATE" }] });
+    try {
+      const r = await run(
+        workMachine({ Catch: [{ ErrorEquals: ["AmazonECS.Unknown"], ResultPath: "$.error", Next: "NoCapacity" }] }, WAIT, { NoCapacity: { Type: "Pass", End: true } }),
+        input("succeed"),
+      );
+      expect(r.status, `${r.error}: ${r.cause}`).to.equal("SUCCEEDED");
+      expect(r.result.error.Error).to.equal("AmazonECS.Unknown");
+      expect(r.result.error.Cause).to.contain("RESOURCE:FARGATE");
+    } finally {
+      ecs.runTask = original;
+    }
+  });
+
   it("SendTaskFailure fails the state with its error and cause, which Catch catches", async function () {
     const r = await run(
       workMachine({ Catch: [{ ErrorEquals: ["Worker.Failed"], ResultPath: "$.error", Next: "Failed" }] }, WAIT, { Failed: { Type: "Pass", End: true } }),

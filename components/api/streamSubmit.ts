@@ -33,14 +33,40 @@ export const SUBMIT_REJECTIONS = {
   RequestId: { status: 400, code: "BadRequest", message: "X-Amzn-RequestId, when given, must be a UUID." },
   // API Gateway takes a request without Content-Type as JSON: the template refuses it.
   ContentType: { status: 415, code: "UnsupportedMediaType", message: "The request body must be JSON (Content-Type: application/json)." },
+  // Refused by the template rather than stored and failed by the worker, whatever the validator lets through.
+  EmptyBody: { status: 400, code: "BadRequest", message: "The body is not valid JSON." },
+  // auth iam: API Gateway always names the SigV4 caller; a request without one is not recorded under a shared name.
+  NoCaller: { status: 403, code: "Forbidden", message: "The request has no caller identity." },
 } as const;
 
 export type SubmitRejection = keyof typeof SUBMIT_REJECTIONS;
 
 const REJECTION_STATUSES = [...new Set(Object.values(SUBMIT_REJECTIONS).map((r) => r.status))];
 
-/** The contract's body limit, in characters of the body (the template cannot count bytes). */
-export const MAX_BODY_CHARS = 256 * 1024;
+/** The contract's body limit, in UTF-8 bytes. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * Whether the body is over MAX_BODY_BYTES, in VTL, which sees the body as a Java string (its
+ * `length()` counts UTF-16 units). A unit is 1 to 3 UTF-8 bytes (a surrogate pair is 4 bytes for 2
+ * units), so more units than the limit is always over it and fewer than a third of it never is.
+ * Between the two, the bytes are counted from `$util.base64Encode`, which encodes "the UTF-8 bytes"
+ * ("API Gateway mapping template and access logging variable reference": UTF-8 unless said).
+ */
+function bodyTooLargeVtl(): string[] {
+  return [
+    // Quiet: an absent body is empty text, never the reference's own text.
+    `#set($bodyText = "$!input.body")`,
+    `#set($units = $bodyText.length())`,
+    `#set($tooLarge = $units > ${MAX_BODY_BYTES})`,
+    `#if(!$tooLarge && $units * 3 > ${MAX_BODY_BYTES})`,
+    `#set($b64 = $util.base64Encode($bodyText))`,
+    `#set($bytes = $b64.length() / 4 * 3)`,
+    `#if($b64.endsWith("=="))#set($bytes = $bytes - 2)#elseif($b64.endsWith("="))#set($bytes = $bytes - 1)#end`,
+    `#set($tooLarge = $bytes > ${MAX_BODY_BYTES})`,
+    `#end`,
+  ];
+}
 
 export interface StreamSubmitArgs {
   /** The jobs table. */
@@ -122,7 +148,8 @@ function prelude(auth: AuthMode): string {
     `#set($nowSeconds = $epoch.substring(0, $cut))`,
     ...(auth === "iam"
       ? [
-          `#set($owner = "$context.identity.userArn")`,
+          // Quiet: a missing caller is an empty owner (refused), never the reference's own text.
+          `#set($owner = "$!context.identity.userArn")`,
           // A caller's stable principal: an assumed role without its session name, which the SDKs
           // renew with their credentials and which anyone who may assume the role can choose
           // (lambdas/shared/owner.ts does the same for the Lambda backends).
@@ -151,10 +178,10 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
     // A taken id hands back its record (kind "job"): told apart from a rejection's missing item.
     `"ReturnValuesOnConditionCheckFailure":"ALL_OLD",`,
     `"ExpressionAttributeNames":{${nameList(["kind", "jobId", "status", "owner", "createdAt", "updatedAt", "expiresAt", "version", "input"])}#if($key != ""),"\${h}idempotencyKey":"idempotencyKey"#end},`,
-    `"ExpressionAttributeValues":{":kind":{"S":"job"},":jobId":{"S":"$jobId"},":pending":{"S":"PENDING"},":owner":{"S":"$util.escapeJavaScript($owner)"},":at":{"S":"$createdAt"},":now":{"N":"$nowSeconds"},":life":{"N":"${life}"},":one":{"N":"1"},":input":{"S":"$body"}#if($key != ""),":key":{"S":"$key"}#end}}}`,
+    `"ExpressionAttributeValues":{":kind":{"S":"job"},":jobId":{"S":"$jobId"},":pending":{"S":"PENDING"},":owner":{"S":"$util.escapeJavaScript($owner).replaceAll("\\\\'", "'")"},":at":{"S":"$createdAt"},":now":{"N":"$nowSeconds"},":life":{"N":"${life}"},":one":{"N":"1"},":input":{"S":"$body"}#if($key != ""),":key":{"S":"$key"}#end}}}`,
   ].join("");
   const keyUpdate = [
-    `{"Update":{"TableName":"${table}","Key":{"pk":{"S":"idem/$key/$util.escapeJavaScript($owner)"}},`,
+    `{"Update":{"TableName":"${table}","Key":{"pk":{"S":"idem/$key/$util.escapeJavaScript($owner).replaceAll("\\\\'", "'")"}},`,
     `"UpdateExpression":"SET \${h}kind = :kind, \${h}jobId = :jobId, \${h}createdAt = :at, \${h}expiresAt = :now + :life",`,
     `"ConditionExpression":"attribute_not_exists(pk) OR \${h}expiresAt <= :now",`,
     `"ReturnValuesOnConditionCheckFailure":"ALL_OLD",`,
@@ -162,7 +189,7 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
     `"ExpressionAttributeValues":{":kind":{"S":"idempotency"},":jobId":{"S":"$jobId"},":at":{"S":"$createdAt"},":now":{"N":"$nowSeconds"},":life":{"N":"${life}"}}}}`,
   ].join("");
   const bodyUpdate = [
-    `{"Update":{"TableName":"${table}","Key":{"pk":{"S":"idem-body/$key/$util.escapeJavaScript($owner)"}},`,
+    `{"Update":{"TableName":"${table}","Key":{"pk":{"S":"idem-body/$key/$util.escapeJavaScript($owner).replaceAll("\\\\'", "'")"}},`,
     `"UpdateExpression":"SET \${h}kind = :kind, \${h}input = :input, \${h}expiresAt = :now + :life",`,
     `"ConditionExpression":"attribute_not_exists(pk) OR \${h}expiresAt <= :now OR \${h}input = :input",`,
     `"ExpressionAttributeNames":${names(["kind", "input", "expiresAt"])},`,
@@ -175,6 +202,7 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
     `#set($hasKey = false)`,
     `#set($contentType = "")`,
     `#set($headers = $input.params().header)`,
+    ...bodyTooLargeVtl(),
     `#foreach($name in $headers.keySet())`,
     `#if($name.equalsIgnoreCase("Idempotency-Key"))#set($hasKey = true)#set($key = $headers.get($name))#end`,
     `#if($name.equalsIgnoreCase("Content-Type"))#set($contentType = $headers.get($name))#end`,
@@ -182,7 +210,9 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
     `#set($reject = "")`,
     `#if(!$jobId.matches("${JOB_ID_PATTERN.slice(1, -1)}"))#set($reject = "RequestId")`,
     `#elseif($contentType.trim() == "")#set($reject = "ContentType")`,
-    `#elseif($input.body.length() > ${MAX_BODY_CHARS})#set($reject = "PayloadTooLarge")`,
+    ...(args.auth === "iam" ? [`#elseif($owner == "")#set($reject = "NoCaller")`] : []),
+    `#elseif($tooLarge)#set($reject = "PayloadTooLarge")`,
+    `#elseif($bodyText.trim() == "")#set($reject = "EmptyBody")`,
     `#elseif($hasKey && !$key.matches("[A-Za-z0-9_-]{1,64}"))#set($reject = "IdempotencyKey")`,
     `#end`,
     `#if($reject != "")`,
@@ -218,7 +248,8 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth" | "corsO
     prelude(args.auth),
     ...corsOverrides(args.corsOrigins),
     `#set($type = "$!input.path('$.__type')")`,
-    `#set($message = "$!input.path('$.message')")`,
+    // DynamoDB's errors name their message `message` or `Message`.
+    `#set($message = "$!input.path('$.message')$!input.path('$.Message')")`,
     reason(0),
     reason(1),
     reason(2),
@@ -228,7 +259,7 @@ export function submitErrorTemplate(args: Pick<StreamSubmitArgs, "auth" | "corsO
     `#set($status = "$!input.path('$.CancellationReasons[0].Item.httpStatus.N')")`,
     ...REJECTION_STATUSES.map((code, i) => `#${i === 0 ? "if" : "elseif"}($status == "${code}")#set($context.responseOverride.status = ${code})`),
     `#else#set($context.responseOverride.status = 400)#end`,
-    `{"error":{"code":"$util.escapeJavaScript($input.path('$.CancellationReasons[0].Item.code.S'))","message":"$util.escapeJavaScript($input.path('$.CancellationReasons[0].Item.message.S'))"}}`,
+    `{"error":{"code":"$util.escapeJavaScript($input.path('$.CancellationReasons[0].Item.code.S')).replaceAll("\\\\'", "'")","message":"$util.escapeJavaScript($input.path('$.CancellationReasons[0].Item.message.S')).replaceAll("\\\\'", "'")"}}`,
     // Inside a transaction, an item over 400 KB and throttling are cancellation reasons, not errors of their own.
     `#elseif($c0 == "ValidationError" || $c1 == "ValidationError" || $c2 == "ValidationError")`,
     `#set($context.responseOverride.status = 413)`,

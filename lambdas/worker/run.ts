@@ -23,7 +23,8 @@ export async function runJob(job: JobDefinition, jobId: string, inputText: strin
   if (!(budgetMs > 0)) return { kind: "timedOut" };
   let input: unknown;
   try {
-    input = JSON.parse(inputText);
+    // The stream backend stores the body as it came: a UTF-8 byte order mark is not part of the JSON.
+    input = JSON.parse(inputText.replace(/^\uFEFF/, ""));
   } catch {
     return { kind: "failed", error: { code: "InvalidInput", message: "The job's stored input is not valid JSON." } };
   }

@@ -100,10 +100,38 @@ class ApiGatewayCompile extends Compile {
     if (!isVal || (value !== undefined && value !== null)) return value;
     if (this.silence || ast.leader === "$!") return "";
     const pos = ast.pos;
+    const normalised = Helper.getRefText(ast);
     if (pos && pos.first_line === pos.last_line && typeof pos.last_column === "number") {
-      return this.lines[pos.first_line - 1]?.slice(pos.first_column, pos.last_column) ?? Helper.getRefText(ast);
+      // Inside a string literal the positions count from the literal, not the line: the source
+      // text is taken only when it is this reference's.
+      const text = this.lines[pos.first_line - 1]?.slice(pos.first_column, pos.last_column);
+      const bare = (t: string) => t.replace(/[{}\s]/g, "");
+      if (text !== undefined && text.startsWith("$") && bare(text) === bare(normalised)) return text;
     }
-    return Helper.getRefText(ast);
+    return normalised;
+  }
+
+  // Velocity 1.7 (the "#set" directive): "If the RHS is a property or method reference that
+  // evaluates to null, it will not be assigned to the LHS"; velocityjs assigns it.
+  protected override setValue(ast: any): void {
+    const self = this as any;
+    const ref = ast.equal[0];
+    const valAst = ast.equal[1];
+    let context = self.getContext(ref.id);
+    if (self.contextId && String(self.contextId).indexOf("macro:") === 0) context = self.context;
+    const pathKeys = self.getPathKeys(ref);
+    let setPath = self.resolveSetPath(context, ref, pathKeys);
+    if (setPath.blocked) return;
+    const val = valAst.type === "math" ? this.getExpression(valAst) : self.config.valueMapper?.(self.getLiteral(valAst));
+    if (valAst.type === "references" && (val === undefined || val === null)) return;
+    if (!ref.path) {
+      context[ref.id] = val;
+      return;
+    }
+    setPath = self.resolveSetPath(context, ref, pathKeys);
+    if (setPath.blocked) return;
+    if (setPath.shouldSetRoot) context[ref.id] = setPath.rootRef;
+    if (setPath.key !== undefined) setPath.baseRef[setPath.key] = val;
   }
 
   // Integer division truncates, as Java's does; `/` and `%` by zero yield null (Velocity logs

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { JOB_ID_PATTERN } from "../../../lambdas/shared/ids";
 import {
-  MAX_BODY_CHARS,
+  MAX_BODY_BYTES,
   SUBMIT_REJECTIONS,
   rejectionItems,
   streamSubmitIntegration,
@@ -29,7 +29,7 @@ function clf(ms: number): string {
   return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
-function request(body: string, options: { key?: string; epoch?: number; requestId?: string; userArn?: string } = {}): VtlRequest {
+function request(body: string, options: { key?: string; epoch?: number; requestId?: string; userArn?: string | null } = {}): VtlRequest {
   const epoch = options.epoch ?? Date.parse("2026-11-22T06:59:27.042Z");
   return {
     body,
@@ -41,7 +41,7 @@ function request(body: string, options: { key?: string; epoch?: number; requestI
       domainName: "abc.execute-api.us-east-1.amazonaws.com",
       path: "/v1/jobs",
       stage: "v1",
-      identity: { sourceIp: "1.2.3.4", userArn: options.userArn ?? ALICE },
+      identity: { sourceIp: "1.2.3.4", userArn: options.userArn === null ? undefined : (options.userArn ?? ALICE) },
     },
   };
 }
@@ -133,13 +133,36 @@ describe("components/api/streamSubmit: the request template", () => {
 
   it("rejects a bad Idempotency-Key, a body over 256 KiB and a request id that is no UUID, with a check that always fails", () => {
     for (const key of ["has space", "x".repeat(65), "semi;colon", "ü", "a/b"]) expect(rejected(renderRequest(ARGS, request("{}", { key }))), key).to.equal("error/IdempotencyKey");
-    expect(rejected(renderRequest(ARGS, request(`{"p":"${"x".repeat(MAX_BODY_CHARS)}"}`)))).to.equal("error/PayloadTooLarge");
-    expect(renderRequest(ARGS, request(`{"p":"${"x".repeat(MAX_BODY_CHARS - 8)}"}`)).TransactItems[0].Update, "exactly 256 KiB").to.be.an("object");
+    expect(rejected(renderRequest(ARGS, request(`{"p":"${"x".repeat(MAX_BODY_BYTES)}"}`)))).to.equal("error/PayloadTooLarge");
+    expect(renderRequest(ARGS, request(`{"p":"${"x".repeat(MAX_BODY_BYTES - 8)}"}`)).TransactItems[0].Update, "exactly 256 KiB").to.be.an("object");
     for (const requestId of ["not-a-uuid", "../../x", "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab-extra"]) {
       expect(rejected(renderRequest(ARGS, request("{}", { requestId }))), requestId).to.equal("error/RequestId");
     }
     // An upper-case UUID (a client's X-Amzn-RequestId) is lower-cased, not rejected.
     expect(renderRequest(ARGS, request("{}", { requestId: REQUEST_ID.toUpperCase() })).TransactItems[0].Update.Key.pk.S).to.equal(REQUEST_ID);
+  });
+
+  // CONTRACT.md: "a body over 256 KiB: 413", in bytes, as the Lambda backends count it. VTL sees a
+  // Java string (UTF-16 units); $util.base64Encode encodes its UTF-8 bytes ("API Gateway mapping
+  // template and access logging variable reference").
+  it("counts the 256 KiB in UTF-8 bytes, not characters: 1-, 2-, 3- and 4-byte characters at the limit and one byte over", () => {
+    for (const [char, size] of [["x", 1], ["é", 2], ["€", 3], ["😀", 4]] as const) {
+      const wrapper = 8; // {"p":""}
+      const fill = Math.floor((MAX_BODY_BYTES - wrapper) / size);
+      const pad = "x".repeat(MAX_BODY_BYTES - wrapper - fill * size);
+      const atLimit = `{"p":"${char.repeat(fill)}${pad}"}`;
+      expect(Buffer.byteLength(atLimit), char).to.equal(MAX_BODY_BYTES);
+      expect(renderRequest(ARGS, request(atLimit)).TransactItems[0].Update, `${char}: exactly 256 KiB`).to.be.an("object");
+      expect(rejected(renderRequest(ARGS, request(`{"p":"${char.repeat(fill)}${pad}x"}`))), `${char}: one byte over`).to.equal("error/PayloadTooLarge");
+    }
+    // 150,008 characters, 300,008 bytes: far over, though under the limit in characters.
+    expect(rejected(renderRequest(ARGS, request(`{"p":"${"é".repeat(150_000)}"}`)))).to.equal("error/PayloadTooLarge");
+  });
+
+  it("refuses an empty body (400), and on iam a request without a caller (403), instead of recording it", () => {
+    expect(rejected(renderRequest(ARGS, request("")))).to.equal("error/EmptyBody");
+    expect(rejected(renderRequest(ARGS, request("  \n")))).to.equal("error/EmptyBody");
+    expect(rejected(renderRequest(ARGS, request("{}", { userArn: null })))).to.equal("error/NoCaller");
   });
 
   it("rejects a request without Content-Type (API Gateway would take it as JSON), and an empty Idempotency-Key, whatever the headers' case", () => {
@@ -247,6 +270,9 @@ describe("components/api/streamSubmit: the response templates", () => {
     const out = render(submitErrorTemplate(ARGS), canceled(CCF));
     expect(out.status).to.equal(400);
     expect(out.body.error.code).to.equal("BadRequest");
+    // $util.escapeJavaScript turns ' into \' (not JSON): an apostrophe in a message stays valid JSON.
+    const apostrophe = { ...rejectionItems().EmptyBody, message: { S: "Can't read \"that\"." } };
+    expect(render(submitErrorTemplate(ARGS), canceled({ ...CCF, Item: apostrophe })).body.error.message).to.equal('Can\'t read "that".');
   });
 
   // CONTRACT.md, "When a service behind the API fails": the store throttling is 503 ServiceUnavailable

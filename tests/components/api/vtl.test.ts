@@ -163,6 +163,18 @@ describe("local/apigateway vtl renderTemplate", () => {
       expect(out("[$!missing][$missing][$!{missing}]")).to.equal("[][$missing][]");
     });
 
+    it("renders a null reference inside a string literal as its own text, not a slice of the first line", () => {
+      expect(out('first line\n#set($a = "x $nope.y z")[$a]')).to.equal("first line\n[x $nope.y z]");
+    });
+
+    // The Velocity 1.7 user guide, #set: "If the RHS is a property or method reference that
+    // evaluates to null, it will not be assigned to the LHS."
+    it("keeps a variable's value when #set's right side is a null reference", () => {
+      expect(out('#set($s = "abc")#set($s = $nope.x)[$s]')).to.equal("[abc]");
+      expect(out('#set($s = "abc")#set($s = "$!nope.x")[$s]')).to.equal("[]");
+      expect(out("#set($n = 1)#set($n = $n + 1)[$n]")).to.equal("[2]");
+    });
+
     it("reads stage variables", () => {
       expect(out("$stageVariables.alias [$!stageVariables.none]", { stageVariables: { alias: "live" } })).to.equal("live []");
     });

@@ -1,3 +1,4 @@
+import { CORS_EXPOSE_HEADERS } from "../../lambdas/shared/http";
 import type { GatewayResponse } from "./openapiTypes";
 
 /** The contract's content type for every body. */
@@ -33,6 +34,9 @@ export const GATEWAY_ERRORS: Readonly<Record<string, ErrorSpec>> = {
   // Only backend stream validates bodies at the gateway; the string names the failing field for a missing one.
   BAD_REQUEST_BODY: { status: 400, code: "ValidationError", message: "The request body does not match the job's schema: $context.error.validationErrorString" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: "UnsupportedMediaType", message: "The request body must be JSON (Content-Type: application/json)." },
+  // Kept, but not honoured: "Customizing the default gateway response for 413 REQUEST_TOO_LARGE
+  // isn't currently supported" ("Amazon API Gateway important notes for REST APIs"). A body over
+  // API Gateway's 10 MB gets AWS's own {"message":"Request Too Long"}.
   REQUEST_TOO_LARGE: { status: 413, code: "PayloadTooLarge", message: "The request is too large." },
   // The stage's rate limit refills every second.
   THROTTLED: { status: 429, code: "TooManyRequests", message: "Too many requests: retry later.", retryAfterSeconds: 1 },
@@ -55,7 +59,11 @@ export const GATEWAY_ERRORS: Readonly<Record<string, ErrorSpec>> = {
  */
 export function gatewayResponses(corsOrigins: readonly string[]): Record<string, GatewayResponse> {
   const headers: Record<string, string> = { "gatewayresponse.header.Content-Type": `'${JSON_CONTENT_TYPE}'` };
-  if (corsOrigins.length === 1) headers["gatewayresponse.header.Access-Control-Allow-Origin"] = `'${corsOrigins[0]}'`;
+  if (corsOrigins.length === 1) {
+    headers["gatewayresponse.header.Access-Control-Allow-Origin"] = `'${corsOrigins[0]}'`;
+    // Retry-After is not a CORS-safelisted response header: without this a browser cannot read it.
+    headers["gatewayresponse.header.Access-Control-Expose-Headers"] = `'${CORS_EXPOSE_HEADERS}'`;
+  }
   const out: Record<string, GatewayResponse> = {};
   for (const [type, { status, code, message, retryAfterSeconds }] of Object.entries(GATEWAY_ERRORS)) {
     out[type] = {

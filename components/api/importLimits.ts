@@ -3,7 +3,8 @@
  * Gateway important notes for REST APIs": models are JSON Schema draft 4; `additionalProperties`
  * and `anyOf` are not supported in models; `discriminator`, `example`, `exclusiveMinimum`, `oneOf`
  * and `readOnly` are not supported; `int32`/`int64`/`decimal` number formats are not supported;
- * `deprecated` is dropped). Such a feature makes the import raise a warning (which rolled back the
+ * `deprecated` is dropped; "The `default` keyword is not supported"; "The `maxItems` and `minItems`
+ * tags are not included in simple request validation"). Such a feature makes the import raise a warning (which rolled back the
  * whole import while the stack set `failOnWarnings`) or is ignored, so a model that the gateway
  * validates (backend `stream`) may not enforce it. A pure function: the component reports what it
  * finds with `pulumi.log.warn`; `pulumi up` goes on.
@@ -15,7 +16,9 @@ export interface ImportLimit {
   feature: string;
 }
 
-const UNSUPPORTED_IN_SCHEMAS = ["additionalProperties", "anyOf", "discriminator", "example", "exclusiveMinimum", "oneOf", "readOnly"] as const;
+const UNSUPPORTED_IN_SCHEMAS = ["additionalProperties", "anyOf", "default", "discriminator", "example", "exclusiveMinimum", "maxItems", "minItems", "oneOf", "readOnly"] as const;
+/** Keywords whose value maps names to schemas (a property may be called `default`). */
+const SCHEMA_MAPS = new Set(["properties", "patternProperties", "definitions"]);
 const UNSUPPORTED_FORMATS = ["int32", "int64", "decimal"];
 
 const escape = (key: string) => key.replace(/~/g, "~0").replace(/\//g, "~1");
@@ -35,8 +38,11 @@ function walkSchema(schema: unknown, pointer: string, found: ImportLimit[]): voi
     found.push({ pointer: `${pointer}/format`, feature: `format ${s.format}` });
   }
   for (const [key, value] of Object.entries(s)) {
-    if (key === "enum" || key === "const" || key === "default") continue; // values, not schemas
-    if (typeof value === "object" && value !== null) walkSchema(value, `${pointer}/${escape(key)}`, found);
+    if (key === "enum" || key === "const" || key === "default" || key === "example") continue; // values, not schemas
+    if (typeof value !== "object" || value === null) continue;
+    if (SCHEMA_MAPS.has(key) && !Array.isArray(value)) {
+      for (const [name, sub] of Object.entries(value as Record<string, unknown>)) walkSchema(sub, `${pointer}/${key}/${escape(name)}`, found);
+    } else walkSchema(value, `${pointer}/${escape(key)}`, found);
   }
 }
 

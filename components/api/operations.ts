@@ -32,6 +32,9 @@ const retryAfter = (when: string): HeaderObject => ({
   schema: { type: "integer", minimum: 0 },
 });
 
+// Parameter schemas document the rules for clients; the gateway ignores every attribute but name,
+// in, required, type and description ("Amazon API Gateway important notes for REST APIs"): the
+// handlers and the stream template enforce them.
 const jobIdParameter = (): ParameterObject => ({
   name: "jobId",
   in: "path",

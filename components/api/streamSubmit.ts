@@ -1,3 +1,4 @@
+import { CORS_EXPOSE_HEADERS } from "../../lambdas/shared/http";
 import { JOB_ID_PATTERN } from "../../lambdas/shared/ids";
 import type { AuthMode } from "../../lambdas/shared/types";
 import type { ApiGatewayIntegration } from "./openapiTypes";
@@ -99,7 +100,7 @@ export function corsOverrides(corsOrigins: readonly string[] = []): string[] {
     `#set($context.responseOverride.header.Vary = "Origin")`,
     `#if(${allowed})`,
     `#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)`,
-    `#set($context.responseOverride.header.Access-Control-Expose-Headers = "Location, Retry-After, Idempotent-Replayed")`,
+    `#set($context.responseOverride.header.Access-Control-Expose-Headers = "${CORS_EXPOSE_HEADERS}")`,
     `#end`,
   ];
 }

@@ -97,7 +97,9 @@ export interface AsyncApiArgs {
   resultStore?: ResultStore;
   /**
    * `iam`: SigV4-signed requests (an invoker role is created); `apiKey`: an `x-api-key` header (a
-   * key and usage plan are created); `none`: anyone on the internet can submit jobs.
+   * key and usage plan are created); `none`: anyone on the internet can submit jobs. AWS advises
+   * against API keys as authentication, and against usage plans as a cost control
+   * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html).
    * @default "iam"
    */
   auth?: AuthMode;

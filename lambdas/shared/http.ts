@@ -3,6 +3,9 @@ import { config } from "./config";
 import { SERVICE_UNAVAILABLE_RETRY_AFTER } from "./retryAfter";
 import type { ErrorInfo } from "./types";
 
+/** Response headers a browser's script may read besides the safelisted ones (every answer of the API, gateway errors included). */
+export const CORS_EXPOSE_HEADERS = "Location, Retry-After, Idempotent-Replayed";
+
 export const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 
 export type Headers = Record<string, string>;
@@ -46,7 +49,7 @@ export function corsHeaders(event: Pick<APIGatewayProxyEvent, "headers">, allowe
   const origin = header(event, "origin");
   if (origin && (allowed.includes(origin) || allowed.includes("*"))) {
     headers["Access-Control-Allow-Origin"] = origin;
-    headers["Access-Control-Expose-Headers"] = "Location, Retry-After, Idempotent-Replayed";
+    headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS;
   }
   return headers;
 }

@@ -21,11 +21,30 @@ function rootOf(schemas: Record<string, unknown>) {
   return { components: { schemas }, definitions: schemas };
 }
 
+/**
+ * The model as the gateway's validator applies it: "The maxItems and minItems tags are not
+ * included in simple request validation" ("Amazon API Gateway important notes for REST APIs").
+ */
+function asValidated(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(asValidated);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "minItems" || key === "maxItems") continue;
+    if (key === "enum" || key === "const" || key === "default") out[key] = value;
+    else if ((key === "properties" || key === "patternProperties" || key === "definitions") && value && typeof value === "object" && !Array.isArray(value)) {
+      // Names of properties, not keywords: a property may be called minItems.
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, asValidated(sub)]));
+    } else out[key] = asValidated(value);
+  }
+  return out;
+}
+
 function validatorFor(schema: Record<string, unknown>, schemas: Record<string, unknown>): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
     const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false });
-    validate = ajv.compile({ allOf: [schema], ...rootOf(schemas) });
+    validate = ajv.compile({ allOf: [asValidated(schema)], ...(asValidated(rootOf(schemas)) as object) });
     compiled.set(schema, validate);
   }
   return validate;

@@ -155,7 +155,9 @@ export function compileApi(body: string): CompiledApi {
       const op = item[key] as Json | undefined;
       if (!op) continue;
       const httpMethod = key === "x-amazon-apigateway-any-method" ? "ANY" : key.toUpperCase();
-      const { iam, apiKeyRequired, unsupported } = authOf(doc, op.security ?? doc.security);
+      // "API Gateway doesn't use root level security defined in the OpenAPI specification"
+      // ("Amazon API Gateway important notes for REST APIs"): an operation without its own is open.
+      const { iam, apiKeyRequired, unsupported } = authOf(doc, op.security);
       const validatorName: string | undefined = op["x-amazon-apigateway-request-validator"] ?? defaultValidator;
       const validator = validatorName ? validators[validatorName] : undefined;
       const params = new Map<string, ParameterSpec>();

@@ -40,7 +40,8 @@ export const AWS_DEFAULTS: Record<GatewayResponseType, { status: number; errorTy
   DEFAULT_4XX: { status: 400, errorType: "BadRequestException", message: "Bad request" },
   DEFAULT_5XX: { status: 500, errorType: "InternalServerErrorException", message: "Internal server error" },
   EXPIRED_TOKEN: { status: 403, errorType: "ExpiredTokenException", message: "The security token included in the request is expired" },
-  INTEGRATION_FAILURE: { status: 502, errorType: "InternalServerErrorException", message: "Internal server error" },
+  // "Gateway response types for API Gateway": INTEGRATION_FAILURE's default status code is 504.
+  INTEGRATION_FAILURE: { status: 504, errorType: "InternalServerErrorException", message: "Internal server error" },
   INTEGRATION_TIMEOUT: { status: 504, errorType: "InternalServerErrorException", message: "Endpoint request timed out" },
   INVALID_API_KEY: { status: 403, errorType: "ForbiddenException", message: "Forbidden" },
   INVALID_SIGNATURE: {
@@ -170,7 +171,10 @@ export function renderGatewayResponse(
   const baseStatus = error.status ?? defaults.status;
   const message = error.message ?? defaults.message;
   const all = responses ?? {};
-  const spec: GatewayResponseSpec | undefined = all[error.type] ?? (baseStatus >= 500 ? all.DEFAULT_5XX : all.DEFAULT_4XX);
+  // "Customizing the default gateway response for 413 REQUEST_TOO_LARGE isn't currently
+  // supported" ("Amazon API Gateway important notes for REST APIs"): AWS's own answer, always.
+  const spec: GatewayResponseSpec | undefined =
+    error.type === "REQUEST_TOO_LARGE" ? undefined : (all[error.type] ?? (baseStatus >= 500 ? all.DEFAULT_5XX : all.DEFAULT_4XX));
 
   const status = spec?.statusCode !== undefined && /^\d{3}$/.test(String(spec.statusCode)) ? Number(spec.statusCode) : baseStatus;
   const context = {

@@ -12,14 +12,16 @@ export function missingParameters(
   req: { headers: Record<string, string>; query: Record<string, string>; pathParameters: Record<string, string> },
 ): string[] {
   const missing: string[] = [];
-  const headerNames = new Set(Object.keys(req.headers).map((k) => k.toLowerCase()));
+  // "Enable request validation in API Gateway": required parameters are "included and non-blank".
+  const nonBlank = (value: string | undefined) => value !== undefined && value.trim() !== "";
+  const headerValue = (name: string) => Object.entries(req.headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
   for (const p of method.parameters) {
     if (!p.required) continue;
     const present =
       p.in === "header"
-        ? headerNames.has(p.name.toLowerCase())
+        ? nonBlank(headerValue(p.name))
         : p.in === "query"
-          ? Object.prototype.hasOwnProperty.call(req.query, p.name)
+          ? Object.prototype.hasOwnProperty.call(req.query, p.name) && nonBlank(req.query[p.name])
           : p.in === "path"
             ? (req.pathParameters[p.name] ?? "") !== ""
             : true;

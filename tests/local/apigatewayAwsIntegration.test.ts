@@ -400,7 +400,6 @@ describe("local API Gateway: request body validation", () => {
     ["a short string", { seconds: 1, name: "a" }, '[string "a" is too short (length: 1, required minimum: 2)]'],
     ["a long string", { seconds: 1, name: "abcdefghi" }, '[string "abcdefghi" is too long (length: 9, maximum allowed: 8)]'],
     ["a value outside the enum", { seconds: 1, priority: "mid" }, '[instance value ("mid") not found in enum (possible values: ["high","low"])]'],
-    ["too many items", { seconds: 1, tags: ["a", "b", "c"] }, "[array is too long: must have at most 2 elements but instance has 3 elements]"],
     ["a missing property of a referenced model", { seconds: 1, limits: {} }, '[object has missing required properties (["cpu"])]'],
     [
       "sibling members, each reporting (members in sorted order)",
@@ -419,6 +418,13 @@ describe("local API Gateway: request body validation", () => {
       expect(res.json()).to.deep.equal({ message: "Invalid request body", detail, type: "BAD_REQUEST_BODY" });
     });
   }
+
+  // "Amazon API Gateway important notes for REST APIs": "The maxItems and minItems tags are not
+  // included in simple request validation" (the model as imported from OpenAPI).
+  it("lets too many items through: an imported model's maxItems is not enforced", async () => {
+    const res = await post(JSON.stringify({ seconds: 1, tags: ["a", "b", "c"] }));
+    expect(res.status, res.text).to.equal(200);
+  });
 
   it("rejects a body that is not JSON with BAD_REQUEST_BODY", async () => {
     const res = await post('{"seconds": 1');

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { AUTH_MODES, CORS_CASES, build } from "./fixtures";
+import { gatewayResponses } from "../../../components/api/gatewayResponses";
 
 const EXPECTED: Record<string, [status: string | undefined, code: string]> = {
   DEFAULT_4XX: [undefined, "BadRequest"],
@@ -29,6 +30,15 @@ describe("components/api gateway responses", () => {
   // does. AWS, "Gateway response types for API Gateway" (THROTTLED, QUOTA_EXCEEDED) and "Set up
   // gateway responses to customize error responses": headers go in responseParameters as
   // gatewayresponse.header.<name> with a static value in single quotes.
+  // Retry-After is not a CORS-safelisted response header (Fetch standard): with an origin, every
+  // gateway response exposes it, as the Lambda and stream answers do.
+  it("with one CORS origin, exposes Retry-After (and the API's other headers) to the browser on every gateway response", () => {
+    for (const [type, response] of Object.entries(gatewayResponses(["https://app.example.com"]))) {
+      expect(response.responseParameters?.["gatewayresponse.header.Access-Control-Expose-Headers"], type).to.equal("'Location, Retry-After, Idempotent-Replayed'");
+    }
+    expect(gatewayResponses([]).THROTTLED!.responseParameters).to.not.have.property("gatewayresponse.header.Access-Control-Expose-Headers");
+  });
+
   it("THROTTLED and QUOTA_EXCEEDED carry Retry-After (1 s, and an hour for a spent quota); no other type does", () => {
     expect(responses.THROTTLED!.responseParameters!["gatewayresponse.header.Retry-After"]).to.equal("'1'");
     expect(responses.QUOTA_EXCEEDED!.responseParameters!["gatewayresponse.header.Retry-After"]).to.equal("'3600'");

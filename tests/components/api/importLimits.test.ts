@@ -18,6 +18,9 @@ describe("components/api import limits", () => {
           c: { type: "string", readOnly: true, example: "x" },
           d: { anyOf: [{ type: "string" }] },
           e: { type: "string", enum: ["oneOf", "example"] },
+          f: { type: "array", items: { type: "string" }, minItems: 1, maxItems: 5, default: ["x"] },
+          // A property may be called like a keyword: only its schema is looked at.
+          default: { type: "string" },
         },
         additionalProperties: false,
       },
@@ -31,6 +34,9 @@ describe("components/api import limits", () => {
       "readOnly #/properties/c/readOnly",
       "example #/properties/c/example",
       "anyOf #/properties/d/anyOf",
+      "minItems #/properties/f/minItems",
+      "maxItems #/properties/f/maxItems",
+      "default #/properties/f/default",
     ]);
   });
 

@@ -226,7 +226,7 @@ describe("components/api buildApiDocument", () => {
           expect(response.responseParameters).to.deep.equal({
             "method.response.header.Access-Control-Allow-Methods": `'${methods}'`,
             "method.response.header.Access-Control-Allow-Headers":
-              "'Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Api-Key,Idempotency-Key'",
+              "'Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Amz-Content-Sha256,X-Api-Key,Idempotency-Key'",
             "method.response.header.Access-Control-Max-Age": "'600'",
             "method.response.header.Vary": "'Origin'",
           });

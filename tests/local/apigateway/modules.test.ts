@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { compileApi, matchRoute } from "../../../local/apigateway/document";
 import { renderGatewayResponse, substituteContext } from "../../../local/apigateway/gatewayResponses";
 import { runMockIntegration } from "../../../local/apigateway/mock";
+import { missingParameters } from "../../../local/apigateway/validation";
 import { arnLike, executeApiArns, functionNameOf, LambdaPermissions } from "../../../local/apigateway/permissions";
 import { buildProxyEvent, parseProxyResponse } from "../../../local/apigateway/proxy";
 import { startApiGatewayService } from "../../../local/apigateway/server";
@@ -56,6 +57,35 @@ describe("local API Gateway modules", () => {
     });
   });
 
+  // "Amazon API Gateway important notes for REST APIs": "API Gateway doesn't use root level
+  // security defined in the OpenAPI specification"; "Enable request validation in API Gateway":
+  // required parameters are "included and non-blank".
+  describe("security and parameters as AWS applies them", () => {
+    const api = compileApi(
+      JSON.stringify({
+        openapi: "3.0.1",
+        info: { title: "t", version: "1" },
+        security: [{ sigv4: [] }],
+        components: { securitySchemes: { sigv4: { type: "apiKey", name: "Authorization", in: "header", "x-amazon-apigateway-authtype": "awsSigv4" } } },
+        paths: {
+          "/open": { get: op("open") },
+          "/signed": { get: { ...op("signed"), security: [{ sigv4: [] }] } },
+        },
+      }),
+    );
+
+    it("ignores root-level security: an operation without its own is open", () => {
+      expect(matchRoute(api, "/open", "GET")!.method.iam).to.equal(false);
+      expect(matchRoute(api, "/signed", "GET")!.method.iam).to.equal(true);
+    });
+
+    it("takes a blank required header or query value as missing", () => {
+      const method = { parameters: [{ name: "X-Foo", in: "header", required: true }, { name: "q", in: "query", required: true }] } as unknown as Parameters<typeof missingParameters>[0];
+      expect(missingParameters(method, { headers: { "x-foo": " " }, query: { q: "" }, pathParameters: {} })).to.deep.equal(["X-Foo", "q"]);
+      expect(missingParameters(method, { headers: { "x-foo": "1" }, query: { q: "a" }, pathParameters: {} })).to.deep.equal([]);
+    });
+  });
+
   describe("Lambda permissions", () => {
     it("matches source ARNs like IAM's ArnLike", () => {
       expect(arnLike("arn:aws:execute-api:us-east-1:1:api/*/GET/jobs/*", "arn:aws:execute-api:us-east-1:1:api/v1/GET/jobs/abc")).to.equal(true);
@@ -99,6 +129,16 @@ describe("local API Gateway modules", () => {
       const five = renderGatewayResponse(responses, { type: "INTEGRATION_TIMEOUT" }, req);
       expect(five.status).to.equal(503);
       expect(JSON.parse(five.body)).to.deep.equal({ t: "INTEGRATION_TIMEOUT" });
+    });
+
+    // "Gateway response types for API Gateway": INTEGRATION_FAILURE's default status is 504.
+    // "Amazon API Gateway important notes for REST APIs": customizing REQUEST_TOO_LARGE "isn't currently supported".
+    it("answers INTEGRATION_FAILURE with 504 by default, and REQUEST_TOO_LARGE always as AWS's own", () => {
+      expect(renderGatewayResponse(undefined, { type: "INTEGRATION_FAILURE" }, req).status).to.equal(504);
+      const custom = { REQUEST_TOO_LARGE: { statusCode: "413", responseParameters: {}, responseTemplates: { "application/json": '{"error":{"code":"PayloadTooLarge"}}' } } };
+      const r = renderGatewayResponse(custom, { type: "REQUEST_TOO_LARGE" }, req);
+      expect(r.status).to.equal(413);
+      expect(JSON.parse(r.body)).to.deep.equal({ message: "Request Too Long" });
     });
 
     it("substitutes $context references, leaving unknown ones empty", () => {

@@ -12,8 +12,14 @@ import { taskFamily } from "./fargate/taskFamily";
 /** The network a worker task runs in: the default VPC's public subnets, or subnets of your own. */
 export interface FargateNetworkArgs {
   /**
-   * Subnets for the task (at least one). Tasks in private subnets need a NAT gateway or VPC
-   * endpoints (ECR, S3, CloudWatch Logs, Step Functions, DynamoDB) to pull the image and reach the store.
+   * Subnets for the task (at least one). A task in a private subnet needs a route to the AWS
+   * APIs, or it cannot pull its image and its job fails only at the heartbeat timeout: a NAT
+   * gateway, or these VPC endpoints ("Amazon ECR interface VPC endpoints (AWS PrivateLink)"):
+   * interface `ecr.api`, `ecr.dkr`, `logs` and `states` (private DNS on, their security group
+   * open to the task's on 443), and gateway `s3` (image layers, and the results bucket) and
+   * `dynamodb` (store `dynamodb`). STS is not needed: task credentials come from the task's own
+   * credentials endpoint.
+   * @example vpc.privateSubnetIds
    */
   subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** Security groups for the task (egress to the AWS APIs is all it needs). Required with `subnetIds`. */
@@ -56,10 +62,17 @@ export interface FargateWorkerOptions {
    * recorded FAILED, **at most this + 240 seconds after its last heartbeat**: Step Functions has
    * one heartbeat window per task, counted from the task's start (before the container runs), so
    * the window also holds the task's start-up allowance (placement and the image pull, 240 s) for
-   * the whole run. A container that dies one hour in is noticed 60 + 240 s later by default.
+   * the whole run. A container that dies one hour in is noticed 60 + 240 s later by default. A
+   * task that ECS stops (StopTask, Fargate task retirement) says so at once: `WorkerStopped`.
    * @default 60
    */
   heartbeatSeconds?: number;
+  /**
+   * CloudWatch Container Insights on the cluster: task CPU and memory metrics, billed as
+   * CloudWatch custom metrics.
+   * @default true
+   */
+  containerInsights?: boolean;
   /**
    * CPU architecture of the image and the task. The image is built on the deploying machine:
    * `ARM64` needs an arm64 machine or Docker's emulation there.
@@ -125,7 +138,11 @@ export class FargateWorker extends pulumi.ComponentResource {
       throw new Error(`${self}: network needs both subnetIds and securityGroupIds (or leave network out for the default VPC)`);
     }
 
-    this.cluster = new aws.ecs.Cluster(`${name}-cluster`, { settings: [{ name: "containerInsights", value: "enabled" }] }, { parent: this });
+    this.cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      { settings: [{ name: "containerInsights", value: args.containerInsights === false ? "disabled" : "enabled" }] },
+      { parent: this },
+    );
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionInDays ?? 30 }, { parent: this });
 
     this.repository = new aws.ecr.Repository(

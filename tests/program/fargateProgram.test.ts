@@ -139,7 +139,7 @@ describe("program: worker=fargate with your own network (component args)", () =>
     const api = new AsyncApi("own", {
       job: { name: "timer", module: path.resolve(__dirname, "../../lambdas/jobs/timer.ts"), exportName: "timerJob", schema: { type: "object" } },
       worker: "fargate",
-      fargateWorker: { network: { subnetIds: ["subnet-private-1"], securityGroupIds: ["sg-mine"] }, cpu: 2048, memory: 4096, heartbeatSeconds: 30 },
+      fargateWorker: { network: { subnetIds: ["subnet-private-1"], securityGroupIds: ["sg-mine"] }, cpu: 2048, memory: 4096, heartbeatSeconds: 30, containerInsights: false },
     });
     const definition = await new Promise<string>((resolve) => api.workflow!.stateMachine.definition.apply(resolve));
     const runJob = JSON.parse(definition).States.RunJob;
@@ -147,6 +147,10 @@ describe("program: worker=fargate with your own network (component args)", () =>
     expect(runJob.HeartbeatSeconds).to.equal(30 + 240);
     const mine = recorded.filter((r: { name: string }) => r.name.startsWith("own-"));
     expect(mine.some((r: { type: string }) => r.type === T.vpc || r.type === T.sg)).to.equal(false);
+    // Container Insights can be turned off (billed as CloudWatch custom metrics).
+    await new Promise((r) => setTimeout(r, 50));
+    const cluster = recorded.find((r: { type: string; name: string }) => r.type === T.cluster && r.name === "own-workflow-fargate-cluster") as { inputs: { settings: unknown } } | undefined;
+    expect(cluster?.inputs.settings).to.deep.equal([{ name: "containerInsights", value: "disabled" }]);
   });
 
   it("refuses what cannot work, naming the argument", async () => {

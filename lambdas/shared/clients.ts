@@ -12,6 +12,16 @@ import { STSClient } from "@aws-sdk/client-sts";
  * environment, so the same bundle runs on AWS and on the local cloud.
  */
 
+/**
+ * Per attempt: a connection must open within 1 s and a socket may stay idle 2 s (`socketTimeout`:
+ * @smithy/node-http-handler's `requestTimeout` only warns unless told to throw). The SDK's default
+ * has no timeout, so a hung call would hold an API function to its own 10 s limit and the caller
+ * would get API Gateway's 502 or 504; with these, the SDK's attempts (4 for DynamoDB) end in a
+ * TimeoutError well within it, which answers the contract's 503 (./serviceFailure.ts). No call
+ * here waits long on the service: idle time, not transfer time, is what is limited.
+ */
+export const HTTP_TIMEOUTS = { connectionTimeout: 1000, socketTimeout: 2000 } as const;
+
 let documentClient: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 let sfn: SFNClient | undefined;
@@ -20,7 +30,7 @@ let streams: DynamoDBStreamsClient | undefined;
 let sts: STSClient | undefined;
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: HTTP_TIMEOUTS }), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;
@@ -32,6 +42,7 @@ export function s3ClientConfig(): ConstructorParameters<typeof S3Client>[0] & ob
     // Emulators serve buckets by path, not by virtual host.
     forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3),
     requestChecksumCalculation: "WHEN_REQUIRED",
+    requestHandler: HTTP_TIMEOUTS,
   };
 }
 
@@ -41,21 +52,27 @@ export function s3Client(): S3Client {
 }
 
 export function stsClient(): STSClient {
-  sts ??= new STSClient({});
+  sts ??= new STSClient({ requestHandler: HTTP_TIMEOUTS });
   return sts;
 }
 
 export function sfnClient(): SFNClient {
-  sfn ??= new SFNClient({});
+  sfn ??= new SFNClient({ requestHandler: HTTP_TIMEOUTS });
   return sfn;
 }
 
 export function lambdaClient(): LambdaClient {
-  lambda ??= new LambdaClient({});
+  lambda ??= new LambdaClient({ requestHandler: HTTP_TIMEOUTS });
   return lambda;
 }
 
 export function dynamoStreamsClient(): DynamoDBStreamsClient {
-  streams ??= new DynamoDBStreamsClient({});
+  streams ??= new DynamoDBStreamsClient({ requestHandler: HTTP_TIMEOUTS });
   return streams;
+}
+
+/** Forgets every client, so the next use builds one from the environment as it is then (tests). */
+export function resetClients(): void {
+  for (const client of [documentClient, s3, sfn, lambda, streams, sts]) client?.destroy();
+  documentClient = s3 = sfn = lambda = streams = sts = undefined;
 }

@@ -4,18 +4,21 @@ import type { HandlerSpec } from "./lambda/bundle";
 
 const HANDLERS_DIR = path.resolve(__dirname, "..", "lambdas");
 
-/** Every Lambda handler of the project: its module under `lambdas/` and its factory. */
+/**
+ * Every Lambda handler of the project: its module under `lambdas/` (no extension: the TypeScript
+ * source in this tree, the compiled JavaScript in the installed package) and its factory.
+ */
 export const HANDLERS = {
-  submit: { module: "api/submit.ts", factory: "createSubmitHandler" },
-  status: { module: "api/status.ts", factory: "createStatusHandler" },
-  cancel: { module: "api/cancel.ts", factory: "createCancelHandler" },
-  asyncWorker: { module: "worker/asyncWorker.ts", factory: "createAsyncWorker" },
-  stepFunctionsWorker: { module: "worker/stepFunctionsWorker.ts", factory: "createStepFunctionsWorker" },
-  recorder: { module: "worker/recorder.ts", factory: "createRecorder" },
-  failureDestination: { module: "worker/failureDestination.ts", factory: "createFailureDestination" },
-  streamWorker: { module: "worker/streamWorker.ts", factory: "createStreamWorker" },
-  streamFailures: { module: "worker/streamFailures.ts", factory: "createStreamFailureRecorder" },
-  containerWorker: { module: "worker/containerWorker.ts", factory: "createContainerWorker" },
+  submit: { module: "api/submit", factory: "createSubmitHandler" },
+  status: { module: "api/status", factory: "createStatusHandler" },
+  cancel: { module: "api/cancel", factory: "createCancelHandler" },
+  asyncWorker: { module: "worker/asyncWorker", factory: "createAsyncWorker" },
+  stepFunctionsWorker: { module: "worker/stepFunctionsWorker", factory: "createStepFunctionsWorker" },
+  recorder: { module: "worker/recorder", factory: "createRecorder" },
+  failureDestination: { module: "worker/failureDestination", factory: "createFailureDestination" },
+  streamWorker: { module: "worker/streamWorker", factory: "createStreamWorker" },
+  streamFailures: { module: "worker/streamFailures", factory: "createStreamFailureRecorder" },
+  containerWorker: { module: "worker/containerWorker", factory: "createContainerWorker" },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;

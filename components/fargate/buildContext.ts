@@ -9,7 +9,6 @@ export const BASE_IMAGE = "public.ecr.aws/docker/library/node:22-slim";
 /** Build contexts live here, relative to the project (git-ignored, like the local cloud's state). */
 export const CONTEXTS_DIR = path.join(".async-api", "images");
 
-const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 /** The Dockerfile of a worker image: the bundle on a slim Node.js image, run as the `node` user. */
 export function dockerfile(): string {
@@ -33,9 +32,10 @@ export interface BuildContext {
 /**
  * Prepares the build context of a worker image: an esbuild bundle of the container entry (with the
  * job's module, everything included) and a small Dockerfile, in a directory named by the bundle's
- * hash. Writing the same bundle again changes nothing.
+ * hash, under the program's folder (`pulumi up` runs there). Writing the same bundle again changes
+ * nothing.
  */
-export function prepareBuildContext(spec: HandlerSpec, root: string = PROJECT_ROOT): BuildContext {
+export function prepareBuildContext(spec: HandlerSpec, root: string = process.cwd()): BuildContext {
   const code = bundleProgram(spec);
   const digest = crypto.createHash("sha256").update(code).update(dockerfile()).digest("hex");
   const context = path.join(CONTEXTS_DIR, digest.slice(0, 16));

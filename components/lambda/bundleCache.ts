@@ -24,12 +24,18 @@ const stamp = (file: string): string | undefined => {
   }
 };
 
-/** The folder of the cache: `$ASYNC_API_BUNDLE_CACHE`, else `node_modules/.cache/async-api-bundles` beside the package. */
+/**
+ * The folder of the cache: `$ASYNC_API_BUNDLE_CACHE`, else `node_modules/.cache/async-api-bundles`
+ * beside the package (this repository), else in the program's folder (the package installed there).
+ */
 function cacheDir(root: string): string | undefined {
   if (process.env.ASYNC_API_BUNDLE_CACHE === "off") return undefined;
   if (process.env.ASYNC_API_BUNDLE_CACHE) return process.env.ASYNC_API_BUNDLE_CACHE;
-  const modules = path.join(root, "node_modules");
-  return fs.existsSync(modules) ? path.join(modules, ".cache", "async-api-bundles") : undefined;
+  for (const base of [root, process.cwd()]) {
+    const modules = path.join(base, "node_modules");
+    if (fs.existsSync(modules)) return path.join(modules, ".cache", "async-api-bundles");
+  }
+  return undefined;
 }
 
 /**

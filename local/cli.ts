@@ -1,4 +1,5 @@
-// `npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--faults]`
+// `npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--faults]`, or
+// `npx async-api-local` with the same flags in the folder of any program that uses the components.
 import "./stepfunctions/polyfill";
 // The SDK's notice about Node 20 support would be printed by every function: once is in the README.
 process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= "1";
@@ -109,7 +110,9 @@ async function waitUntilAnswering(apiUrl: string, limitMs = 30_000): Promise<voi
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const began = Date.now();
-  const projectDir = path.resolve(__dirname, "..");
+  // The program in the current folder: this repository's for `npm start`, any program that uses
+  // the components for `npx async-api-local`.
+  const projectDir = process.cwd();
   const log = options.quiet ? undefined : (line: string) => process.stdout.write(`${line}\n`);
   const cloud = await startLocalCloud({
     projectDir,
@@ -160,9 +163,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
-if (require.main === module) {
+/** Starts the local cloud for the program in the current folder, as `npm start` and `async-api-local` do. */
+export function runAsMain(): void {
   main().catch((e) => {
     console.error(`\nThe local cloud could not start: ${e instanceof Error ? e.message : e}`);
     process.exit(1);
   });
 }
+
+if (require.main === module) runAsMain();

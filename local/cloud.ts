@@ -10,14 +10,14 @@ import { startLambdaService } from "./lambda";
 import { LocalMonitor, type LocalServices } from "./monitor";
 import { startS3Service } from "./s3";
 import { startSqsService } from "./sqs";
-import { loadStackConfig, PROJECT, type FlatConfig } from "./stackConfig";
+import { loadStackConfig, readProject, type FlatConfig } from "./stackConfig";
 import { startStepFunctionsService } from "./stepfunctions";
 import { startStsService } from "./sts";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type Endpoints } from "./types";
 import { lockStateDir } from "./stateLock";
 
 export interface LocalCloudOptions {
-  /** Directory with Pulumi.yaml and index.ts. */
+  /** Directory with Pulumi.yaml and the program it names (`main`, else index.ts). */
   projectDir: string;
   stack: string;
   /** `KEY=VALUE` stack config overrides. */
@@ -74,6 +74,7 @@ function resolveOutput(value: pulumi.Output<unknown>, timeoutMs: number): Promis
  */
 export async function startLocalCloud(options: LocalCloudOptions): Promise<StartedCloud> {
   const log = options.log ?? (() => undefined);
+  const project = readProject(options.projectDir);
   const config = loadStackConfig(options.projectDir, options.stack, options.config ?? []);
   const stateDir = options.stateDir ?? path.join(options.projectDir, ".async-api", options.stack);
   fs.mkdirSync(stateDir, { recursive: true });
@@ -140,10 +141,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
 
     const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway, eventbridge, sqs, ecs, sts };
     const monitor = new LocalMonitor(services, options.stack, options.projectDir);
-    await pulumi.runtime.setMocks(monitor, PROJECT, options.stack, false);
+    await pulumi.runtime.setMocks(monitor, project.name, options.stack, false);
     pulumi.runtime.setAllConfig(config);
 
-    const program = require(path.join(options.projectDir, "index.ts")) as Record<string, unknown>;
+    const program = require(project.main) as Record<string, unknown>;
     const outputs: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(program)) {
       const resolved = pulumi.Output.isInstance(value) ? await resolveOutput(value, 120_000).catch((e) => {

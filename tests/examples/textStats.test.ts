@@ -1,12 +1,16 @@
 /*
  * examples/text-stats: a Pulumi program of its own that installs this package from its tarball and
- * runs a job of its own (not the timer) through AsyncApi. Evaluated here under the Pulumi mocks.
+ * runs a job of its own (not the timer) through AsyncApi. Evaluated here under the Pulumi mocks,
+ * then served by `npx async-api-local` in its folder, where one of its jobs completes over HTTP.
+ * One file: `npm pack` builds dist/, which two processes must not do at once.
  */
+import { execFileSync } from "child_process";
 import { expect } from "chai";
 import * as fs from "fs";
 import { createRequire } from "module";
 import * as path from "path";
 import { installExample, packThisPackage, type InstalledExample } from "../support/example";
+import { clientFor, startCloud, type CloudHandle } from "../support/localCloud";
 import { recorded, resetRecorded, valueOf } from "../support/mocks";
 
 describe("examples/text-stats: a program of its own, with this package from npm pack", function () {
@@ -23,14 +27,14 @@ describe("examples/text-stats: a program of its own, with this package from npm 
   });
   after(() => example?.remove());
 
-  it("publishes the components (compiled JavaScript and .d.ts), not the tests, the local cloud or the demo program", () => {
+  it("publishes the components (compiled JavaScript and .d.ts) and exports only them: not the tests, the examples or the demo program", () => {
     const { files } = packThisPackage();
     expect(files).to.include.members(["package.json", "dist/components/index.js", "dist/components/index.d.ts", "dist/lambdas/api/submit.js", "dist/lambdas/jobs/types.d.ts"]);
     for (const f of files) expect(f, f).not.to.match(/^(tests|bench|examples|program)\//);
     expect(files).not.to.include("index.ts");
     const pkg = JSON.parse(fs.readFileSync(path.join(example.dir, "node_modules", "async-api", "package.json"), "utf8"));
     expect(pkg.main).to.equal("dist/components/index.js");
-    expect(pkg.exports["."]).to.deep.equal({ types: "./dist/components/index.d.ts", default: "./dist/components/index.js" });
+    expect(pkg.exports).to.deep.equal({ ".": { types: "./dist/components/index.d.ts", default: "./dist/components/index.js" }, "./package.json": "./package.json" });
   });
 
   it("resolves async-api from its own node_modules, the installed package", () => {
@@ -56,5 +60,51 @@ describe("examples/text-stats: a program of its own, with this package from npm 
     const fn = recorded.find((r) => r.type === "aws:lambda/function:Function" && r.name === "stats-status-function");
     const assets = await (fn!.inputs.code as { assets: Promise<Record<string, { text: Promise<string> }>> }).assets;
     expect((await assets["index.js"].text).length).to.be.greaterThan(1000);
+  });
+});
+
+describe("examples/text-stats on the local cloud (npx async-api-local in its folder)", function () {
+  this.timeout(180_000);
+  let example: InstalledExample;
+  let cloud: CloudHandle;
+
+  before(async () => {
+    example = installExample("text-stats");
+    // The command npx runs (node_modules/.bin/async-api-local), started directly so that stopping
+    // it stops the cloud (npx would leave its child behind).
+    cloud = await startCloud([], { launcher: { command: process.execPath, args: [path.join(example.dir, "node_modules", ".bin", "async-api-local")], cwd: example.dir }, timeoutMs: 150_000 });
+  });
+  after(async () => {
+    await cloud?.stop();
+    example?.remove();
+  });
+
+  it("is what `npx async-api-local` finds in the example's folder", () => {
+    const help = execFileSync("npx", ["--no-install", "async-api-local", "--help"], { cwd: example.dir, encoding: "utf8" });
+    expect(help).to.match(/^usage: .*--stack NAME.*--config KEY=VALUE.*--port N.*--outputs FILE/);
+  });
+
+  it("serves the example's program with its config namespace and outputs", () => {
+    expect(cloud.outputs.auth).to.equal("apiKey");
+    expect(cloud.outputs.apiKey).to.be.a("string");
+    expect(cloud.apiUrl).to.match(/^http:\/\/(localhost|127\.0\.0\.1):\d+\/v1$/);
+  });
+
+  it("runs one of its jobs to SUCCEEDED over HTTP, with the example's own result", async () => {
+    const api = clientFor(cloud);
+    const res = await api.submit({ text: "the cat and the hat and the bat", top: 2 });
+    expect(res.status, res.text).to.equal(202);
+    const { last } = await api.waitFor(res.body.jobId);
+    expect(last.body.status).to.equal("SUCCEEDED");
+    expect(last.body.result).to.deep.equal({ characters: 31, words: 8, distinctWords: 5, topWords: [{ word: "the", count: 3 }, { word: "and", count: 2 }] });
+  });
+
+  it("validates against the example's schema, and records its job's own error", async () => {
+    const api = clientFor(cloud);
+    expect((await api.submit({ seconds: 1 })).status).to.equal(400);
+    const res = await api.submit({ text: "!!! ???" });
+    const { last } = await api.waitFor(res.body.jobId);
+    expect(last.body.status).to.equal("FAILED");
+    expect(last.body.error.code).to.equal("EmptyText");
   });
 });

@@ -39,5 +39,10 @@ export function installExample(name: string): InstalledExample {
   const target = path.join(dir, "node_modules", "async-api");
   fs.mkdirSync(target, { recursive: true });
   execFileSync("tar", ["-xzf", tarball, "-C", target, "--strip-components=1"]);
+  // The package's commands, linked as npm links them.
+  const pkg = JSON.parse(fs.readFileSync(path.join(target, "package.json"), "utf8")) as { bin?: Record<string, string> };
+  const bin = path.join(dir, "node_modules", ".bin");
+  fs.mkdirSync(bin, { recursive: true });
+  for (const [command, file] of Object.entries(pkg.bin ?? {})) fs.symlinkSync(path.join("..", "async-api", file), path.join(bin, command));
   return { dir, remove: () => fs.rmSync(base, { recursive: true, force: true }) };
 }

@@ -31,6 +31,8 @@ export interface StartOptions {
   tmpPrefix?: string;
   /** `--lambda-max-timeout`: Lambda's timeout limit on this local cloud. */
   lambdaMaxTimeoutSeconds?: number;
+  /** Another program's local cloud: the command (e.g. `npx async-api-local`) and its folder. @default `npm start` here */
+  launcher?: { command: string; args: string[]; cwd: string };
 }
 
 /**
@@ -41,12 +43,13 @@ export async function startCloud(config: string[], options: StartOptions = {}): 
   // A state directory of its own goes when the test file ends (tests/support/tmp.ts); a restart passes it on as `stateDir`.
   const stateDir = options.stateDir ?? tempDir(options.tmpPrefix ?? "async-api-e2e-");
   const outputsFile = path.join(stateDir, `outputs-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  const args = ["-r", "./scripts/register-ts.js", "local/cli.ts", "--port", "0", "--outputs", outputsFile, "--state-dir", stateDir, "--quiet"];
+  const launcher = options.launcher ?? { command: process.execPath, args: ["-r", "./scripts/register-ts.js", "local/cli.ts"], cwd: ROOT };
+  const args = [...launcher.args, "--port", "0", "--outputs", outputsFile, "--state-dir", stateDir, "--quiet"];
   if (options.faults) args.push("--faults");
   if (options.lambdaMaxTimeoutSeconds !== undefined) args.push("--lambda-max-timeout", String(options.lambdaMaxTimeoutSeconds));
   if (options.stack) args.push("--stack", options.stack);
   for (const c of config) args.push("--config", c);
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
+  const child: ChildProcess = spawn(launcher.command, args, { cwd: launcher.cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env } });
   let printed = "";
   child.stdout!.on("data", (d) => (printed += d));
   child.stderr!.on("data", (d) => (printed += d));

@@ -106,6 +106,7 @@ const SLOW_FIRST = [
   "tests/reliability/",
   "tests/e2e/jobApi.",
   "tests/client/localCloud.test.ts",
+  "tests/examples/",
   "tests/program/",
   "tests/e2e/",
   "tests/console/",

@@ -30,7 +30,10 @@ export function handlerSpec(name: HandlerName): HandlerSpec {
 
 /** The bundle spec of a worker, with the job's module imported as its argument. */
 export function workerSpec(name: "asyncWorker" | "stepFunctionsWorker" | "streamWorker" | "containerWorker", job: JobArgs): HandlerSpec {
-  return { ...handlerSpec(name), args: [{ module: job.module, exportName: job.exportName ?? "default" }] };
+  // A job given as a function: the worker runs the job that invokes it (its ARN is in the environment).
+  const module = job.module ?? path.join(HANDLERS_DIR, "jobs", "invokeFunction");
+  const exportName = job.module === undefined ? "invokeFunctionJob" : (job.exportName ?? "default");
+  return { ...handlerSpec(name), args: [{ module, exportName }] };
 }
 
 /** The submit handler's spec: the job's input schema is inlined into the bundle. */

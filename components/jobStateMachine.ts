@@ -15,7 +15,7 @@ import {
   logDeliveryStatement,
 } from "./iam/policies";
 import { handlerSpec, workerSpec } from "./handlers";
-import { validateJob, validateJobTimeout, workerTimeoutSeconds, type JobArgs } from "./job";
+import { jobWorkerNeeds, validateJob, validateJobTimeout, workerTimeoutSeconds, type JobArgs } from "./job";
 import { BundledFunction } from "./lambda/bundledFunction";
 import type { ResultStore } from "./resultStore";
 import { buildStateMachineDefinition } from "./workflow/definition";
@@ -99,9 +99,11 @@ export class JobStateMachine extends pulumi.ComponentResource {
       [ENV.WORKER]: this.workerKind,
       [ENV.JOB_TIMEOUT_SECONDS]: String(jobTimeoutSeconds),
     }));
+    const needs = jobWorkerNeeds(self, args.job, jobTimeoutSeconds, this);
+    const workerEnv = pulumi.all([storeEnv, needs.environment]).apply(([env, more]): Record<string, string> => ({ ...env, ...more }));
     const workerStatements = pulumi
-      .all([store.recordLocation, store.bucketArn])
-      .apply(([location, bucketArn]): PolicyStatement[] => [...recordStatements(location, "read"), resultStatement(bucketArn, "write")]);
+      .all([store.recordLocation, store.bucketArn, needs.statements])
+      .apply(([location, bucketArn, more]): PolicyStatement[] => [...recordStatements(location, "read"), resultStatement(bucketArn, "write"), ...more]);
 
     if (this.workerKind === "lambda") {
       this.worker = new BundledFunction(
@@ -109,7 +111,7 @@ export class JobStateMachine extends pulumi.ComponentResource {
         {
           description: `Runs the ${args.job.name} job for the state machine`,
           handler: workerSpec("stepFunctionsWorker", args.job),
-          environment: storeEnv,
+          environment: workerEnv,
           timeoutSeconds: workerTimeoutSeconds(jobTimeoutSeconds),
           memorySize: args.job.memorySize ?? 512,
           policyStatements: workerStatements,
@@ -119,7 +121,7 @@ export class JobStateMachine extends pulumi.ComponentResource {
     } else {
       this.fargateWorker = new FargateWorker(
         `${name}-fargate`,
-        { ...(args.fargate ?? {}), job: args.job, environment: storeEnv, logRetentionInDays: args.logRetentionInDays },
+        { ...(args.fargate ?? {}), job: args.job, environment: workerEnv, logRetentionInDays: args.logRetentionInDays },
         { parent: this },
       );
     }

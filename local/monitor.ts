@@ -107,6 +107,17 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
         return { name: LOCAL_REGION, region: LOCAL_REGION, id: LOCAL_REGION, endpoint: `ec2.${LOCAL_REGION}.amazonaws.com`, description: "local" };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      case "aws:lambda/getFunction:getFunction": {
+        // GetFunction of a function the program declared (job.functionArn): by name or ARN.
+        const wanted = String(args.inputs.functionName);
+        const fn = this.resources.find((r) => r.type === "aws:lambda/function:Function" && (r.id === wanted || r.state.arn === wanted || r.state.qualifiedArn === wanted));
+        if (!fn) {
+          const error = new Error(`ResourceNotFoundException: Function not found: ${wanted} (the local cloud knows only the functions the program declares)`);
+          this.errors.push(error);
+          throw error;
+        }
+        return { ...args.inputs, arn: fn.state.arn, functionName: fn.id, timeout: fn.inputs.timeout ?? 3, memorySize: fn.inputs.memorySize ?? 128, runtime: fn.inputs.runtime, handler: fn.inputs.handler };
+      }
       default: {
         const error = new Error(`The local cloud does not know the function ${args.token}: add it to local/monitor.ts`);
         this.errors.push(error);
@@ -168,6 +179,8 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
         return { id: role, state: { name: role, arn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${role}`, uniqueId: `AROA${this.shortId(name).toUpperCase()}` } };
       },
       "aws:iam/rolePolicy:RolePolicy": async (name, inputs) => ({ id: `${inputs.role}:${this.physicalName(name, inputs)}`, state: {} }),
+      // A managed policy on a role: the local cloud enforces no IAM for functions.
+      "aws:iam/rolePolicyAttachment:RolePolicyAttachment": async (name, inputs) => ({ id: `${inputs.role}-${this.shortId(name)}`, state: {} }),
 
       "aws:lambda/function:Function": async (name, inputs) => {
         const fn = this.physicalName(name, inputs);

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { workerSpec } from "../handlers";
 import { recordStatements, resultStatement, type PolicyStatement } from "../iam/policies";
-import { workerTimeoutSeconds, type JobArgs } from "../job";
+import { jobWorkerNeeds, workerTimeoutSeconds, type JobArgs } from "../job";
 import { BundledFunction } from "../lambda/bundledFunction";
 import type { ResultStore } from "../resultStore";
 
@@ -26,18 +26,19 @@ export function createJobWorker(
   args: WorkerBackendArgs & { handler: "asyncWorker" | "streamWorker"; extraStatements: pulumi.Input<PolicyStatement[]> },
 ): BundledFunction {
   const { job, store } = args;
+  const needs = jobWorkerNeeds(name, job, args.jobTimeoutSeconds, parent);
   return new BundledFunction(
     `${name}-worker`,
     {
       description: `Runs the ${job.name} job`,
       handler: workerSpec(args.handler, job),
-      environment: args.environment,
+      environment: pulumi.all([args.environment, needs.environment]).apply(([env, more]): Record<string, string> => ({ ...env, ...more })),
       timeoutSeconds: workerTimeoutSeconds(args.jobTimeoutSeconds),
       memorySize: job.memorySize ?? 512,
       logRetentionInDays: args.logRetentionInDays,
       policyStatements: pulumi
-        .all([store.recordLocation, store.bucketArn, pulumi.output(args.extraStatements)])
-        .apply(([location, bucketArn, extra]) => [...recordStatements(location, "readWrite"), resultStatement(bucketArn, "write"), ...(extra as PolicyStatement[])]),
+        .all([store.recordLocation, store.bucketArn, pulumi.output(args.extraStatements), needs.statements])
+        .apply(([location, bucketArn, extra, more]) => [...recordStatements(location, "readWrite"), resultStatement(bucketArn, "write"), ...(extra as PolicyStatement[]), ...more]),
     },
     { parent },
   );

@@ -2,6 +2,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AsyncApi } from "async-api";
 import { textStats } from "./job";
+import { shoutFunction, shoutSchema } from "./shout";
 
 const config = new pulumi.Config("text-stats");
 
@@ -17,3 +18,15 @@ const api = new AsyncApi("stats", {
 export const apiUrl = api.apiUrl;
 export const apiKey = api.apiKeyValue;
 export const auth = api.auth;
+
+// A second API whose job is an existing Lambda function (job.functionArn), run by Step Functions.
+const shout = new AsyncApi("shout", {
+  job: { name: "shout", functionArn: shoutFunction.arn, schema: shoutSchema },
+  backend: "stepfunctions",
+  store: "dynamodb",
+  auth: "none",
+  jobTimeoutSeconds: 60,
+  resultTtlMinutes: 60,
+});
+
+export const shoutApiUrl = shout.apiUrl;

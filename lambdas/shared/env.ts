@@ -35,6 +35,8 @@ export const ENV = {
   TASK_JOB_ID: "ASYNC_API_JOB_ID",
   /** Fargate task (set per task by the state machine): the `.waitForTaskToken` token to answer. */
   TASK_TOKEN: "ASYNC_API_TASK_TOKEN",
+  /** `job.functionArn`: the Lambda function (any runtime) the worker invokes with `{"jobId", "input"}`. */
+  JOB_FUNCTION_ARN: "ASYNC_API_JOB_FUNCTION_ARN",
   /** Fargate task: the RunJob state's HeartbeatSeconds; the task sends a heartbeat every third of it. */
   HEARTBEAT_SECONDS: "ASYNC_API_HEARTBEAT_SECONDS",
 } as const;

@@ -68,6 +68,12 @@ export interface LocalApiGatewayService extends ApiGatewayService {
 interface Stage {
   apiId: string;
   name: string;
+  /**
+   * Where the stage is served: `<stage>`, or `<apiId>/<stage>` when another REST API of the
+   * program already has a stage of that name (on AWS each API has its own host; here one port
+   * serves them all, so the second is mounted below its id, as a custom domain's base path would be).
+   */
+  key: string;
   deploymentId: string;
   api: CompiledApi;
 }
@@ -236,7 +242,7 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
       extendedRequestId: x.extendedRequestId,
       httpMethod: x.method,
       identity: x.identity,
-      path: x.stage ? `/${stageName}${x.path === "/" ? "/" : x.path}` : x.rawPath,
+      path: x.stage ? `/${x.stage.key}${x.path === "/" ? "/" : x.path}` : x.rawPath,
       protocol: x.protocol,
       requestId: x.requestId,
       requestTime: clfTime(x.started),
@@ -499,14 +505,24 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
     } catch {
       /* keep it as sent */
     }
-    const stage = stages.get(stageName);
+    let stage = stages.get(stageName);
+    let below = m?.[2];
+    if (!stage) {
+      // A stage mounted below its API's id (a second API with the same stage name).
+      const mounted = /^\/([^/]+)\/([^/]+)(\/.*)?$/.exec(rawPath);
+      const candidate = mounted ? stages.get(`${mounted[1]}/${mounted[2]}`) : undefined;
+      if (candidate) {
+        stage = candidate;
+        below = mounted![3];
+      }
+    }
     if (!stage) {
       x.note = stageName ? `(no stage ${stageName})` : "(no stage)";
       sendGatewayResponse(res, x, { type: "MISSING_AUTHENTICATION_TOKEN" }, fallbackApi());
       return;
     }
     x.stage = stage;
-    x.path = m?.[2] ?? "/";
+    x.path = below ?? "/";
     if (consoleDir && (x.method === "GET" || x.method === "HEAD")) {
       const asset = await consoleAsset(consoleDir, x.path, rawQuery);
       if (asset) {
@@ -581,10 +597,11 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
       if (!api) throw new Error(`createStage: no deployment ${deploymentId} of REST API ${apiId}`);
       if (!/^[A-Za-z0-9_-]+$/.test(stageName)) throw new Error(`createStage: invalid stage name ${JSON.stringify(stageName)}`);
       const prior = stages.get(stageName);
-      if (prior && prior.apiId !== apiId) log(`stage ${stageName} of REST API ${prior.apiId} is now served by REST API ${apiId}`);
-      stages.delete(stageName);
-      stages.set(stageName, { apiId, name: stageName, deploymentId, api });
-      return `http://${publicHost}:${port}/${stageName}`;
+      const key = prior && prior.apiId !== apiId ? `${apiId}/${stageName}` : stageName;
+      if (key !== stageName) log(`stage ${stageName} of REST API ${apiId} is served at /${key} (REST API ${prior!.apiId} has /${stageName})`);
+      stages.delete(key);
+      stages.set(key, { apiId, name: stageName, key, deploymentId, api });
+      return `http://${publicHost}:${port}/${key}`;
     },
     createApiKey(key) {
       apiKeys.set(key.id, { ...key });

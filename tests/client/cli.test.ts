@@ -61,12 +61,12 @@ describe("client CLI (in-process)", () => {
     const root = path.resolve(__dirname, "..", "..");
     const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { bin?: Record<string, string> };
 
-    it("package.json's bin points at an executable shim that loads client/cli.ts", () => {
+    it("package.json's bin points at an executable shim that loads client/cli.ts here, and the compiled CLI where the client is installed", () => {
       const shim = pkg.bin?.["async-api"];
       expect(shim).to.equal("client/bin/async-api.js");
       const text = fs.readFileSync(path.join(root, shim!), "utf8");
       expect(text.startsWith("#!/usr/bin/env node\n")).to.equal(true);
-      expect(text).to.include('require("../../scripts/register-ts.js")').and.include("../cli.ts");
+      expect(text).to.include('"scripts", "register-ts.js"').and.include("../cli.ts").and.include("../dist/cli.js");
     });
 
     it("the shim is not git-ignored (a clone must have it)", () => {

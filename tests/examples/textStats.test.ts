@@ -10,7 +10,7 @@ import * as fs from "fs";
 import { createRequire } from "module";
 import * as path from "path";
 import { installExample, packThisPackage, type InstalledExample } from "../support/example";
-import { clientFor, startCloud, type CloudHandle } from "../support/localCloud";
+import { clientFor, JobApi, startCloud, type CloudHandle } from "../support/localCloud";
 import { recorded, resetRecorded, valueOf } from "../support/mocks";
 
 describe("examples/text-stats: a program of its own, with this package from npm pack", function () {
@@ -56,6 +56,17 @@ describe("examples/text-stats: a program of its own, with this package from npm 
     expect(program.auth).to.equal("apiKey");
   });
 
+  // job.functionArn: the worker invokes an existing function, which it may invoke and nothing else.
+  it("runs a job given as an existing Lambda function: the worker knows its ARN and may invoke exactly it", async () => {
+    const shoutArn = recorded.find((r) => r.type === "aws:lambda/function:Function" && r.name === "shout-fn")!.state.arn as string;
+    const worker = recorded.find((r) => r.type === "aws:lambda/function:Function" && r.name === "shout-workflow-worker-function")!;
+    expect(worker.inputs.environment.variables.ASYNC_API_JOB_FUNCTION_ARN).to.equal(shoutArn);
+    const policy = JSON.parse(recorded.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "shout-workflow-worker-policy")!.inputs.policy as string);
+    expect(policy.Statement).to.deep.include({ Sid: "InvokeJobFunction", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [shoutArn] });
+    const assets = await (worker.inputs.code as { assets: Promise<Record<string, { text: Promise<string> }>> }).assets;
+    expect(await assets["index.js"].text).to.contain("ASYNC_API_JOB_FUNCTION_ARN");
+  });
+
   it("bundles the handlers from the installed package, whatever the current directory", async () => {
     const fn = recorded.find((r) => r.type === "aws:lambda/function:Function" && r.name === "stats-status-function");
     const assets = await (fn!.inputs.code as { assets: Promise<Record<string, { text: Promise<string> }>> }).assets;
@@ -97,6 +108,19 @@ describe("examples/text-stats on the local cloud (npx async-api-local in its fol
     const { last } = await api.waitFor(res.body.jobId);
     expect(last.body.status).to.equal("SUCCEEDED");
     expect(last.body.result).to.deep.equal({ characters: 31, words: 8, distinctWords: 5, topWords: [{ word: "the", count: 3 }, { word: "and", count: 2 }] });
+  });
+
+  it("runs the job that is a Lambda function of its own (job.functionArn, through Step Functions), its result and its error", async () => {
+    const api = new JobApi(cloud.outputs.shoutApiUrl, { kind: "none" });
+    const ok = await api.submit({ text: "hello" });
+    expect(ok.status, ok.text).to.equal(202);
+    const done = await api.waitFor(ok.body.jobId);
+    expect(done.last.body.status).to.equal("SUCCEEDED");
+    expect(done.last.body.result).to.deep.equal({ jobId: ok.body.jobId, shouted: "HELLO!" });
+    const bad = await api.submit({ text: "  " });
+    const failed = await api.waitFor(bad.body.jobId);
+    expect(failed.last.body.status).to.equal("FAILED");
+    expect(failed.last.body.error).to.deep.equal({ code: "NothingToShout", message: "Nothing to shout." });
   });
 
   it("validates against the example's schema, and records its job's own error", async () => {

@@ -108,6 +108,12 @@ export const mocks: pulumi.runtime.Mocks = {
         return { name: REGION, region: REGION, id: REGION, endpoint: `ec2.${REGION}.amazonaws.com`, description: "US East (N. Virginia)" };
       case "aws:index/getPartition:getPartition":
         return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+      case "aws:lambda/getFunction:getFunction": {
+        // A function the program declared: its own timeout (Lambda's default 3 s otherwise).
+        const name = String(args.inputs.functionName);
+        const declared = recorded.find((r) => r.type === "aws:lambda/function:Function" && (r.state?.arn === name || r.state?.name === name || r.id === name));
+        return { ...args.inputs, arn: name, timeout: declared?.inputs.timeout ?? 3 };
+      }
       default:
         return args.inputs;
     }

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, startAllowanceSeconds } from "../lambdas/shared/env";
-import type { AuthMode, Backend, StoreKind } from "../lambdas/shared/types";
+import type { AuthMode, Backend, StoreKind, WorkerKind } from "../lambdas/shared/types";
 import { describeImportLimits, importLimits } from "./api/importLimits";
 import { buildApiDocument } from "./api/openapi";
 import type { AsyncApiArgs } from "./asyncApi/args";
@@ -35,25 +35,30 @@ const ROUTES: Record<Route, { method: string; path: string; description: string 
  * result from the store, `DELETE /jobs/{id}` cancels it. One REST API (regional) defined by one
  * OpenAPI document, with auth, throttling, CORS and access logs.
  */
+/** The components an AsyncApi is made of (see the getters). */
+interface AsyncApiParts {
+  store: ResultStore;
+  functions: { submit?: BundledFunction; status: BundledFunction; cancel: BundledFunction };
+  workflow?: JobStateMachine;
+  worker?: BundledFunction;
+  failureRecorder?: BundledFunction;
+}
+
+const PARTS = new WeakMap<object, AsyncApiParts>();
+const partsOf = (api: object): AsyncApiParts => PARTS.get(api)!;
+
 export class AsyncApi extends pulumi.ComponentResource {
   /** Base URL of the API, no trailing slash: routes are `${apiUrl}/jobs`. */
   public readonly apiUrl: pulumi.Output<string>;
   public readonly backend: Backend;
   /** Where the job's code runs. */
-  public readonly workerKind: "lambda" | "fargate";
+  public readonly workerKind: WorkerKind;
   /** worker `fargate`: the ECS cluster the job tasks run in. */
   public readonly clusterName?: pulumi.Output<string>;
   public readonly storeKind: StoreKind;
   public readonly auth: AuthMode;
-  public readonly store: ResultStore;
   public readonly restApi: aws.apigateway.RestApi;
   public readonly stage: aws.apigateway.Stage;
-  /** The route handlers; backend `stream` has no submit function (API Gateway writes the job itself). */
-  public readonly functions: { submit?: BundledFunction; status: BundledFunction; cancel: BundledFunction };
-  /** backend `stepfunctions`. */
-  public readonly workflow?: JobStateMachine;
-  /** backend `lambda`: the worker invoked asynchronously; backend `stream`: the worker the table's stream feeds. */
-  public readonly worker?: BundledFunction;
   /** auth `iam`: ARN of a role allowed to call exactly this API's routes. */
   public readonly invokeRoleArn?: pulumi.Output<string>;
   /** auth `apiKey`: the key's id. */
@@ -65,11 +70,6 @@ export class AsyncApi extends pulumi.ComponentResource {
   public readonly resultsBucketName: pulumi.Output<string>;
   /** The role whose sessions sign `resultUrl`s (read-only on `results/*`; assumed by the status function). */
   public readonly resultReaderRole: aws.iam.Role;
-  /**
-   * Records jobs that ended without a recorded outcome, from the failures bus (absent for EXPRESS
-   * workflows: Step Functions sends no status-change events for them).
-   */
-  public readonly failureRecorder?: BundledFunction;
   /** The bus failure events reach (Lambda destinations; forwarded Step Functions status changes). */
   public readonly failureBusArn?: pulumi.Output<string>;
   /** The rule on that bus that sends them to the recorder: `FilterArns` of a replay. */
@@ -79,8 +79,36 @@ export class AsyncApi extends pulumi.ComponentResource {
   /** Where failures that could not be delivered or recorded end (SQS, encrypted). */
   public readonly deadLetterQueueUrl?: pulumi.Output<string>;
 
+  // The components it is made of are getters, not fields: Pulumi's schema inference (for other
+  // languages) takes every field as an output, and it cannot describe this package's own components.
+  /** The store: created, or the existing one named by `resultStore`. */
+  get store(): ResultStore {
+    return partsOf(this).store;
+  }
+  /** The route handlers; backend `stream` has no submit function (API Gateway writes the job itself). */
+  get functions(): { submit?: BundledFunction; status: BundledFunction; cancel: BundledFunction } {
+    return partsOf(this).functions;
+  }
+  /** backend `stepfunctions`. */
+  get workflow(): JobStateMachine | undefined {
+    return partsOf(this).workflow;
+  }
+  /** backend `lambda`: the worker invoked asynchronously; backend `stream`: the worker the table's stream feeds. */
+  get worker(): BundledFunction | undefined {
+    return partsOf(this).worker;
+  }
+  /**
+   * Records jobs that ended without a recorded outcome, from the failures bus (absent for EXPRESS
+   * workflows: Step Functions sends no status-change events for them).
+   */
+  get failureRecorder(): BundledFunction | undefined {
+    return partsOf(this).failureRecorder;
+  }
+
   constructor(name: string, args: AsyncApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("async-api:index:AsyncApi", name, {}, opts);
+    const own = {} as AsyncApiParts;
+    PARTS.set(this, own);
     const self = `AsyncApi ${name}`;
     validateJob(self, args.job);
     this.backend = args.backend ?? "stepfunctions";
@@ -99,7 +127,7 @@ export class AsyncApi extends pulumi.ComponentResource {
     const logRetentionInDays = args.logRetentionInDays ?? 30;
     if (!["stepfunctions", "lambda", "stream"].includes(this.backend)) throw new Error(`${self}: backend must be "stepfunctions", "lambda" or "stream", got "${this.backend}"`);
     if (this.backend === "stream" && (args.store ?? "dynamodb") !== "dynamodb") throw new Error(`${self}: backend "stream" needs store "dynamodb" (the jobs table's stream feeds the worker), got store "${args.store}"`);
-    if (this.backend === "stream" && args.resultStore && !args.resultStore.tableStreamArn) throw new Error(`${self}: backend "stream" needs a resultStore with a table stream (streamViewType "NEW_IMAGE")`);
+    if (this.backend === "stream" && args.resultStore && args.resultStore.tableStreamArn === undefined) throw new Error(`${self}: backend "stream" needs a resultStore with a table stream (resultStore.tableStreamArn, view type NEW_IMAGE)`);
     if (!["iam", "apiKey", "none"].includes(this.auth)) throw new Error(`${self}: auth must be "iam", "apiKey" or "none", got "${this.auth}"`);
     if (args.store && args.resultStore) throw new Error(`${self}: give either store (to create a ResultStore) or resultStore (to use one), not both`);
     if (args.workflowType && this.backend !== "stepfunctions") throw new Error(`${self}: workflowType applies only to backend "stepfunctions"`);
@@ -110,15 +138,16 @@ export class AsyncApi extends pulumi.ComponentResource {
     const failureSettings = failureRecordingSettings(self, args.failureRecording);
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) throw new Error(`${self}: stageName must be 1-128 of A-Z a-z 0-9 _ -, got "${stageName}"`);
 
-    this.store =
-      args.resultStore ??
-      new ResultStore(
-        `${name}-store`,
-        { kind: args.store ?? "dynamodb", resultTtlMinutes: args.resultTtlMinutes, jobTimeoutSeconds, ...(this.backend === "stream" ? { streamViewType: "NEW_IMAGE" as const } : {}) },
-        { parent: this },
-      );
-    this.storeKind = this.store.kind;
-    const store = this.store;
+    const existing = args.resultStore;
+    own.store = new ResultStore(
+      `${name}-store`,
+      existing
+        ? { kind: existing.kind ?? "dynamodb", resultTtlMinutes: args.resultTtlMinutes, jobTimeoutSeconds, existing: { bucketName: existing.bucketName, tableName: existing.tableName, tableStreamArn: existing.tableStreamArn } }
+        : { kind: args.store ?? "dynamodb", resultTtlMinutes: args.resultTtlMinutes, jobTimeoutSeconds, ...(this.backend === "stream" ? { streamViewType: "NEW_IMAGE" as const } : {}) },
+      { parent: this },
+    );
+    this.storeKind = own.store.kind;
+    const store = own.store;
 
     const baseEnv = store.environment.apply((env) => ({
       ...env,
@@ -144,7 +173,7 @@ export class AsyncApi extends pulumi.ComponentResource {
     let submitIntegration: pulumi.Output<ApiGatewayIntegration> | undefined;
     if (this.backend === "stream") {
       const backend = createStreamBackend(name, this, { job: args.job, store, environment: baseEnv, jobTimeoutSeconds, logRetentionInDays, settings: streamSettings });
-      this.worker = backend.worker;
+      own.worker = backend.worker;
       this.deadLetterQueueUrl = backend.deadLetterQueue.url;
       startEnv = pulumi.output<Record<string, string>>({});
       startStatements = pulumi.output<PolicyStatement[]>([]);
@@ -155,19 +184,19 @@ export class AsyncApi extends pulumi.ComponentResource {
         .all([store.tableName!, backend.gatewayRole.arn, region])
         .apply(([tableName, credentialsRoleArn, r]) => streamSubmitIntegration({ tableName, credentialsRoleArn, region: r, auth, recordLifetimeSeconds, corsOrigins }));
     } else if (this.backend === "stepfunctions") {
-      this.workflow = new JobStateMachine(
+      const workflow = (own.workflow = new JobStateMachine(
         `${name}-workflow`,
         { job: args.job, store, workflowType: args.workflowType ?? "STANDARD", jobTimeoutSeconds, worker, fargate: args.fargateWorker, logRetentionInDays },
         { parent: this },
-      );
-      const workflowType = this.workflow.workflowType;
-      this.stateMachineArn = this.workflow.arn;
-      startEnv = this.workflow.arn.apply((arn): Record<string, string> => ({ [ENV.STATE_MACHINE_ARN]: arn, [ENV.WORKFLOW_TYPE]: workflowType }));
-      startStatements = this.workflow.arn.apply((arn) => [startExecutionStatement(arn)]);
+      ));
+      const workflowType = workflow.workflowType;
+      this.stateMachineArn = workflow.arn;
+      startEnv = workflow.arn.apply((arn): Record<string, string> => ({ [ENV.STATE_MACHINE_ARN]: arn, [ENV.WORKFLOW_TYPE]: workflowType }));
+      startStatements = workflow.arn.apply((arn) => [startExecutionStatement(arn)]);
       // Express executions cannot be stopped: a cancelled job's late result is discarded instead.
-      if (workflowType === "STANDARD") cancelStatements = this.workflow.arn.apply((arn) => [stopExecutionStatement(arn)]);
+      if (workflowType === "STANDARD") cancelStatements = workflow.arn.apply((arn) => [stopExecutionStatement(arn)]);
       if (failures) {
-        const routing = routeFailures(name, this, failures, { kind: "stepfunctions", stateMachineArn: this.workflow.arn }, failureSettings);
+        const routing = routeFailures(name, this, failures, { kind: "stepfunctions", stateMachineArn: workflow.arn }, failureSettings);
         this.failureRuleArn = routing.rule.arn;
         this.failureArchiveArn = routing.archive.arn;
       }
@@ -181,7 +210,7 @@ export class AsyncApi extends pulumi.ComponentResource {
         options: args.lambdaWorker ?? {},
         failureBusArn: failures!.bus.arn,
       });
-      this.worker = backend.worker;
+      own.worker = backend.worker;
       const routing = routeFailures(name, this, failures!, { kind: "lambda", workerFunctionArn: backend.worker.arn }, failureSettings);
       this.failureRuleArn = routing.rule.arn;
       this.failureArchiveArn = routing.archive.arn;
@@ -222,7 +251,7 @@ export class AsyncApi extends pulumi.ComponentResource {
         { parent: this },
       );
     }
-    this.functions = fns;
+    own.functions = fns;
     this.resultReaderRole = resultReader!;
 
     const submitRoute: pulumi.Output<string | ApiGatewayIntegration> = submitIntegration ?? fns.submit.invokeArn;
@@ -264,9 +293,9 @@ export class AsyncApi extends pulumi.ComponentResource {
 
     this.apiUrl = gateway.stage.invokeUrl.apply((url) => url.replace(/\/+$/, ""));
     this.jobsTableName = store.tableName;
-    this.clusterName = this.workflow?.fargateWorker?.cluster.name;
+    this.clusterName = own.workflow?.fargateWorker?.cluster.name;
     this.resultsBucketName = store.bucketName;
-    this.failureRecorder = failures?.recorder;
+    own.failureRecorder = failures?.recorder;
     this.failureBusArn = failures?.bus.arn;
     this.deadLetterQueueUrl ??= failures?.deadLetterQueue.url;
     this.registerOutputs({

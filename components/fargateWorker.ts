@@ -9,6 +9,10 @@ import type { JobArgs } from "./job";
 import { fargateTaskSizeError } from "./fargate/taskSize";
 import { taskFamily } from "./fargate/taskFamily";
 
+/** CPU architecture of a Fargate task and its image. */
+export const FargateArchitecture = { X86_64: "X86_64", ARM64: "ARM64" } as const;
+export type FargateArchitecture = (typeof FargateArchitecture)[keyof typeof FargateArchitecture];
+
 /** The network a worker task runs in: the default VPC's public subnets, or subnets of your own. */
 export interface FargateNetworkArgs {
   /**
@@ -78,7 +82,7 @@ export interface FargateWorkerOptions {
    * `ARM64` needs an arm64 machine or Docker's emulation there.
    * @default "X86_64"
    */
-  architecture?: "X86_64" | "ARM64";
+  architecture?: FargateArchitecture;
 }
 
 export interface FargateWorkerArgs extends FargateWorkerOptions {

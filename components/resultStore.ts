@@ -38,7 +38,29 @@ export interface ResultStoreArgs {
    * See https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html
    * @default no stream
    */
-  streamViewType?: "NEW_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY" | "OLD_IMAGE";
+  streamViewType?: StreamViewType;
+  /**
+   * Use a store that exists already instead of creating one: its bucket, and for kind `dynamodb`
+   * its table (partition key `pk` of type S, TTL on `expiresAt`). Nothing is created or changed;
+   * the bucket should expire old objects under `jobs/`, `idempotency/` and `results/` itself.
+   * @default a new table and bucket
+   * @example { tableName: "jobs-table", bucketName: "jobs-bucket" }
+   */
+  existing?: ExistingStoreArgs;
+}
+
+/** A DynamoDB stream's view type. */
+export const StreamViewType = { NewImage: "NEW_IMAGE", NewAndOldImages: "NEW_AND_OLD_IMAGES", KeysOnly: "KEYS_ONLY", OldImage: "OLD_IMAGE" } as const;
+export type StreamViewType = (typeof StreamViewType)[keyof typeof StreamViewType];
+
+/** A store that exists already, by name. */
+export interface ExistingStoreArgs {
+  /** The bucket of results (and, for kind `s3`, of job and idempotency records). */
+  bucketName: pulumi.Input<string>;
+  /** Kind `dynamodb`: the jobs table. */
+  tableName?: pulumi.Input<string>;
+  /** Backend `stream`: the jobs table's stream (view type NEW_IMAGE). */
+  tableStreamArn?: pulumi.Input<string>;
 }
 
 /** Days the S3 lifecycle rule keeps objects: whole days, at least 1, never shorter than a record's life. */
@@ -57,14 +79,15 @@ export class ResultStore extends pulumi.ComponentResource {
   public readonly kind: StoreKind;
   /** The jobs table (kind `dynamodb`). */
   public readonly table?: aws.dynamodb.Table;
-  /** The bucket of results (and, for kind `s3`, of job and idempotency records). */
-  public readonly bucket: aws.s3.Bucket;
+  /** The bucket of results (and, for kind `s3`, of job and idempotency records); none for an existing store. */
+  public readonly bucket?: aws.s3.Bucket;
   public readonly tableName?: pulumi.Output<string>;
   public readonly tableArn?: pulumi.Output<string>;
   /** The table's stream, when `streamViewType` is set. */
   public readonly tableStreamArn?: pulumi.Output<string>;
-  public readonly bucketName: pulumi.Output<string>;
-  public readonly bucketArn: pulumi.Output<string>;
+  // Set in the constructor, or by createStore for a new store.
+  public readonly bucketName!: pulumi.Output<string>;
+  public readonly bucketArn!: pulumi.Output<string>;
   /** Where job records live, for policy documents. */
   public readonly recordLocation: pulumi.Output<RecordLocation>;
   /** The environment variables handlers read to find the store. */
@@ -82,57 +105,22 @@ export class ResultStore extends pulumi.ComponentResource {
       throw new Error(`ResultStore ${name}: resultTtlMinutes must be a whole number from 1 to 525600, got ${this.resultTtlMinutes}`);
     }
 
-    if (this.kind === "dynamodb") {
-      this.table = new aws.dynamodb.Table(
-        `${name}-jobs`,
-        {
-          billingMode: "PAY_PER_REQUEST",
-          hashKey: "pk",
-          attributes: [{ name: "pk", type: "S" }],
-          ttl: { attributeName: "expiresAt", enabled: true },
-          pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
-          serverSideEncryption: { enabled: true },
-          ...(args.streamViewType ? { streamEnabled: true, streamViewType: args.streamViewType } : {}),
-        },
-        { parent: this },
-      );
-      this.tableName = this.table.name;
-      this.tableArn = this.table.arn;
-      if (args.streamViewType) this.tableStreamArn = this.table.streamArn;
+    if (args.existing) {
+      const existing = args.existing;
+      if (this.kind === "dynamodb" && existing.tableName === undefined) throw new Error(`ResultStore ${name}: an existing store of kind "dynamodb" needs existing.tableName`);
+      if (args.streamViewType) throw new Error(`ResultStore ${name}: streamViewType cannot turn on the stream of an existing table; give existing.tableStreamArn`);
+      const region = aws.getRegionOutput({}, { parent: this }).region;
+      const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+      if (this.kind === "dynamodb") {
+        this.tableName = pulumi.output(existing.tableName!);
+        this.tableArn = pulumi.interpolate`arn:aws:dynamodb:${region}:${account}:table/${this.tableName}`;
+        if (existing.tableStreamArn !== undefined) this.tableStreamArn = pulumi.output(existing.tableStreamArn);
+      }
+      this.bucketName = pulumi.output(existing.bucketName);
+      this.bucketArn = pulumi.interpolate`arn:aws:s3:::${this.bucketName}`;
+    } else {
+      this.createStore(name, args, jobTimeoutSeconds);
     }
-
-    this.bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy ?? true }, { parent: this });
-    new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access`,
-      { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      { parent: this },
-    );
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
-      { bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
-      { parent: this },
-    );
-    const days = lifecycleDays(jobTimeoutSeconds, this.resultTtlMinutes);
-    const prefixes = this.kind === "s3" ? ["jobs/", "idempotency/", "results/"] : ["results/"];
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-expiry`,
-      {
-        bucket: this.bucket.id,
-        rules: [
-          ...prefixes.map((prefix) => ({
-            id: `expire-${prefix.replace("/", "")}`,
-            status: "Enabled",
-            filter: { prefix },
-            expiration: { days },
-          })),
-          { id: "abort-incomplete-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
-        ],
-      },
-      { parent: this },
-    );
-    this.bucketName = this.bucket.bucket;
-    this.bucketArn = this.bucket.arn;
 
     this.recordLocation =
       this.kind === "dynamodb"
@@ -156,5 +144,61 @@ export class ResultStore extends pulumi.ComponentResource {
           }));
 
     this.registerOutputs({ tableName: this.tableName, bucketName: this.bucketName });
+  }
+
+  /** A new table (kind `dynamodb`) and a private bucket with expiry. */
+  private createStore(name: string, args: ResultStoreArgs, jobTimeoutSeconds: number): void {
+    const self = this as unknown as { -readonly [K in keyof ResultStore]: ResultStore[K] };
+    if (self.kind === "dynamodb") {
+      self.table = new aws.dynamodb.Table(
+        `${name}-jobs`,
+        {
+          billingMode: "PAY_PER_REQUEST",
+          hashKey: "pk",
+          attributes: [{ name: "pk", type: "S" }],
+          ttl: { attributeName: "expiresAt", enabled: true },
+          pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
+          serverSideEncryption: { enabled: true },
+          ...(args.streamViewType ? { streamEnabled: true, streamViewType: args.streamViewType } : {}),
+        },
+        { parent: this },
+      );
+      self.tableName = self.table.name;
+      self.tableArn = self.table.arn;
+      if (args.streamViewType) self.tableStreamArn = self.table.streamArn;
+    }
+
+    self.bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy ?? true }, { parent: this });
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      { bucket: self.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { parent: this },
+    );
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: self.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      { bucket: self.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+      { parent: this },
+    );
+    const days = lifecycleDays(jobTimeoutSeconds, self.resultTtlMinutes);
+    const prefixes = self.kind === "s3" ? ["jobs/", "idempotency/", "results/"] : ["results/"];
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-expiry`,
+      {
+        bucket: self.bucket.id,
+        rules: [
+          ...prefixes.map((prefix) => ({
+            id: `expire-${prefix.replace("/", "")}`,
+            status: "Enabled",
+            filter: { prefix },
+            expiration: { days },
+          })),
+          { id: "abort-incomplete-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+        ],
+      },
+      { parent: this },
+    );
+    self.bucketName = self.bucket.bucket;
+    self.bucketArn = self.bucket.arn;
   }
 }

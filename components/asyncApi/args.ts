@@ -1,7 +1,24 @@
-import type { AuthMode, Backend, StoreKind } from "../../lambdas/shared/types";
+import { AuthMode, Backend, StoreKind, WorkerKind, WorkflowType } from "../../lambdas/shared/types";
 import type { JobArgs } from "../job";
 import type { FargateWorkerOptions } from "../fargateWorker";
-import type { ResultStore } from "../resultStore";
+import type { ExistingStoreArgs } from "../resultStore";
+
+/** Stage-wide throttling: requests per second and burst. */
+export interface ThrottleArgs {
+  /** Requests per second, steady. */
+  rateLimit: number;
+  /** Requests at once, in a burst. */
+  burstLimit: number;
+}
+
+/** A store that exists already (instead of `store`): its kind and its bucket and table by name. */
+export interface ExistingResultStoreArgs extends ExistingStoreArgs {
+  /**
+   * Where job records live in it: the table (`dynamodb`) or the bucket (`s3`).
+   * @default "dynamodb"
+   */
+  kind?: StoreKind;
+}
 
 export interface LambdaWorkerArgs {
   /**
@@ -89,12 +106,16 @@ export interface AsyncApiArgs {
   backend?: Backend;
   /**
    * Where job records and results live. Give `store` to create one, or `resultStore` to use an
-   * existing `ResultStore`; not both.
+   * existing one; not both.
    * @default "dynamodb"
    */
   store?: StoreKind;
-  /** An existing store to use instead of creating one. */
-  resultStore?: ResultStore;
+  /**
+   * A store that exists already, by name, to use instead of creating one (for example one a
+   * `ResultStore` of another stack made: its `tableName` and `bucketName` outputs).
+   * @example { kind: "dynamodb", tableName: "jobs-table", bucketName: "jobs-bucket" }
+   */
+  resultStore?: ExistingResultStoreArgs;
   /**
    * `iam`: SigV4-signed requests (an invoker role is created); `apiKey`: an `x-api-key` header (a
    * key and usage plan are created); `none`: anyone on the internet can submit jobs. AWS advises
@@ -107,7 +128,7 @@ export interface AsyncApiArgs {
    * Step Functions workflow type (backend `stepfunctions` only).
    * @default "STANDARD"
    */
-  workflowType?: "STANDARD" | "EXPRESS";
+  workflowType?: WorkflowType;
   /**
    * How long a finished job stays readable, in minutes.
    * @default 1440
@@ -124,7 +145,7 @@ export interface AsyncApiArgs {
    * runs, to build the image).
    * @default "lambda"
    */
-  worker?: "lambda" | "fargate";
+  worker?: WorkerKind;
   /** Options of the Fargate worker (`worker: "fargate"` only): CPU, memory, network, heartbeat. */
   fargateWorker?: FargateWorkerOptions;
   /**
@@ -143,7 +164,7 @@ export interface AsyncApiArgs {
    * See https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
    * @default { rateLimit: 100, burstLimit: 200 }
    */
-  throttle?: { rateLimit: number; burstLimit: number };
+  throttle?: ThrottleArgs;
   /**
    * Days CloudWatch keeps the stage's access logs and the functions' logs.
    * @default 30

@@ -69,13 +69,13 @@ export function createStreamBackend(
   },
 ): StreamBackend {
   const { job, store, settings } = args;
-  if (!store.table || !store.tableArn || !store.tableStreamArn) throw new Error(`AsyncApi ${name}: backend "stream" needs a DynamoDB ResultStore with a stream (streamViewType)`);
+  if (!store.tableName || !store.tableArn || !store.tableStreamArn) throw new Error(`AsyncApi ${name}: backend "stream" needs a DynamoDB ResultStore with a stream (streamViewType)`);
   const tableArn = store.tableArn;
   const streamArn = store.tableStreamArn;
 
   const items = Object.entries(rejectionItems()).map(
     ([reason, item]) =>
-      new aws.dynamodb.TableItem(`${name}-reject-${reason.toLowerCase()}`, { tableName: store.table!.name, hashKey: "pk", item: JSON.stringify(item) }, { parent }),
+      new aws.dynamodb.TableItem(`${name}-reject-${reason.toLowerCase()}`, { tableName: store.tableName!, hashKey: "pk", item: JSON.stringify(item) }, { parent }),
   );
 
   // No aws:SourceAccount condition: API Gateway does not set it when it assumes an integration's

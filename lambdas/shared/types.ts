@@ -4,9 +4,23 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"];
 
-export type Backend = "stepfunctions" | "lambda" | "stream";
-export type StoreKind = "dynamodb" | "s3";
-export type AuthMode = "iam" | "apiKey" | "none";
+// Each a value and a type of the same name (the value first): Pulumi's component schema inference
+// turns such `as const` objects into enums, for Python, Go, .NET and YAML programs.
+/** What runs a job. */
+export const Backend = { StepFunctions: "stepfunctions", Lambda: "lambda", Stream: "stream" } as const;
+export type Backend = (typeof Backend)[keyof typeof Backend];
+/** Where job records live. */
+export const StoreKind = { DynamoDB: "dynamodb", S3: "s3" } as const;
+export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
+/** How callers authenticate. */
+export const AuthMode = { Iam: "iam", ApiKey: "apiKey", None: "none" } as const;
+export type AuthMode = (typeof AuthMode)[keyof typeof AuthMode];
+/** Step Functions workflow type. */
+export const WorkflowType = { Standard: "STANDARD", Express: "EXPRESS" } as const;
+export type WorkflowType = (typeof WorkflowType)[keyof typeof WorkflowType];
+/** Where the job's code runs. */
+export const WorkerKind = { Lambda: "lambda", Fargate: "fargate" } as const;
+export type WorkerKind = (typeof WorkerKind)[keyof typeof WorkerKind];
 
 /** `{"code", "message"}`: the contract's error object, in responses and in job records. */
 export interface ErrorInfo {

@@ -50,16 +50,17 @@ describe("components/AsyncApi", function () {
     });
   }
 
-  it("uses an existing ResultStore instead of creating one", async () => {
-    const store = new ResultStore("shared-store", { kind: "dynamodb" });
-    const { api, seen } = await build("reuse", { backend: "lambda", resultStore: store, auth: "none" });
-    expect(api.store).to.equal(store);
-    expect(seen.filter((s) => s.type === "async-api:index:ResultStore")).to.have.length(0);
-    expect(seen.filter((s) => s.type === "aws:dynamodb/table:Table")).to.have.length(0);
+  it("uses an existing store, by name, instead of creating one: no table, no bucket, its names in the handlers' environment", async () => {
+    const { api, seen } = await build("reuse", { backend: "lambda", resultStore: { kind: "dynamodb", tableName: "shared-jobs", bucketName: "shared-bucket" }, auth: "none" });
+    expect(seen.filter((s) => s.type === "aws:dynamodb/table:Table" || s.type === "aws:s3/bucket:Bucket")).to.have.length(0);
+    expect(await valueOf(api.store.environment)).to.include({ ASYNC_API_JOBS_TABLE: "shared-jobs", ASYNC_API_RESULTS_BUCKET: "shared-bucket" });
+    expect(await valueOf(api.store.tableArn!)).to.match(/^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/shared-jobs$/);
+    expect(await valueOf(api.store.bucketArn)).to.equal("arn:aws:s3:::shared-bucket");
+    expect(() => new ResultStore("no-table", { kind: "dynamodb", existing: { bucketName: "b" } })).to.throw(/needs existing.tableName/);
   });
 
   const conflicts: [string, Partial<AsyncApiArgs>, RegExp][] = [
-    ["store and resultStore together", { store: "s3", resultStore: {} as ResultStore }, /either store .* or resultStore/],
+    ["store and resultStore together", { store: "s3", resultStore: { bucketName: "b" } }, /either store .* or resultStore/],
     ["workflowType on backend lambda", { backend: "lambda", workflowType: "EXPRESS" }, /workflowType applies only to backend "stepfunctions"/],
     ["lambdaWorker on backend stepfunctions", { backend: "stepfunctions", lambdaWorker: { maximumRetryAttempts: 1 } }, /lambdaWorker applies only to backend "lambda"/],
     ["a timeout over Lambda's limit", { jobTimeoutSeconds: 901 }, /jobTimeoutSeconds must be a whole number from 1 to 900/],
@@ -69,7 +70,7 @@ describe("components/AsyncApi", function () {
     ["streamWorker on backend lambda", { backend: "lambda", streamWorker: { maximumRetryAttempts: 1 } }, /streamWorker applies only to backend "stream"/],
     ["failureRecording on backend stream", { backend: "stream", failureRecording: { archiveRetentionDays: 1 } }, /failureRecording applies only to backends/],
     ["a parallelization factor over 10", { backend: "stream", streamWorker: { parallelizationFactor: 11 } }, /streamWorker.parallelizationFactor must be an integer from 1 to 10/],
-    ["a resultStore without a stream on backend stream", { backend: "stream", resultStore: { kind: "dynamodb" } as ResultStore }, /needs a resultStore with a table stream/],
+    ["a resultStore without a stream on backend stream", { backend: "stream", resultStore: { kind: "dynamodb", tableName: "t", bucketName: "b" } }, /needs a resultStore with a table stream/],
     ["a bad stage name", { stageName: "v 1" }, /stageName must be/],
     ["too many worker retries", { backend: "lambda", lambdaWorker: { maximumRetryAttempts: 3 } }, /maximumRetryAttempts must be 0, 1 or 2/],
     ["a relative job module", { job: { ...job, module: "lambdas/jobs/timer.ts" } }, /job.module must be an absolute path/],

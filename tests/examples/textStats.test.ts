@@ -33,7 +33,8 @@ describe("examples/text-stats: a program of its own, with this package from npm 
     for (const f of files) expect(f, f).not.to.match(/^(tests|bench|examples|program)\//);
     expect(files).not.to.include("index.ts");
     const pkg = JSON.parse(fs.readFileSync(path.join(example.dir, "node_modules", "async-api", "package.json"), "utf8"));
-    expect(pkg.main).to.equal("dist/components/index.js");
+    // "main" is the component provider Pulumi's host runs for other languages; npm consumers resolve through "exports".
+    expect(pkg.main).to.equal("plugin.js");
     expect(pkg.exports).to.deep.equal({ ".": { types: "./dist/components/index.d.ts", default: "./dist/components/index.js" }, "./package.json": "./package.json" });
   });
 

@@ -13,6 +13,8 @@
  *   POST   {adminUrl}/_local/clock      {"offsetMs": n}: the test clock runs n ms (0 to 366 days) ahead
  *                                       of the real time; answers {"offsetMs", "now", "expiredItemsDeleted"}
  *   GET    {adminUrl}/_local/clock      {"offsetMs", "now"}
+ *   POST   {adminUrl}/_local/api-keys   auth apiKey: one more API key in every usage plan of the stack,
+ *                                       answers {"id", "value"} (a second caller, to try who owns a job)
  *
  * The test clock shifts "now" for every Lambda function process (`Date.now()`, `new Date()` in the
  * handlers; warm processes take a new offset at once, new ones at start; timers stay real) and for
@@ -88,6 +90,8 @@ export interface AdminOptions {
   endpoints: Endpoints;
   /** The physical names of the stack's functions. */
   functionNames: () => string[];
+  /** Adds an API key to every usage plan of the stack (auth apiKey); undefined when there is none. */
+  addApiKey?: () => { id: string; value: string } | undefined;
   log?: (line: string) => void;
 }
 
@@ -392,7 +396,13 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
       return send(res, 405, { error: { code: "MethodNotAllowed", message: "GET or POST" } });
     }
     if (path === "/_local/endpoints" && req.method === "GET") return send(res, 200, options.endpoints);
-    return send(res, 404, { error: { code: "NotFound", message: "routes: /_local/faults, /_local/clock, /_local/endpoints" } });
+    if (path === "/_local/api-keys" && req.method === "POST") {
+      const key = options.addApiKey?.();
+      if (!key) return send(res, 409, { error: { code: "Conflict", message: "this stack has no usage plan (auth is not apiKey)" } });
+      note(`API key ${key.id} added`);
+      return send(res, 201, key);
+    }
+    return send(res, 404, { error: { code: "NotFound", message: "routes: /_local/faults, /_local/clock, /_local/endpoints, /_local/api-keys" } });
   }
 
   const server = http.createServer((req, res) => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -156,7 +157,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
     if (monitor.errors.length) throw monitor.errors[0];
     if (options.faults) {
       const functionNames = () => monitor.resources.filter((r) => r.type === "aws:lambda/function:Function").map((r) => r.id);
-      const admin = await startAdminServer({ dynamodb, s3, lambda, endpoints: { ...endpoints }, functionNames, log });
+      const addApiKey = () => {
+        const plans = monitor.resources.filter((r) => r.type === "aws:apigateway/usagePlan:UsagePlan").map((r) => r.id);
+        if (plans.length === 0) return undefined;
+        const key = { id: randomBytes(5).toString("hex"), value: randomBytes(20).toString("base64url") };
+        apigateway.createApiKey({ ...key, enabled: true });
+        for (const plan of plans) apigateway.addUsagePlanKey(plan, key.id);
+        return key;
+      };
+      const admin = await startAdminServer({ dynamodb, s3, lambda, endpoints: { ...endpoints }, functionNames, addApiKey, log });
       started.push(admin);
       lambdaTaps.push(admin.observeLambdaLog);
       outputs.adminUrl = admin.url;

@@ -36,7 +36,7 @@ export const SUBMIT_REJECTIONS = {
   ContentType: { status: 415, code: "UnsupportedMediaType", message: "The request body must be JSON (Content-Type: application/json)." },
   // Refused by the template rather than stored and failed by the worker, whatever the validator lets through.
   EmptyBody: { status: 400, code: "BadRequest", message: "The body is not valid JSON." },
-  // auth iam: API Gateway always names the SigV4 caller; a request without one is not recorded under a shared name.
+  // auth iam or apiKey: API Gateway always names the caller; a request without one is not recorded under a shared name.
   NoCaller: { status: 403, code: "Forbidden", message: "The request has no caller identity." },
 } as const;
 
@@ -156,7 +156,12 @@ function prelude(auth: AuthMode): string {
           // (lambdas/shared/owner.ts does the same for the Lambda backends).
           `#if($owner.contains(":assumed-role/"))#set($owner = $owner.substring(0, $owner.lastIndexOf("/")))#end`,
         ]
-      : [`#set($owner = "public")`]),
+      : auth === "apiKey"
+        ? [
+            // The API key that was sent owns the job (CONTRACT.md, "Who owns a job").
+            `#set($owner = "$!context.identity.apiKeyId")`,
+          ]
+        : [`#set($owner = "public")`]),
     // The header only ($input.params('name') also reads the path and the query string, where a
     // caller could put "javascript"), and only http or https. Quiet and quoted: #set keeps the old
     // value when the right side is null (Velocity 1.7).
@@ -211,7 +216,7 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
     `#set($reject = "")`,
     `#if(!$jobId.matches("${JOB_ID_PATTERN.slice(1, -1)}"))#set($reject = "RequestId")`,
     `#elseif($contentType.trim() == "")#set($reject = "ContentType")`,
-    ...(args.auth === "iam" ? [`#elseif($owner == "")#set($reject = "NoCaller")`] : []),
+    ...(args.auth !== "none" ? [`#elseif($owner == "")#set($reject = "NoCaller")`] : []),
     `#elseif($tooLarge)#set($reject = "PayloadTooLarge")`,
     `#elseif($bodyText.trim() == "")#set($reject = "EmptyBody")`,
     `#elseif($hasKey && !$key.matches("[A-Za-z0-9_-]{1,64}"))#set($reject = "IdempotencyKey")`,

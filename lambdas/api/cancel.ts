@@ -1,5 +1,5 @@
 import { StopExecutionCommand } from "@aws-sdk/client-sfn";
-import { apiHandler, callerOf } from "../shared/api";
+import { apiHandler, callerOf, owns } from "../shared/api";
 import type { ApiHandler } from "../shared/api";
 import { sfnClient } from "../shared/clients";
 import { config } from "../shared/config";
@@ -42,7 +42,7 @@ export function createCancelHandler(options: CancelOptions = {}): ApiHandler {
       storeFromEnv({ now }),
       jobId,
       (current, at) => {
-        if (cfg.auth === "iam" && current.owner !== caller) return undefined; // reads as 404
+        if (!owns(cfg, caller, current.owner)) return undefined; // reads as 404
         return { status: "CANCELLED", expiresAt: expiryAfter(at, cfg.resultTtlSeconds) };
       },
       { now, resultTtlSeconds: cfg.resultTtlSeconds },

@@ -1,4 +1,4 @@
-import { apiHandler, callerOf } from "../shared/api";
+import { apiHandler, callerOf, owns } from "../shared/api";
 import type { ApiHandler } from "../shared/api";
 import { config } from "../shared/config";
 import { errorResponse, json, notFound, pathJobId } from "../shared/http";
@@ -14,7 +14,7 @@ export interface StatusOptions {
 
 /**
  * GET /jobs/{jobId}: the job as the store has it, through `view` (never Step Functions). A
- * malformed, unknown, expired or (auth `iam`) someone else's id all get the same 404.
+ * malformed, unknown, expired or (auth `iam`, `apiKey`) someone else's id all get the same 404.
  */
 export function createStatusHandler(options: StatusOptions = {}): ApiHandler {
   const now = options.now ?? Date.now;
@@ -29,7 +29,7 @@ export function createStatusHandler(options: StatusOptions = {}): ApiHandler {
     const record = await storeFromEnv({ now }).getJob(jobId);
     const at = now();
     const seen = view(record, at, cfg.resultTtlSeconds);
-    if (!record || !seen || (cfg.auth === "iam" && record.owner !== caller)) return notFound();
+    if (!record || !seen || !owns(cfg, caller, record.owner)) return notFound();
 
     const body: Record<string, unknown> = {
       jobId: seen.jobId,

@@ -42,12 +42,21 @@ export function apiHandler(route: string, handle: (event: APIGatewayProxyEvent, 
 }
 
 /**
- * Who is calling: auth `iam` → the SigV4 caller's stable principal (`requestContext.identity.userArn`,
- * an assumed role without its session name: owner.ts; `undefined` if absent), otherwise everyone
- * is `"public"`.
+ * Who is calling, and so who owns what it submits (CONTRACT.md, "Who owns a job"): auth `iam` →
+ * the SigV4 caller's stable principal (`requestContext.identity.userArn`, an assumed role without
+ * its session name: owner.ts); auth `apiKey` → the id of the API key that was sent
+ * (`requestContext.identity.apiKeyId`, "$context variables for data models, authorizers, mapping
+ * templates, and access logging"); `undefined` if absent. Auth `none`: everyone is `"public"`.
  */
 export function callerOf(event: APIGatewayProxyEvent, cfg: Pick<Config, "auth">): string | undefined {
-  if (cfg.auth !== "iam") return "public";
-  const arn = event.requestContext?.identity?.userArn;
+  if (cfg.auth === "none") return "public";
+  const identity = event.requestContext?.identity;
+  if (cfg.auth === "apiKey") return typeof identity?.apiKeyId === "string" && identity.apiKeyId.length > 0 ? identity.apiKeyId : undefined;
+  const arn = identity?.userArn;
   return typeof arn === "string" && arn.length > 0 ? stableOwner(arn) : undefined;
+}
+
+/** Whether `caller` may see `owner`'s job: its own, or anyone's on auth `none`. */
+export function owns(cfg: Pick<Config, "auth">, caller: string, owner: string): boolean {
+  return cfg.auth === "none" || owner === caller;
 }

@@ -45,7 +45,7 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
 
     before(async () => {
       // worker fargate: with --faults, the outputs list the local ECS endpoint (to see the tasks).
-      cloud = await startCloud([`backend=${backend}`, `store=${store}`, `auth=${auth}`, `worker=${worker}`, `jobTimeoutSeconds=${TIMEOUT_SECONDS}`, "resultTtlMinutes=1"], { faults: worker === "fargate" });
+      cloud = await startCloud([`backend=${backend}`, `store=${store}`, `auth=${auth}`, `worker=${worker}`, `jobTimeoutSeconds=${TIMEOUT_SECONDS}`, "resultTtlMinutes=1"], { faults: worker === "fargate" || auth === "apiKey" });
       api = clientFor(cloud);
     });
     after(async () => {
@@ -271,6 +271,22 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
     }
 
     if (auth === "apiKey") {
+      // CONTRACT.md, "Who owns a job": on apiKey, the key that submitted it; anything else is 404.
+      it("apiKey: a job belongs to the key that submitted it: another key of the stack reads 404 and cannot cancel it", async () => {
+        const added = await fetch(`${cloud.outputs.adminUrl}/_local/api-keys`, { method: "POST" });
+        expect(added.status).to.equal(201);
+        const bob = api.with({ kind: "apiKey", key: ((await added.json()) as { value: string }).value });
+        const mine = await api.submit({ seconds: 30 });
+        expect(mine.status, mine.text).to.equal(202);
+        const theirs = await bob.submit({ seconds: 0 });
+        expect(theirs.status, "the second key is a valid key").to.equal(202);
+        expectCleanError(await bob.get(mine.body.jobId), 404, "NotFound");
+        expectCleanError(await bob.cancel(mine.body.jobId), 404, "NotFound");
+        expect((await api.get(mine.body.jobId)).body.status).to.not.equal("CANCELLED");
+        expectCleanError(await api.get(theirs.body.jobId), 404, "NotFound");
+        expect((await api.cancel(mine.body.jobId)).status).to.equal(202);
+      });
+
       it("apiKey: a missing or wrong key is 403", async () => {
         expectCleanError(await api.with({ kind: "none" }).submit({ seconds: 0 }), 403, "Forbidden");
         expectCleanError(await api.with({ kind: "apiKey", key: "wrong-key" }).submit({ seconds: 0 }), 403, "Forbidden");

@@ -4,7 +4,7 @@ import { createCancelHandler, executionArnOf } from "../../lambdas/api/cancel";
 import { createStatusHandler } from "../../lambdas/api/status";
 import { errorLogOf } from "./support/errorLog";
 import { awsError } from "./support/fakeAws";
-import { ALICE, BOB, Clock, STATE_MACHINE_ARN, STORES, T0, TTL_SECONDS, apiEvent, call, configure, interleave, makeRecord, rawJob, seed, useFakeAws } from "./support/harness";
+import { ALICE, ALICE_KEY, BOB, BOB_KEY, Clock, STATE_MACHINE_ARN, STORES, T0, TTL_SECONDS, apiEvent, call, configure, interleave, makeRecord, rawJob, seed, useFakeAws } from "./support/harness";
 
 const ID = "9a7b330a-a736-41e5-8e0c-7a0e6f3f4c21";
 const del = (jobId: string, userArn?: string | null) => apiEvent({ jobId, method: "DELETE", userArn });
@@ -88,6 +88,15 @@ describe("lambdas/api/cancel: DELETE /jobs/{jobId}", () => {
           expect(res.raw).to.equal(unknown.raw);
         }
         expect(rawJob(fake, ID)?.status).to.equal("PENDING");
+      });
+
+      it("auth apiKey: another key cannot cancel the job (404), the owning key can", async () => {
+        configure({ store, auth: "apiKey" });
+        await seed(makeRecord({ jobId: ID, owner: ALICE_KEY }));
+        expect((await call(cancel, apiEvent({ jobId: ID, method: "DELETE", apiKeyId: BOB_KEY }))).status).to.equal(404);
+        expect(rawJob(fake, ID)?.status).to.equal("PENDING");
+        expect((await call(cancel, apiEvent({ jobId: ID, method: "DELETE", apiKeyId: ALICE_KEY }))).status).to.equal(202);
+        expect(rawJob(fake, ID)?.status).to.equal("CANCELLED");
       });
 
       // CONTRACT.md, "When a service behind the API fails". AWS, "Error handling with DynamoDB"

@@ -5,7 +5,7 @@ import { createStatusHandler } from "../../lambdas/api/status";
 import { createCancelHandler } from "../../lambdas/api/cancel";
 import { errorLogOf } from "./support/errorLog";
 import { awsError } from "./support/fakeAws";
-import { ALICE, BOB, Clock, RESULT_READER_ROLE_ARN, RESULTS_BUCKET, STORES, T0, apiEvent, call, configure, makeRecord, seed, useFakeAws } from "./support/harness";
+import { ALICE, ALICE_KEY, BOB, BOB_KEY, Clock, RESULT_READER_ROLE_ARN, RESULTS_BUCKET, STORES, T0, apiEvent, call, configure, makeRecord, seed, useFakeAws } from "./support/harness";
 
 const ID = "3b241101-e2bb-4255-8caf-4136c566a962";
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -155,6 +155,19 @@ describe("lambdas/api/status: GET /jobs/{jobId}", () => {
         expect(other.raw).to.equal(unknown.raw);
         expect(other.headers).to.deep.equal(unknown.headers);
         expect((await call(status, apiEvent({ jobId: ID, userArn: ALICE }))).status).to.equal(200);
+      });
+
+      // CONTRACT.md, "Who owns a job": on auth apiKey, the key that submitted it.
+      it("answers another API key (auth apiKey) with the very same 404 as an unknown id; the owning key reads it", async () => {
+        configure({ store, auth: "apiKey" });
+        await seed(makeRecord({ jobId: ID, owner: ALICE_KEY }));
+        const other = await call(status, apiEvent({ jobId: ID, apiKeyId: BOB_KEY }));
+        const unknown = await call(status, apiEvent({ jobId: "3b241101-e2bb-4255-8caf-4136c566a963", apiKeyId: BOB_KEY }));
+        expect(other.status).to.equal(404);
+        expect(other.raw).to.equal(unknown.raw);
+        expect((await call(status, apiEvent({ jobId: ID, apiKeyId: ALICE_KEY }))).status).to.equal(200);
+        configure({ store, auth: "none" });
+        expect((await call(status, apiEvent({ jobId: ID, apiKeyId: null }))).status, "auth none: everyone's").to.equal(200);
       });
 
       // AWS, "$context variables…": an assumed role's userArn ends with a session name the caller's

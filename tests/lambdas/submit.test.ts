@@ -11,7 +11,7 @@ import { storeFromEnv } from "../../lambdas/shared/store";
 import { SERVICE_UNAVAILABLE_RETRY_AFTER } from "../../lambdas/shared/retryAfter";
 import { errorLogOf } from "./support/errorLog";
 import { awsError } from "./support/fakeAws";
-import { ALICE, BOB, Clock, JOB_TIMEOUT_SECONDS, STATE_MACHINE_ARN, STORES, T0, TTL_SECONDS, WORKER_FUNCTION, apiEvent, assertNoLeak, call, configure, rawJob, useFakeAws, writeRaw } from "./support/harness";
+import { ALICE, BOB, BOB_KEY, Clock, JOB_TIMEOUT_SECONDS, STATE_MACHINE_ARN, STORES, T0, TTL_SECONDS, WORKER_FUNCTION, apiEvent, assertNoLeak, call, configure, rawJob, useFakeAws, writeRaw } from "./support/harness";
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -324,13 +324,19 @@ describe("lambdas/api/submit: POST /jobs", () => {
       expect(res.body.error.message).to.match(/^property 'n{100}…' is not allowed$/);
     });
 
-    it("403 Forbidden under auth iam without a caller identity; 'public' owner otherwise", async () => {
+    // CONTRACT.md, "Who owns a job": iam the caller, apiKey the key that was sent, none everyone.
+    it("403 Forbidden without a caller identity (iam) or key id (apiKey); the key owns the job on apiKey, 'public' on none", async () => {
       let res = await call(submit, apiEvent({ userArn: null }));
       expect(res.status).to.equal(403);
       expect(res.body.error.code).to.equal("Forbidden");
       configure({ auth: "apiKey" });
-      res = await call(submit, apiEvent({ userArn: null }));
+      res = await call(submit, apiEvent({ userArn: null, apiKeyId: null }));
+      expect(res.status).to.equal(403);
+      res = await call(submit, apiEvent({ userArn: null, apiKeyId: BOB_KEY }));
       expect(res.status).to.equal(202);
+      expect(rawJob(fake, res.body.jobId)?.owner).to.equal(BOB_KEY);
+      configure({ auth: "none" });
+      res = await call(submit, apiEvent({ userArn: null, apiKeyId: null }));
       expect(rawJob(fake, res.body.jobId)?.owner).to.equal("public");
     });
 

@@ -29,7 +29,7 @@ function clf(ms: number): string {
   return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
-function request(body: string, options: { key?: string; epoch?: number; requestId?: string; userArn?: string | null } = {}): VtlRequest {
+function request(body: string, options: { key?: string; epoch?: number; requestId?: string; userArn?: string | null; apiKeyId?: string | null } = {}): VtlRequest {
   const epoch = options.epoch ?? Date.parse("2026-11-22T06:59:27.042Z");
   return {
     body,
@@ -41,7 +41,11 @@ function request(body: string, options: { key?: string; epoch?: number; requestI
       domainName: "abc.execute-api.us-east-1.amazonaws.com",
       path: "/v1/jobs",
       stage: "v1",
-      identity: { sourceIp: "1.2.3.4", userArn: options.userArn === null ? undefined : (options.userArn ?? ALICE) },
+      identity: {
+        sourceIp: "1.2.3.4",
+        userArn: options.userArn === null ? undefined : (options.userArn ?? ALICE),
+        apiKeyId: options.apiKeyId === null ? undefined : (options.apiKeyId ?? "k1alice000"),
+      },
     },
   };
 }
@@ -101,11 +105,17 @@ describe("components/api/streamSubmit: the request template", () => {
     expect(owner(ALICE), "an IAM user is its own stable principal").to.equal(ALICE);
   });
 
-  it("owns the job by the SigV4 caller on auth iam, and by `public` otherwise", () => {
-    expect(renderRequest(ARGS, request("{}")).TransactItems[0].Update.ExpressionAttributeValues[":owner"].S).to.equal(ALICE);
-    for (const auth of ["apiKey", "none"] as const) {
-      expect(renderRequest({ ...ARGS, auth }, request("{}")).TransactItems[0].Update.ExpressionAttributeValues[":owner"].S).to.equal("public");
-    }
+  // CONTRACT.md, "Who owns a job": iam the SigV4 caller, apiKey the key ($context.identity.apiKeyId), none everyone.
+  it("owns the job by the SigV4 caller on auth iam, by the API key's id on auth apiKey, and by `public` on auth none", () => {
+    const owner = (auth: "iam" | "apiKey" | "none", req = request("{}")) => renderRequest({ ...ARGS, auth }, req).TransactItems[0].Update.ExpressionAttributeValues[":owner"].S;
+    expect(owner("iam")).to.equal(ALICE);
+    expect(owner("apiKey")).to.equal("k1alice000");
+    expect(owner("apiKey", request("{}", { apiKeyId: "k2bob00000" }))).to.equal("k2bob00000");
+    expect(owner("none")).to.equal("public");
+    // The key's id also scopes its Idempotency-Keys.
+    expect(renderRequest({ ...ARGS, auth: "apiKey" }, request("{}", { key: "k" })).TransactItems[1].Update.Key.pk.S).to.equal("idem/k/k1alice000");
+    // A key-enabled request always has one; without it, nothing is recorded under a shared name.
+    expect(rejected(renderRequest({ ...ARGS, auth: "apiKey" }, request("{}", { apiKeyId: null })))).to.equal("error/NoCaller");
   });
 
   it("with an Idempotency-Key, adds the key's record (ALL_OLD on failure) and its body record (conflict only on another body)", () => {

@@ -16,6 +16,9 @@ export const STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMac
 export const WORKER_FUNCTION = "async-api-worker";
 export const ALICE = "arn:aws:iam::123456789012:user/alice";
 export const BOB = "arn:aws:iam::123456789012:user/bob";
+/** API key ids (auth apiKey): API Gateway names them with 10 characters. */
+export const ALICE_KEY = "k1alice000";
+export const BOB_KEY = "k2bob00000";
 export const T0 = Date.parse("2026-03-01T12:00:00.000Z");
 export const TTL_SECONDS = 3600;
 export const JOB_TIMEOUT_SECONDS = 60;
@@ -101,6 +104,8 @@ export interface EventOptions {
   jobId?: string;
   /** The SigV4 caller (auth iam); `null` for none. */
   userArn?: string | null;
+  /** The API key's id (auth apiKey). @default ALICE_KEY; `null` for none */
+  apiKeyId?: string | null;
   isBase64Encoded?: boolean;
 }
 
@@ -131,7 +136,7 @@ export function apiEvent(options: EventOptions = {}): APIGatewayProxyEvent {
         accessKey: null,
         accountId: null,
         apiKey: null,
-        apiKeyId: null,
+        apiKeyId: options.apiKeyId === undefined ? ALICE_KEY : options.apiKeyId,
         caller: null,
         clientCert: null,
         cognitoAuthenticationProvider: null,

@@ -27,6 +27,12 @@ export interface AsyncApiClientOptions {
   pollMaxDelayMs?: number;
   /** `wait`: shortest delay between polls, even with `Retry-After: 0`. @default 100 */
   pollMinDelayMs?: number;
+  /**
+   * `wait`: after the first read, read with `GET /jobs/{id}?wait=N` (a long poll: the API answers
+   * when the job ends or changes status, or after N seconds), N at most this; 0 polls by
+   * `Retry-After` instead. An API that answers at once anyway is polled by `Retry-After`. @default 20
+   */
+  longPollSeconds?: number;
   /** The `fetch` to use (tests inject one). @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Tests: the sleep between attempts and polls, a random source for jitter, and a clock. */
@@ -113,9 +119,16 @@ const DEFAULTS = {
   pollInitialDelayMs: 500,
   pollMaxDelayMs: 30_000,
   pollMinDelayMs: 100,
+  longPollSeconds: 20,
 };
 
 const USER_AGENT = "async-api-client/0.1";
+
+function longPollSecondsOf(value: number | undefined): number {
+  if (value === undefined) return DEFAULTS.longPollSeconds;
+  if (!Number.isInteger(value) || value < 0 || value > 20) throw new AsyncApiError({ code: "InvalidArgument", message: `longPollSeconds must be an integer from 0 to 20, got ${value}` });
+  return value;
+}
 
 /** A new `Idempotency-Key`: a random UUID (36 of `0-9a-f-`). */
 export function generateIdempotencyKey(): string {
@@ -161,6 +174,7 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
       pollInitialDelayMs: options.pollInitialDelayMs ?? DEFAULTS.pollInitialDelayMs,
       pollMaxDelayMs: options.pollMaxDelayMs ?? DEFAULTS.pollMaxDelayMs,
       pollMinDelayMs: options.pollMinDelayMs ?? DEFAULTS.pollMinDelayMs,
+      longPollSeconds: longPollSecondsOf(options.longPollSeconds),
       fetch: (input, init) => fetchImpl(input, init),
       sleep: options.sleep ?? realSleep,
       random: options.random ?? Math.random,
@@ -253,7 +267,11 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
     };
     try {
       for (;;) {
-        const { job, retryAfterMs } = await this.read(jobId, signal).catch(stopped);
+        // After the first read, a long poll of what is left of the wait (whole seconds, at most longPollSeconds).
+        const left = options.timeoutMs !== undefined ? Math.floor((options.timeoutMs - (now() - started)) / 1000) : Infinity;
+        const waitSeconds = polls > 0 && this.options.longPollSeconds > 0 && left >= 1 ? Math.min(this.options.longPollSeconds, left) : undefined;
+        const asked = now();
+        const { job, retryAfterMs } = await this.read(jobId, signal, waitSeconds).catch(stopped);
         last = job;
         polls++;
         const changed = job.status !== previous;
@@ -264,6 +282,13 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
           }
           options.onProgress?.({ jobId, status: job.status, job, elapsedMs: now() - started, polls, changed });
           return job;
+        }
+        // After the first read, or when the API held the request (or answered a change): long-poll
+        // at once. An API that answered a long poll at once, unchanged, is polled by Retry-After.
+        const leftAfter = options.timeoutMs !== undefined ? options.timeoutMs - (now() - started) : Infinity;
+        if (this.options.longPollSeconds > 0 && leftAfter >= 1000 && (waitSeconds === undefined || changed || now() - asked >= 1000)) {
+          options.onProgress?.({ jobId, status: job.status, job, elapsedMs: now() - started, polls, changed, nextPollMs: 0 });
+          continue;
         }
         let delay =
           retryAfterMs !== undefined
@@ -334,8 +359,10 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
   // ---------------------------------------------------------------------------------------------
 
   /** GET the job, with its `Retry-After`. */
-  private async read(jobId: string, signal?: AbortSignal): Promise<{ job: Job<TResult>; retryAfterMs?: number }> {
-    const res = await this.request({ method: ROUTES.get.method, url: this.jobUrl("get", jobId), headers: {}, jobId, ...(signal ? { signal } : {}), authorize: this.authorize });
+  private async read(jobId: string, signal?: AbortSignal, waitSeconds?: number): Promise<{ job: Job<TResult>; retryAfterMs?: number }> {
+    const url = this.jobUrl("get", jobId);
+    if (waitSeconds !== undefined) url.searchParams.set("wait", String(waitSeconds));
+    const res = await this.request({ method: ROUTES.get.method, url, headers: {}, jobId, ...(signal ? { signal } : {}), authorize: this.authorize });
     const body = this.json(res) as Job<TResult>;
     if (typeof body?.jobId !== "string" || typeof body.status !== "string") throw invalidResponse(res, `GET /jobs/${jobId} answered without jobId and status`, jobId);
     if (!(JOB_STATUSES as readonly string[]).includes(body.status)) throw invalidResponse(res, `GET /jobs/${jobId} answered an unknown status ${JSON.stringify(body.status)}`, jobId);

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { STATUS_TIMEOUT_SECONDS } from "../lambdas/api/longPoll";
 import { ENV, startAllowanceSeconds } from "../lambdas/shared/env";
 import type { AuthMode, Backend, StoreKind, WorkerKind } from "../lambdas/shared/types";
 import { describeImportLimits, importLimits } from "./api/importLimits";
@@ -244,6 +245,8 @@ export class AsyncApi extends pulumi.ComponentResource {
           handler: specs[route],
           environment: apiEnv,
           logRetentionInDays,
+          // GET /jobs/{id}?wait=N holds the request up to 20 s (lambdas/api/longPoll.ts).
+          ...(route === "status" ? { timeoutSeconds: STATUS_TIMEOUT_SECONDS } : {}),
           policyStatements: routeStatements[route],
           // The status function signs resultUrls as a role that trusts its role alone.
           withRole: route === "status" ? signResultUrls : undefined,

@@ -43,6 +43,14 @@ const jobIdParameter = (): ParameterObject => ({
   schema: { type: "string", minLength: 1, maxLength: 64 },
 });
 
+const waitParameter = (): ParameterObject => ({
+  name: "wait",
+  in: "query",
+  required: false,
+  description: "Seconds to wait (1 to 20) for the job to end or change status before answering: a long poll.",
+  schema: { type: "integer", minimum: 1, maximum: 20 },
+});
+
 const idempotencyKeyParameter = (): ParameterObject => ({
   name: "Idempotency-Key",
   in: "header",
@@ -118,9 +126,12 @@ export function statusOperation(uri: string): OperationObject {
   return {
     operationId: "getJob",
     summary: "Read a job",
-    parameters: [jobIdParameter()],
+    description:
+      "With wait=N (1 to 20), a long poll: the answer comes as soon as the job is terminal or its status changes, or after N seconds with the job as it is then.",
+    parameters: [jobIdParameter(), waitParameter()],
     responses: {
       "200": json("The job.", "Job", { "Retry-After": retryAfter("only while PENDING or RUNNING") }),
+      "400": json("ValidationError: wait is not a whole number from 1 to 20.", "Error"),
       "404": json("NotFound: never issued, malformed, expired, or another caller's job.", "Error"),
       ...commonErrors(),
     },

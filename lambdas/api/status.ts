@@ -4,12 +4,15 @@ import { config } from "../shared/config";
 import { errorResponse, json, notFound, pathJobId } from "../shared/http";
 import { isJobId } from "../shared/ids";
 import { readResult } from "../shared/results";
-import { retryAfterSeconds, view } from "../shared/status";
+import { isTerminal, retryAfterSeconds, view } from "../shared/status";
+import { nextPause, waitSecondsOf } from "./longPoll";
 import { storeFromEnv } from "../shared/store";
 
 export interface StatusOptions {
   /** Epoch milliseconds (tests pass a fake clock). */
   now?: () => number;
+  /** Waits between reads of a long poll (tests move their clock instead). @default a real timer */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -18,6 +21,7 @@ export interface StatusOptions {
  */
 export function createStatusHandler(options: StatusOptions = {}): ApiHandler {
   const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   return apiHandler("status", async (event) => {
     const jobId = pathJobId(event);
@@ -26,10 +30,33 @@ export function createStatusHandler(options: StatusOptions = {}): ApiHandler {
     const caller = callerOf(event, cfg);
     if (caller === undefined) return errorResponse(403, "Forbidden", "The request has no caller identity.");
 
-    const record = await storeFromEnv({ now }).getJob(jobId);
-    const at = now();
-    const seen = view(record, at, cfg.resultTtlSeconds);
+    const wait = waitSecondsOf(event);
+    if (wait.invalid) return errorResponse(400, "ValidationError", wait.invalid);
+
+    const store = storeFromEnv({ now });
+    let record = await store.getJob(jobId);
+    let at = now();
+    let seen = view(record, at, cfg.resultTtlSeconds);
     if (!record || !seen || !owns(cfg, caller, record.owner)) return notFound();
+    if (wait.seconds !== undefined) {
+      // Long poll: until the job is terminal or its status changes, or the wait is over.
+      const arrived = seen.status;
+      const until = at + wait.seconds * 1000;
+      let pause: number | undefined;
+      while (!isTerminal(seen.status) && seen.status === arrived) {
+        pause = nextPause(pause);
+        const left = until - now();
+        if (left <= 0) break;
+        await sleep(Math.min(pause, left));
+        const next = await store.getJob(jobId);
+        const nextSeen = view(next, now(), cfg.resultTtlSeconds);
+        if (!next || !nextSeen) break; // expired meanwhile: answer what was seen
+        record = next;
+        seen = nextSeen;
+      }
+      at = now();
+      seen = view(record, at, cfg.resultTtlSeconds) ?? seen;
+    }
 
     const body: Record<string, unknown> = {
       jobId: seen.jobId,

@@ -42,7 +42,8 @@ async function fakeApi(options: { runningPolls?: number; finalStatus?: string } 
       };
       const base = { jobId: "j1", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:01.000Z" };
       if (req.method === "POST") return send(202, { jobId: "j1", status: "PENDING", createdAt: base.createdAt }, { Location: `http://x/v1/jobs/j1`, "Retry-After": "0" });
-      if (req.method === "GET" && req.url === "/v1/jobs/j1") {
+      // A plain GET or a long poll (?wait=N): this API answers at once either way.
+      if (req.method === "GET" && req.url!.split("?")[0] === "/v1/jobs/j1") {
         polls++;
         if (polls <= (options.runningPolls ?? 2)) return send(200, { ...base, status: "RUNNING" }, { "Retry-After": "0" });
         const status = options.finalStatus ?? "SUCCEEDED";

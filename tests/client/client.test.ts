@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { AsyncApiClient, AsyncApiError, IDEMPOTENCY_KEY_PATTERN, backoffBounds, type Job } from "../../client";
+import { AsyncApiClient, AsyncApiError, IDEMPOTENCY_KEY_PATTERN, backoffBounds, type Job } from "../../client/index";
 import { API, apiError, fakeClient, job, json, networkError, rejection, scriptedFetch, type Step } from "./fakes";
 
 const JOB_URL = `${API}/jobs/job-1`;
@@ -177,13 +177,48 @@ describe("client AsyncApiClient (injected fetch)", () => {
   });
 
   describe("wait", () => {
-    it("honours Retry-After between polls and reports progress", async () => {
+    it("long-polls after the first read: ?wait=20 (less when the wait's timeout is nearer), again at once when the API held it or the status changed", async () => {
+      const held = (status: string) => (call: { url: string }) => {
+        // The API holds a long poll for its N seconds when nothing changes.
+        const wait = new URL(call.url).searchParams.get("wait");
+        if (wait) time.advance(Number(wait) * 1000);
+        return json(200, job(status), { "Retry-After": "5" });
+      };
+      const script = [json(200, job("PENDING"), { "Retry-After": "1" }), json(200, job("RUNNING"), { "Retry-After": "5" }), held("RUNNING"), json(200, job("SUCCEEDED", { result: 1 }))];
+      const { client, calls, time } = fakeClient(script);
+      const done = await client.wait("job-1", { timeoutMs: 60_000 });
+      expect(done.status).to.equal("SUCCEEDED");
+      expect(calls.map((c) => new URL(c.url).searchParams.get("wait"))).to.deep.equal([null, "20", "20", "20"]);
+      expect(time.sleeps, "no sleeps between long polls").to.deep.equal([]);
+      // Near the wait's own timeout, the long poll asks for what is left.
+      const near = fakeClient([json(200, job("RUNNING")), json(200, job("SUCCEEDED", { result: 1 }))]);
+      near.time.advance(0);
+      await near.client.wait("job-1", { timeoutMs: 7_500 });
+      expect(new URL(near.calls[1].url).searchParams.get("wait")).to.equal("7");
+    });
+
+    it("falls back to Retry-After polls when the API answers a long poll at once (an API without ?wait)", async () => {
       const { client, calls, time } = fakeClient([
-        json(200, job("PENDING"), { "Retry-After": "1" }),
-        json(200, job("RUNNING"), { "Retry-After": "3" }),
         json(200, job("RUNNING"), { "Retry-After": "2" }),
-        json(200, job("SUCCEEDED", { result: { message: "Done" } })),
+        json(200, job("RUNNING"), { "Retry-After": "3" }),
+        json(200, job("SUCCEEDED", { result: 1 })),
       ]);
+      await client.wait("job-1");
+      // The first read, a long poll answered at once and unchanged, then Retry-After.
+      expect(calls).to.have.length(3);
+      expect(time.sleeps).to.deep.equal([3000]);
+    });
+
+    it("honours Retry-After between polls and reports progress (longPollSeconds 0)", async () => {
+      const { client, calls, time } = fakeClient(
+        [
+          json(200, job("PENDING"), { "Retry-After": "1" }),
+          json(200, job("RUNNING"), { "Retry-After": "3" }),
+          json(200, job("RUNNING"), { "Retry-After": "2" }),
+          json(200, job("SUCCEEDED", { result: { message: "Done" } })),
+        ],
+        { longPollSeconds: 0 },
+      );
       const seen: Array<[string, boolean, number | undefined]> = [];
       const done = await client.wait("job-1", { onProgress: (p) => seen.push([p.status, p.changed, p.nextPollMs]) });
       expect(done.status).to.equal("SUCCEEDED");
@@ -200,9 +235,9 @@ describe("client AsyncApiClient (injected fetch)", () => {
 
     it("backs off with jitter when there is no Retry-After", async () => {
       const steps: Step[] = [...Array(5).fill(json(200, job("RUNNING"))), json(200, job("SUCCEEDED", { result: 1 }))];
-      const low = fakeClient(steps, { random: () => 0, pollInitialDelayMs: 500, pollMaxDelayMs: 4000 });
+      const low = fakeClient(steps, { random: () => 0, pollInitialDelayMs: 500, pollMaxDelayMs: 4000, longPollSeconds: 0 });
       await low.client.wait("job-1");
-      const high = fakeClient(steps, { random: () => 1, pollInitialDelayMs: 500, pollMaxDelayMs: 4000 });
+      const high = fakeClient(steps, { random: () => 1, pollInitialDelayMs: 500, pollMaxDelayMs: 4000, longPollSeconds: 0 });
       await high.client.wait("job-1");
       // Ceilings 500, 1000, 2000, 4000, 4000 (capped); the delay is in [ceiling/2, ceiling].
       expect(low.time.sleeps).to.deep.equal([250, 500, 1000, 2000, 2000]);
@@ -210,7 +245,7 @@ describe("client AsyncApiClient (injected fetch)", () => {
     });
 
     it("never polls faster than pollMinDelayMs, even with Retry-After: 0", async () => {
-      const { client, time } = fakeClient([json(200, job("RUNNING"), { "Retry-After": "0" }), json(200, job("FAILED", { error: { code: "X", message: "m" } }))], { pollMinDelayMs: 250 });
+      const { client, time } = fakeClient([json(200, job("RUNNING"), { "Retry-After": "0" }), json(200, job("FAILED", { error: { code: "X", message: "m" } }))], { pollMinDelayMs: 250, longPollSeconds: 0 });
       await client.wait("job-1");
       expect(time.sleeps).to.deep.equal([250]);
     });
@@ -223,7 +258,7 @@ describe("client AsyncApiClient (injected fetch)", () => {
     });
 
     it("gives up with WaitTimeout after timeoutMs, reading once more at the deadline", async () => {
-      const { client, calls, time } = fakeClient(Array(10).fill(json(200, job("RUNNING"), { "Retry-After": "1" })));
+      const { client, calls, time } = fakeClient(Array(10).fill(json(200, job("RUNNING"), { "Retry-After": "1" })), { longPollSeconds: 0 });
       const err = await rejection(client.wait("job-1", { timeoutMs: 2500 }));
       expect(err).to.be.instanceOf(AsyncApiError);
       expect(err).to.include({ code: "WaitTimeout", jobId: "job-1" });

@@ -1,5 +1,5 @@
 // A scripted `fetch` and a virtual clock for the client's unit tests.
-import { AsyncApiClient, type AsyncApiClientOptions, type AuthOptions } from "../../client";
+import { AsyncApiClient, type AsyncApiClientOptions, type AuthOptions } from "../../client/index";
 
 export const API = "https://abc123.execute-api.eu-west-1.amazonaws.com/v1";
 

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { AsyncApiClient, AsyncApiError, IDEMPOTENCY_KEY_PATTERN, type WaitProgress } from "../../client";
+import { AsyncApiClient, AsyncApiError, IDEMPOTENCY_KEY_PATTERN, type WaitProgress } from "../../client/index";
 import { startCloud, type CloudHandle } from "../support/localCloud";
 import { rejection } from "./fakes";
 import { tempDir } from "../support/tmp";

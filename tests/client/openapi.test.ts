@@ -17,7 +17,7 @@ import {
   type Job,
   type JobAccepted,
   type JobStatus,
-} from "../../client";
+} from "../../client/index";
 
 /** For each field of T: whether it is required. A missing, extra or mis-flagged field is a type error. */
 type Shape<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? "optional" : "required" };

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { backoffBounds, backoffDelay, parseRetryAfter, resolveRegion } from "../../client";
+import { backoffBounds, backoffDelay, parseRetryAfter, resolveRegion } from "../../client/index";
 
 describe("client retry helpers", () => {
   describe("backoffDelay (exponential, equal jitter)", () => {

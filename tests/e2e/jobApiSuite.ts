@@ -148,6 +148,26 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
       expectCleanError(await api.submit({ seconds: 0 }, { "Idempotency-Key": "bad key!" }), 400, "BadRequest");
     });
 
+    // CONTRACT.md, "long poll": the answer comes as soon as the job ends or changes status, or after N seconds.
+    it(`long-polls: wait=10 on a 1-second job answers at its end, not at 10 s; wait=1 on a job still running answers at about 1 s, RUNNING`, async () => {
+      const short = await api.submit({ seconds: 1 });
+      await api.waitFor(short.body.jobId, (s) => s === "RUNNING");
+      const asked = Date.now();
+      const res = await api.request("GET", `/jobs/${short.body.jobId}?wait=10`);
+      expect(res.status).to.equal(200);
+      expect(res.body.status).to.equal("SUCCEEDED");
+      expect(Date.now() - asked, "answered at the job's end (within a read's pause), not at 10 s").to.be.below(2500);
+      // Within jobTimeoutSeconds (3 s here), a job of 30 s is still RUNNING a second later.
+      const long = await api.submit({ seconds: 30 });
+      await api.waitFor(long.body.jobId, (s) => s === "RUNNING");
+      const started = Date.now();
+      const held = await api.request("GET", `/jobs/${long.body.jobId}?wait=1`);
+      expect(held.body.status).to.equal("RUNNING");
+      expect(Date.now() - started).to.be.within(900, 2000);
+      expect(held.headers.get("retry-after")).to.match(/^\d+$/);
+      expectCleanError(await api.request("GET", `/jobs/${long.body.jobId}?wait=21`), 400, "ValidationError");
+    });
+
     it("gives a 1 MiB result as a resultUrl that downloads it", async () => {
       const res = await api.submit({ seconds: 0, resultBytes: 1048576 });
       const { last } = await api.waitFor(res.body.jobId);

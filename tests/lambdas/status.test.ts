@@ -5,7 +5,7 @@ import { createStatusHandler } from "../../lambdas/api/status";
 import { createCancelHandler } from "../../lambdas/api/cancel";
 import { errorLogOf } from "./support/errorLog";
 import { awsError } from "./support/fakeAws";
-import { ALICE, ALICE_KEY, BOB, BOB_KEY, Clock, RESULT_READER_ROLE_ARN, RESULTS_BUCKET, STORES, T0, apiEvent, call, configure, makeRecord, seed, useFakeAws } from "./support/harness";
+import { ALICE, ALICE_KEY, BOB, BOB_KEY, Clock, RESULT_READER_ROLE_ARN, RESULTS_BUCKET, STORES, T0, apiEvent, call, configure, makeRecord, rawJob, seed, useFakeAws, writeRaw } from "./support/harness";
 
 const ID = "3b241101-e2bb-4255-8caf-4136c566a962";
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -155,6 +155,76 @@ describe("lambdas/api/status: GET /jobs/{jobId}", () => {
         expect(other.raw).to.equal(unknown.raw);
         expect(other.headers).to.deep.equal(unknown.headers);
         expect((await call(status, apiEvent({ jobId: ID, userArn: ALICE }))).status).to.equal(200);
+      });
+
+      describe("?wait=N: the long poll (CONTRACT.md)", () => {
+        /** A sleep that moves the test clock, and runs `onSleep` (the world changing meanwhile). */
+        const waiting = (onSleep: (t: number) => Promise<void> | void = () => undefined) => {
+          const pauses: number[] = [];
+          const handler = createStatusHandler({
+            now: clock.now,
+            sleep: async (ms) => {
+              pauses.push(ms);
+              clock.advance(ms);
+              await onSleep(clock.t - T0);
+            },
+          });
+          return { handler, pauses };
+        };
+
+        it("answers as soon as the job's status changes, with the same body and headers as a plain GET", async () => {
+          await seed(makeRecord({ jobId: ID, status: "RUNNING", startedAt: iso(T0), deadline: iso(T0 + 3_600_000) }));
+          const { handler, pauses } = waiting(async (t) => {
+            if (t >= 3000 && rawJob(fake, ID)?.status === "RUNNING") writeRaw(fake, makeRecord({ jobId: ID, status: "SUCCEEDED", result: '{"message":"done"}', resultSize: 18, updatedAt: iso(T0 + 3000), version: 2 }));
+          });
+          const res = await call(handler, apiEvent({ jobId: ID, query: { wait: "10" } }));
+          expect(res.body).to.deep.include({ status: "SUCCEEDED", result: { message: "done" } });
+          expect(res.headers).to.not.have.property("Retry-After");
+          const waited = pauses.reduce((a, b) => a + b, 0);
+          expect(waited, "within a pause (at most 1 s) of the change, not at 10 s").to.be.within(3000, 4000);
+        });
+
+        it("reads again after 100 ms, backing off to at most 1 s between reads, and answers after N seconds with the job as it is then", async () => {
+          await seed(makeRecord({ jobId: ID, status: "RUNNING", startedAt: iso(T0), deadline: iso(T0 + 3_600_000) }));
+          const { handler, pauses } = waiting();
+          const res = await call(handler, apiEvent({ jobId: ID, query: { wait: "5" } }));
+          expect(res.status).to.equal(200);
+          expect(res.body.status).to.equal("RUNNING");
+          expect(res.headers["Retry-After"]).to.be.a("string");
+          expect(pauses[0]).to.equal(100);
+          expect(Math.max(...pauses)).to.be.at.most(1000);
+          expect(pauses.reduce((a, b) => a + b, 0)).to.equal(5000);
+          expect(pauses.length, "a few reads, not a busy loop").to.be.below(15);
+        });
+
+        it("answers at once for a job already finished, and reads a job past its deadline as TIMED_OUT", async () => {
+          await seed(makeRecord({ jobId: ID, status: "FAILED", error: { code: "X", message: "y" } }));
+          const done = waiting();
+          expect((await call(done.handler, apiEvent({ jobId: ID, query: { wait: "20" } }))).body.status).to.equal("FAILED");
+          expect(done.pauses).to.deep.equal([]);
+          writeRaw(fake, makeRecord({ jobId: ID, status: "RUNNING", startedAt: iso(T0), deadline: iso(T0 + 2000), version: 2 }));
+          const late = waiting();
+          const res = await call(late.handler, apiEvent({ jobId: ID, query: { wait: "20" } }));
+          expect(res.body.status).to.equal("TIMED_OUT");
+          expect(late.pauses.reduce((a, b) => a + b, 0)).to.be.below(3500);
+        });
+
+        it("refuses a wait that is not a whole number from 1 to 20 with 400 ValidationError naming wait", async () => {
+          await seed(makeRecord({ jobId: ID }));
+          for (const wait of ["0", "21", "-1", "1.5", "abc", "", "100000000000000000000", "1e1"]) {
+            const res = await call(status, apiEvent({ jobId: ID, query: { wait } }));
+            expect(res.status, wait).to.equal(400);
+            expect(res.body.error.code).to.equal("ValidationError");
+            expect(res.body.error.message).to.match(/^wait must be/);
+          }
+        });
+
+        it("keeps a caller's 404 for someone else's job, without waiting", async () => {
+          await seed(makeRecord({ jobId: ID, owner: ALICE }));
+          const { handler, pauses } = waiting();
+          expect((await call(handler, apiEvent({ jobId: ID, userArn: BOB, query: { wait: "5" } }))).status).to.equal(404);
+          expect(pauses).to.deep.equal([]);
+        });
       });
 
       // CONTRACT.md, "Who owns a job": on auth apiKey, the key that submitted it.

@@ -326,7 +326,9 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           expect(run.one(T.fn, `${worker}-function`).inputs.timeout).to.equal(TIMEOUT + 10);
           expect(env(run, worker)[ENV.JOB_TIMEOUT_SECONDS]).to.equal(String(TIMEOUT));
           expect(env(run, "jobs-submit")[ENV.JOB_TIMEOUT_SECONDS]).to.equal(String(TIMEOUT));
-          for (const api of ["jobs-submit", "jobs-status", "jobs-cancel"]) expect(run.one(T.fn, `${api}-function`).inputs.timeout).to.equal(10);
+          for (const api of ["jobs-submit", "jobs-cancel"]) expect(run.one(T.fn, `${api}-function`).inputs.timeout).to.equal(10);
+          // GET ?wait=20 and its reads, under API Gateway's 29-second integration limit ("Amazon API Gateway quotas").
+          expect(run.one(T.fn, "jobs-status-function").inputs.timeout).to.equal(28);
           if (backend === "stepfunctions") {
             const def = JSON.parse(run.one(T.sm, "jobs-workflow-state-machine").inputs.definition);
             const timeouts = Object.values(def.States as Record<string, any>).filter((s) => s.TimeoutSeconds !== undefined).map((s) => s.TimeoutSeconds);

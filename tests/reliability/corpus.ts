@@ -57,7 +57,7 @@ export type BodyRecipe =
 
 export interface HostileRequest {
   name: string;
-  category: "method" | "route" | "contentType" | "json" | "size" | "schema" | "id" | "idempotency" | "sigv4" | "apiKey";
+  category: "method" | "route" | "contentType" | "json" | "size" | "schema" | "id" | "idempotency" | "sigv4" | "apiKey" | "wait";
   auth: "any" | "iam" | "apiKey";
   method: string;
   path: string;
@@ -134,6 +134,13 @@ export const CORPUS: HostileRequest[] = [
   { name: "PUT /jobs/{id}", category: "method", auth: "any", method: "PUT", path: "/jobs/{job}", headers: JSON_CT, body: '{"status":"SUCCEEDED"}', expect: forbidden },
   { name: "PATCH /jobs/{id}", category: "method", auth: "any", method: "PATCH", path: "/jobs/{job}", headers: JSON_CT, body: '{"status":"SUCCEEDED"}', expect: forbidden },
   { name: "OPTIONS /jobs without CORS", category: "method", auth: "any", method: "OPTIONS", path: "/jobs", expect: forbidden },
+
+  // --- the long poll's wait (CONTRACT.md: an integer 1..20, else 400 ValidationError) ---------
+  ...["0", "21", "-1", "1.5", "abc", "", "1e1", "99999999999999999999999", "%00", "1%20", "ten"].map(
+    (wait): HostileRequest => ({ name: `GET /jobs/{id}?wait=${wait}`, category: "wait", auth: "any", method: "GET", path: `/jobs/{job}?wait=${wait}`, expect: invalid }),
+  ),
+  { name: "GET /jobs/{id}?wait=1&wait=2 (twice)", category: "wait", auth: "any", method: "GET", path: "/jobs/{job}?wait=1&wait=2", expect: invalid },
+  { name: "GET /jobs/{unknown}?wait=20: 404 at once", category: "wait", auth: "any", method: "GET", path: "/jobs/00000000-0000-4000-8000-000000000000?wait=20", expect: notFound },
 
   // --- routes that do not exist -------------------------------------------------------------
   { name: "GET / (stage root)", category: "route", auth: "any", method: "GET", path: "/", expect: forbidden },

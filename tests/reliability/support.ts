@@ -181,8 +181,12 @@ export async function sigv4Headers(url: string, method: string, headers: Record<
   const u = new URL(url.replace(/\/jobs.*$/, ""));
   const rawPath = url.slice(url.indexOf("/", url.indexOf("//") + 2));
   const [pathOnly, query] = (o.path ?? rawPath).split("?");
-  const q: Record<string, string> = {};
-  new URLSearchParams(query ?? "").forEach((v, k) => (q[k] = v));
+  // A repeated parameter is signed with all its values, as it is sent.
+  const q: Record<string, string | string[]> = {};
+  new URLSearchParams(query ?? "").forEach((v, k) => {
+    const had = q[k];
+    q[k] = had === undefined ? v : ([] as string[]).concat(had, v);
+  });
   const signer = new SignatureV4({
     service: o.service ?? "execute-api",
     region: o.region ?? "us-east-1",

@@ -125,8 +125,12 @@ export class JobApi {
         credentials: { accessKeyId: this.auth.accessKeyId, secretAccessKey: this.auth.secret ?? "test" },
         sha256: Sha256,
       });
-      const query: Record<string, string> = {};
-      url.searchParams.forEach((v, k) => (query[k] = v));
+      // A repeated parameter is signed with all its values, as it is sent.
+      const query: Record<string, string | string[]> = {};
+      url.searchParams.forEach((v, k) => {
+        const had = query[k];
+        query[k] = had === undefined ? v : ([] as string[]).concat(had, v);
+      });
       const signed = await signer.sign({
         method,
         protocol: url.protocol,

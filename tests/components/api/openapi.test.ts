@@ -59,13 +59,15 @@ describe("components/api buildApiDocument", () => {
     }
   });
 
-  it("declares jobId as a required path parameter on GET and DELETE", () => {
+  it("declares jobId as a required path parameter on GET and DELETE, and GET's optional wait (1 to 20)", () => {
     const doc = build();
     for (const method of ["get", "delete"] as const) {
       const params = op(doc, "/jobs/{jobId}", method).parameters ?? [];
-      expect(params).to.have.length(1);
       expect(params[0]).to.include({ name: "jobId", in: "path", required: true });
+      expect(params).to.have.length(method === "get" ? 2 : 1);
     }
+    const wait = (op(doc, "/jobs/{jobId}", "get").parameters ?? [])[1];
+    expect(wait).to.deep.include({ name: "wait", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 20 } });
   });
 
   it("declares Idempotency-Key as an optional header on POST with the contract's pattern", () => {

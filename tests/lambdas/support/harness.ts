@@ -106,6 +106,8 @@ export interface EventOptions {
   userArn?: string | null;
   /** The API key's id (auth apiKey). @default ALICE_KEY; `null` for none */
   apiKeyId?: string | null;
+  /** The query string's parameters. */
+  query?: Record<string, string>;
   isBase64Encoded?: boolean;
 }
 
@@ -120,8 +122,8 @@ export function apiEvent(options: EventOptions = {}): APIGatewayProxyEvent {
     httpMethod: method,
     headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
+    queryStringParameters: options.query ?? null,
+    multiValueQueryStringParameters: options.query ? Object.fromEntries(Object.entries(options.query).map(([k, v]) => [k, [v]])) : null,
     pathParameters: options.jobId === undefined ? null : { jobId: options.jobId },
     stageVariables: null,
     body: options.body === undefined ? (method === "POST" ? JSON.stringify({ seconds: 1 }) : null) : options.body,

@@ -303,11 +303,24 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** Progress while waiting: one line redrawn in place on a TTY, one line per status change otherwise. */
+/** A job's progress as the CLI shows it: `[####......] 40% Slept 1 of 2.5 s`. */
+export function progressText(progress: Job["progress"]): string {
+  if (!progress) return "";
+  const parts: string[] = [];
+  if (progress.percent !== undefined) {
+    const filled = Math.round(Math.min(100, Math.max(0, progress.percent)) / 10);
+    parts.push(`[${"#".repeat(filled)}${".".repeat(10 - filled)}] ${Math.round(progress.percent)}%`);
+  }
+  if (progress.message) parts.push(progress.message.replace(/[\r\n\t\x00-\x1f]+/g, " ").slice(0, 80));
+  return parts.join(" ");
+}
+
+/** Progress while waiting: one line redrawn in place on a TTY, one line per change of status or progress otherwise. */
 class Progress {
   private timer: NodeJS.Timeout | undefined;
   private line = "";
   private status = "";
+  private progress = "";
   private readonly started = Date.now();
 
   constructor(
@@ -323,17 +336,20 @@ class Progress {
 
   update(p: WaitProgress) {
     if (!this.enabled) return;
+    const progress = progressText(p.job.progress);
+    const progressed = progress !== this.progress;
+    this.progress = progress;
     if (this.out.isTTY) {
       this.status = p.status;
       this.redraw();
-    } else if (p.changed) {
-      this.out.write(`${this.jobId} ${p.status} ${seconds(Date.now() - this.started)}\n`);
+    } else if (p.changed || progressed) {
+      this.out.write(`${this.jobId} ${p.status} ${seconds(Date.now() - this.started)}${progress ? ` ${progress}` : ""}\n`);
     }
   }
 
   private redraw() {
     if (!this.status) return;
-    this.line = `${this.jobId} ${this.status} ${seconds(Date.now() - this.started)}`;
+    this.line = `${this.jobId} ${this.status} ${seconds(Date.now() - this.started)}${this.progress ? ` ${this.progress}` : ""}`;
     this.out.write(`\r\x1b[2K${this.line}`);
   }
 

@@ -7,4 +7,4 @@ export { LOCAL_CLOUD_REGION, resolveRegion } from "./auth";
 export type { AuthOptions, AwsCredentials, AwsCredentialsProvider } from "./auth";
 export { backoffBounds, backoffDelay, parseRetryAfter } from "./retry";
 export { HEADERS, IDEMPOTENCY_KEY_PATTERN, JOB_STATUSES, ROUTES, TERMINAL_STATUSES, isTerminalStatus, routePath } from "./types";
-export type { CancelAccepted, ErrorBody, ErrorInfo, Job, JobAccepted, JobStatus, TerminalStatus } from "./types";
+export type { CancelAccepted, ErrorBody, ErrorInfo, Job, JobAccepted, JobProgress, JobStatus, TerminalStatus } from "./types";

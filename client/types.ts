@@ -51,6 +51,16 @@ export interface Job<TResult = unknown> {
   resultUrl?: string;
   /** Only when `FAILED` or `TIMED_OUT` (`code` is `TimedOut` then). */
   error?: ErrorInfo;
+  /** The job's latest progress report, once it made one (kept after it ends). */
+  progress?: JobProgress;
+}
+
+/** A job's progress report: `percent` 0..100 and/or a `message`. */
+export interface JobProgress {
+  percent?: number;
+  message?: string;
+  /** ISO 8601. */
+  updatedAt: string;
 }
 
 /** The body of `202` to `DELETE /jobs/{jobId}`. */

@@ -66,6 +66,16 @@ export function componentSchemas(jobSchema: Record<string, unknown>): Record<Sch
           description: "Presigned URL of a result over 256 KiB, valid for at least 5 minutes.",
         },
         error: { ...errorInfo, description: "Only when FAILED or TIMED_OUT (code TimedOut)." },
+        progress: {
+          type: "object",
+          description: "The job's latest progress report, once it made one (kept after it ends).",
+          required: ["updatedAt"],
+          properties: {
+            percent: { type: "number", minimum: 0, maximum: 100 },
+            message: { type: "string", maxLength: 256 },
+            updatedAt: timestamp("When it was reported (ISO 8601)."),
+          },
+        },
       },
     },
     CancelAccepted: {

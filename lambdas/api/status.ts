@@ -39,11 +39,12 @@ export function createStatusHandler(options: StatusOptions = {}): ApiHandler {
     let seen = view(record, at, cfg.resultTtlSeconds);
     if (!record || !seen || !owns(cfg, caller, record.owner)) return notFound();
     if (wait.seconds !== undefined) {
-      // Long poll: until the job is terminal or its status changes, or the wait is over.
+      // Long poll: until the job is terminal or its status or progress changes, or the wait is over.
       const arrived = seen.status;
+      const arrivedProgress = JSON.stringify(seen.progress ?? null);
       const until = at + wait.seconds * 1000;
       let pause: number | undefined;
-      while (!isTerminal(seen.status) && seen.status === arrived) {
+      while (!isTerminal(seen.status) && seen.status === arrived && JSON.stringify(seen.progress ?? null) === arrivedProgress) {
         pause = nextPause(pause);
         const left = until - now();
         if (left <= 0) break;
@@ -66,6 +67,7 @@ export function createStatusHandler(options: StatusOptions = {}): ApiHandler {
     };
     if (seen.status === "SUCCEEDED") Object.assign(body, await readResult(seen, now));
     if (seen.error) body.error = seen.error;
+    if (seen.progress) body.progress = seen.progress;
 
     const headers: Record<string, string> = { "Cache-Control": "no-store" };
     if (seen.status === "PENDING" || seen.status === "RUNNING") headers["Retry-After"] = String(retryAfterSeconds(record, at));

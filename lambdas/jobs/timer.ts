@@ -52,12 +52,21 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Sleeps `seconds`, then answers `Done after <seconds> seconds`, or throws `TimerFailed`. */
+/**
+ * Sleeps `seconds`, reporting its progress each whole second meanwhile ("Slept 2 of 5 s", 40 %),
+ * then answers `Done after <seconds> seconds`, or throws `TimerFailed`.
+ */
 export const timerJob: JobDefinition<TimerInput, TimerOutput> = {
   name: "timer",
   schema: timerSchema,
-  async run(input, { signal }) {
-    await sleep(input.seconds * 1000, signal);
+  async run(input, { signal, progress }) {
+    const total = input.seconds * 1000;
+    const started = Date.now();
+    for (let slept = 1000; slept < total; slept += 1000) {
+      await sleep(Math.max(0, started + slept - Date.now()), signal);
+      progress({ percent: Math.floor((slept / total) * 100), message: `Slept ${slept / 1000} of ${input.seconds} s` });
+    }
+    await sleep(Math.max(0, started + total - Date.now()), signal);
     if (input.fail) throw new TimerFailed(`Failed on purpose after ${input.seconds} seconds`);
     const output: TimerOutput = { message: `Done after ${input.seconds} seconds` };
     if (input.resultBytes !== undefined) {

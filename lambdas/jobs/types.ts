@@ -3,6 +3,18 @@ export interface JobContext {
   jobId: string;
   /** Aborted when the job is out of time; a job that can stop early should listen to it. */
   signal: AbortSignal;
+  /**
+   * Reports how far the job is: `percent` 0..100, `message` up to 256 characters. GET shows the
+   * latest report. Cheap to call often: at most one write a second reaches the store, and a
+   * report that cannot be written is logged, never the job's failure.
+   */
+  progress(report: ProgressReport): void;
+}
+
+/** What `context.progress` takes. */
+export interface ProgressReport {
+  percent?: number;
+  message?: string;
 }
 
 /**

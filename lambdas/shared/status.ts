@@ -1,5 +1,5 @@
 import { TERMINAL_STATUSES } from "./types";
-import type { ErrorInfo, JobRecord, JobStatus } from "./types";
+import type { ErrorInfo, JobProgress, JobRecord, JobStatus } from "./types";
 
 /*
  * THE status rules. Every writer goes through `canTransition` (via `transition` in store/) and
@@ -57,6 +57,8 @@ export interface JobView {
   resultSize?: number;
   /** FAILED and TIMED_OUT only. */
   error?: ErrorInfo;
+  /** The job's latest progress report, kept after it ends. */
+  progress?: JobProgress;
 }
 
 /**
@@ -75,6 +77,7 @@ export function view(record: JobRecord | undefined, now: number, resultTtlSecond
       createdAt: record.createdAt,
       updatedAt: record.deadline,
       error: { ...TIMED_OUT_ERROR },
+      ...(record.progress ? { progress: { ...record.progress } } : {}),
     };
   }
   const seen: JobView = {
@@ -83,6 +86,7 @@ export function view(record: JobRecord | undefined, now: number, resultTtlSecond
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
+  if (record.progress) seen.progress = { ...record.progress };
   if (record.status === "SUCCEEDED") {
     if (record.result !== undefined) seen.result = record.result;
     if (record.resultRef !== undefined) seen.resultRef = record.resultRef;

@@ -22,6 +22,16 @@ export type WorkflowType = (typeof WorkflowType)[keyof typeof WorkflowType];
 export const WorkerKind = { Lambda: "lambda", Fargate: "fargate" } as const;
 export type WorkerKind = (typeof WorkerKind)[keyof typeof WorkerKind];
 
+/** A job's latest progress report (CONTRACT.md, "Progress"): kept after the job ends. */
+export interface JobProgress {
+  /** 0 to 100. */
+  percent?: number;
+  /** At most 256 characters. */
+  message?: string;
+  /** When it was reported (ISO 8601). */
+  updatedAt: string;
+}
+
 /** `{"code", "message"}`: the contract's error object, in responses and in job records. */
 export interface ErrorInfo {
   code: string;
@@ -52,6 +62,8 @@ export interface JobRecord {
   version: number;
   /** The job's input, as the JSON text the client sent. */
   input: string;
+  /** The job's latest progress report, if it made any. */
+  progress?: JobProgress;
   /** The job's output as JSON text, when small enough to keep in the record. */
   result?: string;
   /** Key of the result object in the results bucket, when the result was offloaded. */

@@ -9,6 +9,7 @@ import { RUNNING_GRACE_SECONDS, TIMED_OUT_ERROR, isPastDeadline, iso } from "../
 import { applyTransition, storeFromEnv } from "../shared/store";
 import type { JobPatch, JobStore, TransitionOptions } from "../shared/store";
 import type { JobRecord } from "../shared/types";
+import { createProgressReporter } from "../shared/progress";
 import { budgetMs, runJob } from "./run";
 
 export interface AsyncWorkerEvent {
@@ -96,7 +97,9 @@ export function createDelivery(job: JobDefinition, options: WorkerOptions = {}) 
       await finish(store, jobId, runId, patch, opts, context);
       return;
     }
-    const outcome = await runJob(job, jobId, record.input, budget);
+    const reporter = createProgressReporter({ store, jobId, now });
+    const outcome = await runJob(job, jobId, record.input, budget, reporter.report);
+    await reporter.flush();
     let patch: JobPatch;
     switch (outcome.kind) {
       case "succeeded":

@@ -1,4 +1,4 @@
-import type { JobDefinition } from "../jobs/types";
+import type { JobContext, JobDefinition } from "../jobs/types";
 import { jobErrorInfo } from "../shared/errors";
 import type { ErrorInfo } from "../shared/types";
 
@@ -19,7 +19,13 @@ class JobTimeout extends Error {
  * job that ignores its signal: at `budgetMs` it is TIMED_OUT whatever the job still does.
  * A thrown error is an outcome (the job's own failure), never rethrown.
  */
-export async function runJob(job: JobDefinition, jobId: string, inputText: string, budgetMs: number): Promise<RunOutcome> {
+export async function runJob(
+  job: JobDefinition,
+  jobId: string,
+  inputText: string,
+  budgetMs: number,
+  progress: JobContext["progress"] = () => undefined,
+): Promise<RunOutcome> {
   if (!(budgetMs > 0)) return { kind: "timedOut" };
   let input: unknown;
   try {
@@ -38,7 +44,7 @@ export async function runJob(job: JobDefinition, jobId: string, inputText: strin
     }, budgetMs);
   });
   try {
-    const value = await Promise.race([Promise.resolve().then(() => job.run(input, { jobId, signal: controller.signal })), timedOut]);
+    const value = await Promise.race([Promise.resolve().then(() => job.run(input, { jobId, signal: controller.signal, progress })), timedOut]);
     return { kind: "succeeded", value };
   } catch (err) {
     if (controller.signal.aborted) return { kind: "timedOut" };

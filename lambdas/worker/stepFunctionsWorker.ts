@@ -7,6 +7,7 @@ import { storeResult } from "../shared/results";
 import { TIMED_OUT_ERROR, expiryAfter, view } from "../shared/status";
 import { storeFromEnv } from "../shared/store";
 import type { ErrorInfo } from "../shared/types";
+import { createProgressReporter } from "../shared/progress";
 import { budgetMs, runJob } from "./run";
 import type { WorkerOptions } from "./asyncWorker";
 
@@ -49,7 +50,9 @@ export function createStepFunctionsWorker(job: JobDefinition, options: WorkerOpt
       logger.info("Job not run: it is not RUNNING", { jobId, status: seen?.status });
       return { outcome: "DISCARDED" };
     }
-    const outcome = await runJob(job, jobId, record.input, budgetMs(cfg.jobTimeoutSeconds, context?.getRemainingTimeInMillis(), record.deadline, now()));
+    const reporter = createProgressReporter({ store: storeFromEnv({ now }), jobId, now });
+    const outcome = await runJob(job, jobId, record.input, budgetMs(cfg.jobTimeoutSeconds, context?.getRemainingTimeInMillis(), record.deadline, now()), reporter.report);
+    await reporter.flush();
     switch (outcome.kind) {
       case "succeeded": {
         const stored = await storeResult(jobId, outcome.value, Buffer.byteLength(record.input ?? "", "utf8"));

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
-import { EXIT, USAGE, main, parseArgs, resolveTarget, type CliIo } from "../../client/cli";
+import { EXIT, USAGE, main, parseArgs, progressText, resolveTarget, type CliIo } from "../../client/cli";
 import { tempDir } from "../support/tmp";
 import { gitPath } from "../support/tools";
 
@@ -28,7 +28,7 @@ function fakeIo(options: { tty?: boolean; env?: NodeJS.ProcessEnv; cwd?: string;
 }
 
 /** A scripted API: POST → 202; GET → RUNNING `runningPolls` times (Retry-After: 0), then SUCCEEDED. */
-async function fakeApi(options: { runningPolls?: number; finalStatus?: string } = {}) {
+async function fakeApi(options: { runningPolls?: number; finalStatus?: string; progress?: boolean } = {}) {
   const requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
   let polls = 0;
   const server = http.createServer((req, res) => {
@@ -45,7 +45,8 @@ async function fakeApi(options: { runningPolls?: number; finalStatus?: string } 
       // A plain GET or a long poll (?wait=N): this API answers at once either way.
       if (req.method === "GET" && req.url!.split("?")[0] === "/v1/jobs/j1") {
         polls++;
-        if (polls <= (options.runningPolls ?? 2)) return send(200, { ...base, status: "RUNNING" }, { "Retry-After": "0" });
+        const progress = options.progress ? { progress: { percent: polls * 30, message: `step ${polls}`, updatedAt: base.updatedAt } } : {};
+        if (polls <= (options.runningPolls ?? 2)) return send(200, { ...base, status: "RUNNING", ...progress }, { "Retry-After": "0" });
         const status = options.finalStatus ?? "SUCCEEDED";
         return send(200, { ...base, status, ...(status === "SUCCEEDED" ? { result: { ok: true } } : status === "CANCELLED" ? {} : { error: { code: "Boom", message: "it broke" } }) });
       }
@@ -194,6 +195,25 @@ describe("client CLI (in-process)", () => {
       } finally {
         await api.close();
       }
+    });
+
+    // CONTRACT.md, "Progress": the CLI shows the percent (a bar) and the message while it waits.
+    it("shows the job's progress, a bar with the percent and the message, on each change", async () => {
+      const api = await fakeApi({ runningPolls: 2, progress: true });
+      try {
+        const { io, out } = fakeIo();
+        expect(await main(["wait", "j1", "--url", api.url, "--auth", "none"], io)).to.equal(EXIT.OK);
+        const lines = out.stderr.trim().split("\n").map((l) => l.replace(/ \d+\.\ds/, ""));
+        expect(lines).to.deep.equal(["j1 RUNNING [###.......] 30% step 1", "j1 RUNNING [######....] 60% step 2", "j1 SUCCEEDED"]);
+      } finally {
+        await api.close();
+      }
+    });
+
+    it("draws progress as bounded text: the percent clamped, control characters out of the message", () => {
+      expect(progressText({ percent: 140, message: "a\nb\x1b[31m", updatedAt: "t" })).to.equal("[##########] 140% a b [31m");
+      expect(progressText({ message: "only words", updatedAt: "t" })).to.equal("only words");
+      expect(progressText(undefined)).to.equal("");
     });
 
     it("not on a TTY, one plain line per status change", async () => {

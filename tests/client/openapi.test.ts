@@ -23,7 +23,7 @@ import {
 type Shape<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? "optional" : "required" };
 
 const SHAPES = {
-  Job: { jobId: "required", status: "required", createdAt: "required", updatedAt: "required", result: "optional", resultUrl: "optional", error: "optional" } satisfies Shape<Job>,
+  Job: { jobId: "required", status: "required", createdAt: "required", updatedAt: "required", result: "optional", resultUrl: "optional", error: "optional", progress: "optional" } satisfies Shape<Job>,
   JobAccepted: { jobId: "required", status: "required", createdAt: "required" } satisfies Shape<JobAccepted>,
   CancelAccepted: { jobId: "required", status: "required" } satisfies Shape<CancelAccepted>,
   Error: { error: "required" } satisfies Shape<ErrorBody>,

@@ -84,7 +84,8 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
       expect(last.body.status).to.equal("SUCCEEDED");
       expect(last.body.result).to.deep.equal({ message: "Done after 2 seconds" });
       expect(last.headers.get("retry-after")).to.equal(null);
-      expect(last.body).to.have.keys("jobId", "status", "createdAt", "updatedAt", "result");
+      // The 2-second timer reported its progress once, at 1 s (CONTRACT.md, "Progress").
+      expect(last.body).to.have.keys("jobId", "status", "createdAt", "updatedAt", "result", "progress");
     });
 
     it("records a failing job as FAILED with error.code TimerFailed", async () => {
@@ -148,6 +149,24 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
       expectCleanError(await api.submit({ seconds: 0 }, { "Idempotency-Key": "bad key!" }), 400, "BadRequest");
     });
 
+    // CONTRACT.md, "Progress": the timer reports each whole second it has slept.
+    it("shows a job's progress while it runs, and keeps it after it ends", async () => {
+      const res = await api.submit({ seconds: 2.5 });
+      let during: { percent?: number; message?: string } | undefined;
+      const started = Date.now();
+      while (!during && Date.now() - started < 5000) {
+        const got = await api.get(res.body.jobId);
+        if (got.body.status === "RUNNING" && got.body.progress) during = got.body.progress;
+        else if (got.body.status !== "PENDING" && got.body.status !== "RUNNING") break;
+        await sleep(150);
+      }
+      expect(during, "progress while RUNNING").to.deep.include({ percent: 40, message: "Slept 1 of 2.5 s" });
+      const { last } = await api.waitFor(res.body.jobId);
+      expect(last.body.status).to.equal("SUCCEEDED");
+      expect(last.body.progress).to.deep.include({ percent: 80, message: "Slept 2 of 2.5 s" });
+      expect(last.body.progress.updatedAt).to.match(/^\d{4}-\d\d-\d\dT/);
+    });
+
     // CONTRACT.md, "long poll": the answer comes as soon as the job ends or changes status, or after N seconds.
     it(`long-polls: wait=10 on a 1-second job answers at its end, not at 10 s; wait=1 on a job still running answers at about 1 s, RUNNING`, async () => {
       const short = await api.submit({ seconds: 1 });
@@ -163,7 +182,8 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
       const started = Date.now();
       const held = await api.request("GET", `/jobs/${long.body.jobId}?wait=1`);
       expect(held.body.status).to.equal("RUNNING");
-      expect(Date.now() - started).to.be.within(900, 2000);
+      // At 1 s, or at the job's next progress report (each second), whichever comes first.
+      expect(Date.now() - started).to.be.below(2000);
       expect(held.headers.get("retry-after")).to.match(/^\d+$/);
       expectCleanError(await api.request("GET", `/jobs/${long.body.jobId}?wait=21`), 400, "ValidationError");
     });

@@ -30,7 +30,7 @@ describe("lambdas/jobs/invokeFunction (job.functionArn)", () => {
   it("invokes the function synchronously with {jobId, input} and returns what it returns", async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ words: 3 }) });
     const controller = new AbortController();
-    const result = await invokeFunctionJob.run({ text: "a b c" }, { jobId: "j-1", signal: controller.signal });
+    const result = await invokeFunctionJob.run({ text: "a b c" }, { jobId: "j-1", signal: controller.signal, progress: () => undefined });
     expect(result).to.deep.equal({ words: 3 });
     const call = lambda.commandCalls(InvokeCommand)[0];
     expect(call.args[0].input.FunctionName).to.equal(ARN);
@@ -40,19 +40,19 @@ describe("lambdas/jobs/invokeFunction (job.functionArn)", () => {
 
   it("fails the job with the function's errorType as the code and its errorMessage", async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: payload({ errorType: "ValueError", errorMessage: "bad text", stackTrace: ["  File x"] }) });
-    const err = await invokeFunctionJob.run({}, { jobId: "j-2", signal: new AbortController().signal }).catch((e) => e);
+    const err = await invokeFunctionJob.run({}, { jobId: "j-2", signal: new AbortController().signal, progress: () => undefined }).catch((e) => e);
     expect(jobErrorInfo(err)).to.deep.equal({ code: "ValueError", message: "bad text" });
   });
 
   it("names an error without a usable errorType FunctionError, and a timeout of the function Sandbox.Timedout as Lambda does", async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: payload({ errorMessage: "Task timed out after 3.00 seconds", errorType: "Sandbox.Timedout" }) });
-    expect(jobErrorInfo(await invokeFunctionJob.run({}, { jobId: "j", signal: new AbortController().signal }).catch((e) => e)).code).to.equal("Sandbox.Timedout");
+    expect(jobErrorInfo(await invokeFunctionJob.run({}, { jobId: "j", signal: new AbortController().signal, progress: () => undefined }).catch((e) => e)).code).to.equal("Sandbox.Timedout");
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: payload("not an object") });
-    expect(jobErrorInfo(await invokeFunctionJob.run({}, { jobId: "j", signal: new AbortController().signal }).catch((e) => e)).code).to.equal("FunctionError");
+    expect(jobErrorInfo(await invokeFunctionJob.run({}, { jobId: "j", signal: new AbortController().signal, progress: () => undefined }).catch((e) => e)).code).to.equal("FunctionError");
   });
 
   it("returns null for a function that returns nothing", async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new Uint8Array() as never });
-    expect(await invokeFunctionJob.run({}, { jobId: "j", signal: new AbortController().signal })).to.equal(null);
+    expect(await invokeFunctionJob.run({}, { jobId: "j", signal: new AbortController().signal, progress: () => undefined })).to.equal(null);
   });
 });

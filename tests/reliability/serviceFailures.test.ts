@@ -128,7 +128,9 @@ const SCENARIOS: Scenario[] = [
       const jobId = accepted.body.jobId;
       await ctx.api.waitFor(jobId, (s) => s !== "PENDING", 30_000);
       const [{ name, fault }] = writeFaults(ctx.store).reverse(); // throttling: the SDK's longest backoff
-      await armFault(ctx.cloud, fault);
+      // The running job's own progress writes (one a second) fail meanwhile too: enough failures
+      // for every writer until the faults are cleared.
+      await armFault(ctx.cloud, { ...fault, count: FAILURES_IN_A_ROW * 10 } as FaultSpec);
       const refused = await cancel(ctx, jobId);
       await clearFaults(ctx.cloud);
       expectServiceUnavailable(refused, `DELETE, ${name}`);

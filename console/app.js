@@ -160,7 +160,7 @@
       job.status = body.status;
       job.history = [...(job.history || []), body.status];
     }
-    for (const key of ["createdAt", "updatedAt", "result", "resultUrl", "error"]) {
+    for (const key of ["createdAt", "updatedAt", "result", "resultUrl", "error", "progress"]) {
       if (body[key] !== undefined) job[key] = body[key];
     }
   }
@@ -429,6 +429,7 @@
       ),
       node("p", { class: "meta", text: `created ${time(job.createdAt)} · updated ${time(job.updatedAt || job.createdAt)}${duration(job)}` }),
       node("p", { class: "history", "aria-label": "Status history", text: (job.history || [job.status]).join(" → ") }),
+      progressNode(job.progress),
       ...outcome,
       job.note ? node("p", { class: "note", text: job.note }) : null,
       node(
@@ -442,6 +443,19 @@
     return parts.filter(Boolean);
   }
 
+  /** The job's latest progress report: a bar for the percent, and the message. */
+  function progressNode(progress) {
+    if (!progress || typeof progress !== "object") return null;
+    const percent = typeof progress.percent === "number" ? Math.min(100, Math.max(0, progress.percent)) : undefined;
+    const message = typeof progress.message === "string" ? progress.message : "";
+    return node(
+      "div",
+      { class: "progress", "aria-label": "Progress" },
+      percent !== undefined ? node("progress", { max: "100", value: String(percent), "aria-label": `${Math.round(percent)} percent` }) : null,
+      node("span", { class: "progress-text", text: `${percent !== undefined ? `${Math.round(percent)}% ` : ""}${message}`.trim() }),
+    );
+  }
+
   function render() {
     const visible = state.jobs.filter((j) => j.apiUrl === state.apiUrl);
     const ids = new Set(visible.map((j) => j.jobId));
@@ -453,7 +467,7 @@
     }
     let previous = null;
     for (const job of visible) {
-      const signature = JSON.stringify([job.status, job.history, job.updatedAt, job.result, job.resultUrl, job.error, job.note, job.lost]);
+      const signature = JSON.stringify([job.status, job.history, job.updatedAt, job.result, job.resultUrl, job.error, job.note, job.lost, job.progress]);
       let card = cards.get(job.jobId);
       if (!card) {
         card = { li: node("li", { class: "job" }), signature: "" };

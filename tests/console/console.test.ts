@@ -135,6 +135,9 @@ describe("console: the browser console in Chromium against the local cloud", fun
     await waitStatus(page, jobId, "SUCCEEDED");
     const card = job(page, jobId);
     expect(await card.locator(".result").textContent()).to.include("Done after 2 seconds");
+    // CONTRACT.md, "Progress": the timer's report at 1 s stays after the job ends.
+    expect(await card.locator(".progress-text").textContent()).to.equal("50% Slept 1 of 2 s");
+    expect(await card.locator("progress").getAttribute("value")).to.equal("50");
     expect(await card.locator(".history").textContent()).to.equal("PENDING → RUNNING → SUCCEEDED");
     expect(await card.locator("button", { hasText: "Cancel" }).count()).to.equal(0);
     // The page shows what the API says.

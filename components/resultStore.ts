@@ -85,9 +85,8 @@ export class ResultStore extends pulumi.ComponentResource {
   public readonly tableArn?: pulumi.Output<string>;
   /** The table's stream, when `streamViewType` is set. */
   public readonly tableStreamArn?: pulumi.Output<string>;
-  // Set in the constructor, or by createStore for a new store.
-  public readonly bucketName!: pulumi.Output<string>;
-  public readonly bucketArn!: pulumi.Output<string>;
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly bucketArn: pulumi.Output<string>;
   /** Where job records live, for policy documents. */
   public readonly recordLocation: pulumi.Output<RecordLocation>;
   /** The environment variables handlers read to find the store. */
@@ -119,7 +118,14 @@ export class ResultStore extends pulumi.ComponentResource {
       this.bucketName = pulumi.output(existing.bucketName);
       this.bucketArn = pulumi.interpolate`arn:aws:s3:::${this.bucketName}`;
     } else {
-      this.createStore(name, args, jobTimeoutSeconds);
+      const created = this.createStore(name, args, jobTimeoutSeconds);
+      this.table = created.table;
+      this.tableName = created.table?.name;
+      this.tableArn = created.table?.arn;
+      if (args.streamViewType) this.tableStreamArn = created.table?.streamArn;
+      this.bucket = created.bucket;
+      this.bucketName = created.bucket.bucket;
+      this.bucketArn = created.bucket.arn;
     }
 
     this.recordLocation =
@@ -147,10 +153,10 @@ export class ResultStore extends pulumi.ComponentResource {
   }
 
   /** A new table (kind `dynamodb`) and a private bucket with expiry. */
-  private createStore(name: string, args: ResultStoreArgs, jobTimeoutSeconds: number): void {
-    const self = this as unknown as { -readonly [K in keyof ResultStore]: ResultStore[K] };
-    if (self.kind === "dynamodb") {
-      self.table = new aws.dynamodb.Table(
+  private createStore(name: string, args: ResultStoreArgs, jobTimeoutSeconds: number): { table?: aws.dynamodb.Table; bucket: aws.s3.Bucket } {
+    let table: aws.dynamodb.Table | undefined;
+    if (this.kind === "dynamodb") {
+      table = new aws.dynamodb.Table(
         `${name}-jobs`,
         {
           billingMode: "PAY_PER_REQUEST",
@@ -163,29 +169,26 @@ export class ResultStore extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      self.tableName = self.table.name;
-      self.tableArn = self.table.arn;
-      if (args.streamViewType) self.tableStreamArn = self.table.streamArn;
     }
 
-    self.bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy ?? true }, { parent: this });
+    const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy ?? true }, { parent: this });
     new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
-      { bucket: self.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
       { parent: this },
     );
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: self.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
-      { bucket: self.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
       { parent: this },
     );
-    const days = lifecycleDays(jobTimeoutSeconds, self.resultTtlMinutes);
-    const prefixes = self.kind === "s3" ? ["jobs/", "idempotency/", "results/"] : ["results/"];
+    const days = lifecycleDays(jobTimeoutSeconds, this.resultTtlMinutes);
+    const prefixes = this.kind === "s3" ? ["jobs/", "idempotency/", "results/"] : ["results/"];
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-expiry`,
       {
-        bucket: self.bucket.id,
+        bucket: bucket.id,
         rules: [
           ...prefixes.map((prefix) => ({
             id: `expire-${prefix.replace("/", "")}`,
@@ -198,7 +201,6 @@ export class ResultStore extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    self.bucketName = self.bucket.bucket;
-    self.bucketArn = self.bucket.arn;
+    return { table, bucket };
   }
 }

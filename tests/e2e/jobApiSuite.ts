@@ -254,26 +254,32 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
     }
 
     if (worker === "fargate") {
+      const localEcs = () => new ECSClient({ endpoint: (cloud.outputs.localEndpoints as Record<string, string>).ecs, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+      /** The job's tasks, running or stopped (its id is in the container's environment overrides). */
+      const tasksOfJob = async (ecs: ECSClient, cluster: string, jobId: string) => {
+        const list = async (desiredStatus: "RUNNING" | "STOPPED") => (await ecs.send(new ListTasksCommand({ cluster, desiredStatus }))).taskArns ?? [];
+        const arns = [...(await list("RUNNING")), ...(await list("STOPPED"))];
+        const tasks = arns.length ? ((await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? []) : [];
+        return tasks.filter((t) => t.overrides?.containerOverrides?.some((c) => c.environment?.some((e) => e.value === jobId)));
+      };
+      /** Waits (up to 10 s) for the job's task to run. */
+      const waitForRunningTask = async (ecs: ECSClient, cluster: string, jobId: string) => {
+        for (let i = 0; i < 100 && !(await tasksOfJob(ecs, cluster, jobId)).some((t) => t.lastStatus === "RUNNING"); i++) await sleep(100);
+        return tasksOfJob(ecs, cluster, jobId);
+      };
+
       it("fargate: a cancel stops the job's ECS task, not only the execution", async () => {
-        const ecs = new ECSClient({ endpoint: (cloud.outputs.localEndpoints as Record<string, string>).ecs, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+        const ecs = localEcs();
         const cluster = String(cloud.outputs.clusterName);
         const res = await api.submit({ seconds: 60 });
         const jobId = res.body.jobId as string;
-        /** The job's tasks (its id is in the container's environment overrides). */
-        const tasksOfJob = async () => {
-          const list = async (desiredStatus: "RUNNING" | "STOPPED") => (await ecs.send(new ListTasksCommand({ cluster, desiredStatus }))).taskArns ?? [];
-          const arns = [...(await list("RUNNING")), ...(await list("STOPPED"))];
-          const tasks = arns.length ? ((await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? []) : [];
-          return tasks.filter((t) => t.overrides?.containerOverrides?.some((c) => c.environment?.some((e) => e.value === jobId)));
-        };
         await api.waitFor(jobId, (s) => s === "RUNNING");
-        for (let i = 0; i < 100 && !(await tasksOfJob()).some((t) => t.lastStatus === "RUNNING"); i++) await sleep(100);
-        expect((await tasksOfJob()).map((t) => t.lastStatus), "the job's task runs").to.deep.equal(["RUNNING"]);
+        expect((await waitForRunningTask(ecs, cluster, jobId)).map((t) => t.lastStatus), "the job's task runs").to.deep.equal(["RUNNING"]);
         await sleep(1500); // the container has read the job and is running it
         const cancelledAt = Date.now();
         expect((await api.cancel(jobId)).status).to.equal(202);
-        while ((await tasksOfJob())[0]?.lastStatus !== "STOPPED" && Date.now() - cancelledAt < 15_000) await sleep(200);
-        const [task] = await tasksOfJob();
+        while ((await tasksOfJob(ecs, cluster, jobId))[0]?.lastStatus !== "STOPPED" && Date.now() - cancelledAt < 15_000) await sleep(200);
+        const [task] = await tasksOfJob(ecs, cluster, jobId);
         expect(task.lastStatus, "the task has stopped").to.equal("STOPPED");
         expect(Date.now() - cancelledAt, "within a poll of the record, not the job's 60 s").to.be.below(15_000);
         expect(task.containers?.[0].exitCode, "the container ended itself").to.equal(0);
@@ -284,17 +290,11 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
       // "Task retirement and maintenance for AWS Fargate": ECS stops a task (StopTask, retirement)
       // with SIGTERM, then SIGKILL after stopTimeout; it starts no replacement for a standalone task.
       it("fargate: a task ECS stops mid-job makes the job FAILED WorkerStopped at once, not after the heartbeat timeout", async () => {
-        const ecs = new ECSClient({ endpoint: (cloud.outputs.localEndpoints as Record<string, string>).ecs, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+        const ecs = localEcs();
         const cluster = String(cloud.outputs.clusterName);
         const jobId = (await api.submit({ seconds: 60 })).body.jobId as string;
         await api.waitFor(jobId, (s) => s === "RUNNING");
-        let taskArn: string | undefined;
-        for (let i = 0; i < 100 && !taskArn; i++) {
-          const arns = (await ecs.send(new ListTasksCommand({ cluster, desiredStatus: "RUNNING" }))).taskArns ?? [];
-          const tasks = arns.length ? ((await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns }))).tasks ?? []) : [];
-          taskArn = tasks.find((t) => t.lastStatus === "RUNNING" && t.overrides?.containerOverrides?.some((c) => c.environment?.some((e) => e.value === jobId)))?.taskArn;
-          if (!taskArn) await sleep(100);
-        }
+        const taskArn = (await waitForRunningTask(ecs, cluster, jobId)).find((t) => t.lastStatus === "RUNNING")?.taskArn;
         expect(taskArn, "the job's task runs").to.be.a("string");
         await sleep(1500); // the container has read the job and is running it
         const stoppedAt = Date.now();
@@ -303,9 +303,8 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
         expect(last.body.status).to.equal("FAILED");
         expect(last.body.error.code).to.equal("WorkerStopped");
         expect(Date.now() - stoppedAt, "now, not after the heartbeat timeout").to.be.below(15_000);
-        const describe = async () => ((await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn!] }))).tasks ?? [])[0];
-        for (let i = 0; i < 50 && (await describe())?.lastStatus !== "STOPPED"; i++) await sleep(100);
-        expect((await describe()).containers?.[0].exitCode, "the container ended itself after reporting").to.equal(143);
+        for (let i = 0; i < 50 && (await tasksOfJob(ecs, cluster, jobId))[0]?.lastStatus !== "STOPPED"; i++) await sleep(100);
+        expect((await tasksOfJob(ecs, cluster, jobId))[0].containers?.[0].exitCode, "the container ended itself after reporting").to.equal(143);
         ecs.destroy();
       });
     }

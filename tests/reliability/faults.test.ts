@@ -16,7 +16,7 @@ import { expect } from "chai";
 import { startAllowanceSeconds } from "../../lambdas/shared/env";
 import { SERVICE_UNAVAILABLE_RETRY_AFTER } from "../../lambdas/shared/retryAfter";
 import { isTerminal, JobApi, type Response } from "../support/localCloud";
-import { armFault, clearFaults, firedFaults, leaks, removeState, sleep, startFaultCloud, storedJob, storedJobs, type FaultCloud } from "./support";
+import { armFault, clearFaults, firedFaults, leaks, removeState, settled, sleep, startFaultCloud, storedJob, storedJobs, type FaultCloud } from "./support";
 
 const JOB_TIMEOUT_SECONDS = 3;
 /** lambdas/shared/status.ts: a RUNNING job's deadline is its start + jobTimeoutSeconds + this. */
@@ -517,12 +517,6 @@ async function restartMidJob(backend: string, gate: Promise<unknown>, started: (
 
 const CLOUDS = ["stepfunctions/dynamodb", "lambda/dynamodb", "stepfunctions/s3", "stream/dynamodb"];
 const RESTARTS = ["lambda", "stepfunctions", "stream"];
-
-/** A promise whose rejection is reported where it is awaited, not as unhandled. */
-function settled<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
-}
 
 describe("reliability: fault injection on the local cloud", function () {
   this.timeout(180_000);

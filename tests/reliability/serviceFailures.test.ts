@@ -16,7 +16,7 @@
 import { expect } from "chai";
 import { SERVICE_UNAVAILABLE_RETRY_AFTER } from "../../lambdas/shared/retryAfter";
 import { JobApi, type Response } from "../support/localCloud";
-import { armFault, clearFaults, leaks, removeState, startFaultCloud, storedJobs, type FaultCloud, type FaultSpec } from "./support";
+import { armFault, clearFaults, leaks, removeState, settled, startFaultCloud, storedJobs, type FaultCloud, type FaultSpec } from "./support";
 
 const CLOUDS = ["stepfunctions/dynamodb", "stepfunctions/s3", "lambda/dynamodb", "lambda/s3", "stream/dynamodb"];
 const ORIGIN = "http://app.example.test";
@@ -159,12 +159,6 @@ function atMost(n: number): <T>(task: () => Promise<T>) => Promise<T> {
       waiting.shift()?.();
     }
   };
-}
-
-/** A promise whose rejection is reported where it is awaited, not as unhandled. */
-function settled<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
 }
 
 describe("reliability: a service behind the API failing is 503 ServiceUnavailable with Retry-After on every backend and store", function () {

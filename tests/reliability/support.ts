@@ -8,7 +8,7 @@ import { DynamoDBClient, ScanCommand, type AttributeValue } from "@aws-sdk/clien
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { startCloud, type CloudHandle } from "../support/localCloud";
+import { signableQuery, startCloud, type CloudHandle } from "../support/localCloud";
 import { rawHttp } from "../support/rawHttp";
 
 /** What the emulated functions sign with (s3rver only accepts this key). */
@@ -181,12 +181,7 @@ export async function sigv4Headers(url: string, method: string, headers: Record<
   const u = new URL(url.replace(/\/jobs.*$/, ""));
   const rawPath = url.slice(url.indexOf("/", url.indexOf("//") + 2));
   const [pathOnly, query] = (o.path ?? rawPath).split("?");
-  // A repeated parameter is signed with all its values, as it is sent.
-  const q: Record<string, string | string[]> = {};
-  new URLSearchParams(query ?? "").forEach((v, k) => {
-    const had = q[k];
-    q[k] = had === undefined ? v : ([] as string[]).concat(had, v);
-  });
+  const q = signableQuery(new URLSearchParams(query ?? ""));
   const signer = new SignatureV4({
     service: o.service ?? "execute-api",
     region: o.region ?? "us-east-1",
@@ -226,3 +221,9 @@ export function leaks(text: string, allowed: string[] = []): string[] {
 }
 
 export const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"];
+
+/** A promise whose rejection is reported where it is awaited, not as unhandled. */
+export function settled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}

@@ -83,6 +83,16 @@ export async function startCloud(config: string[], options: StartOptions = {}): 
   };
 }
 
+/** A query string as SigV4 signs it: a repeated parameter with all its values, as it is sent. */
+export function signableQuery(params: URLSearchParams): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  params.forEach((v, k) => {
+    const had = query[k];
+    query[k] = had === undefined ? v : ([] as string[]).concat(had, v);
+  });
+  return query;
+}
+
 export type Auth =
   | { kind: "none" }
   | { kind: "iam"; accessKeyId: string; secret?: string }
@@ -125,12 +135,7 @@ export class JobApi {
         credentials: { accessKeyId: this.auth.accessKeyId, secretAccessKey: this.auth.secret ?? "test" },
         sha256: Sha256,
       });
-      // A repeated parameter is signed with all its values, as it is sent.
-      const query: Record<string, string | string[]> = {};
-      url.searchParams.forEach((v, k) => {
-        const had = query[k];
-        query[k] = had === undefined ? v : ([] as string[]).concat(had, v);
-      });
+      const query = signableQuery(url.searchParams);
       const signed = await signer.sign({
         method,
         protocol: url.protocol,

@@ -14,7 +14,7 @@ import { createResultReader } from "./asyncApi/resultReader";
 import { createStreamBackend, streamWorkerSettings } from "./asyncApi/streamBackend";
 import { streamSubmitIntegration } from "./api/streamSubmit";
 import type { ApiGatewayIntegration } from "./api/openapiTypes";
-import { assumeRoleStatement, invokeFunctionStatement, recordStatements, resultStatement, startExecutionStatement, stopExecutionStatement, type PolicyStatement } from "./iam/policies";
+import { assumeRoleStatement, invokeFunctionStatement, listStatements, recordStatements, resultStatement, startExecutionStatement, stopExecutionStatement, type PolicyStatement } from "./iam/policies";
 import { handlerSpec, submitSpec } from "./handlers";
 import { validateJob, validateJobTimeout } from "./job";
 import { BundledFunction } from "./lambda/bundledFunction";
@@ -23,9 +23,10 @@ import { ResultStore } from "./resultStore";
 
 export type { AsyncApiArgs, FailureRecordingArgs, LambdaWorkerArgs, StreamWorkerArgs } from "./asyncApi/args";
 
-type Route = "submit" | "status" | "cancel";
+type Route = "submit" | "list" | "status" | "cancel";
 const ROUTES: Record<Route, { method: string; path: string; description: string }> = {
   submit: { method: "POST", path: "/jobs", description: "POST /jobs: checks and records a job, then starts it" },
+  list: { method: "GET", path: "/jobs", description: "GET /jobs: lists the caller's jobs from the store's owner index" },
   status: { method: "GET", path: "/jobs/*", description: "GET /jobs/{jobId}: reads a job from the store" },
   cancel: { method: "DELETE", path: "/jobs/*", description: "DELETE /jobs/{jobId}: cancels a job" },
 };
@@ -39,7 +40,7 @@ const ROUTES: Record<Route, { method: string; path: string; description: string 
 /** The components an AsyncApi is made of (see the getters). */
 interface AsyncApiParts {
   store: ResultStore;
-  functions: { submit?: BundledFunction; status: BundledFunction; cancel: BundledFunction };
+  functions: { submit?: BundledFunction; list: BundledFunction; status: BundledFunction; cancel: BundledFunction };
   workflow?: JobStateMachine;
   worker?: BundledFunction;
   failureRecorder?: BundledFunction;
@@ -87,7 +88,7 @@ export class AsyncApi extends pulumi.ComponentResource {
     return partsOf(this).store;
   }
   /** The route handlers; backend `stream` has no submit function (API Gateway writes the job itself). */
-  get functions(): { submit?: BundledFunction; status: BundledFunction; cancel: BundledFunction } {
+  get functions(): { submit?: BundledFunction; list: BundledFunction; status: BundledFunction; cancel: BundledFunction } {
     return partsOf(this).functions;
   }
   /** backend `stepfunctions`. */
@@ -222,6 +223,7 @@ export class AsyncApi extends pulumi.ComponentResource {
     const apiEnv = pulumi.all([baseEnv, startEnv]).apply(([a, b]): Record<string, string> => ({ ...a, ...b }));
     const routeStatements: Record<Route, pulumi.Output<PolicyStatement[]>> = {
       submit: pulumi.all([store.recordLocation, startStatements]).apply(([location, start]) => [...recordStatements(location, "submit"), ...start]),
+      list: store.recordLocation.apply((location) => listStatements(location)),
       status: pulumi.all([store.recordLocation, store.bucketArn]).apply(([location, bucketArn]) => [...recordStatements(location, "read"), resultStatement(bucketArn, "read")]),
       cancel: pulumi.all([store.recordLocation, cancelStatements]).apply(([location, stop]) => [...recordStatements(location, "readWrite"), ...stop]),
     };
@@ -234,7 +236,7 @@ export class AsyncApi extends pulumi.ComponentResource {
         policyStatements: resultReader.arn.apply((arn) => [assumeRoleStatement("SignResultUrls", arn)]),
       };
     };
-    const specs = { submit: submitSpec(args.job), status: handlerSpec("status"), cancel: handlerSpec("cancel") };
+    const specs = { submit: submitSpec(args.job), list: handlerSpec("list"), status: handlerSpec("status"), cancel: handlerSpec("cancel") };
     const fns = {} as Record<Route, BundledFunction>;
     const routes = (Object.keys(ROUTES) as Route[]).filter((route) => !(route === "submit" && submitIntegration));
     for (const route of routes) {
@@ -258,8 +260,8 @@ export class AsyncApi extends pulumi.ComponentResource {
     this.resultReaderRole = resultReader!;
 
     const submitRoute: pulumi.Output<string | ApiGatewayIntegration> = submitIntegration ?? fns.submit.invokeArn;
-    const body = pulumi.all([submitRoute, fns.status.invokeArn, fns.cancel.invokeArn]).apply(([submit, status, cancel]) => {
-      const document = buildApiDocument({ title: name, auth: this.auth, jobSchema: args.job.schema, integrations: { submit, status, cancel }, corsOrigins });
+    const body = pulumi.all([submitRoute, fns.list.invokeArn, fns.status.invokeArn, fns.cancel.invokeArn]).apply(([submit, list, status, cancel]) => {
+      const document = buildApiDocument({ title: name, auth: this.auth, jobSchema: args.job.schema, integrations: { submit, list, status, cancel }, corsOrigins });
       const caution = describeImportLimits(importLimits(document as unknown as Record<string, unknown>), this.backend === "stream");
       if (caution) void pulumi.log.warn(caution, this);
       return JSON.stringify(document);

@@ -10,6 +10,7 @@ const HANDLERS_DIR = path.resolve(__dirname, "..", "lambdas");
  */
 export const HANDLERS = {
   submit: { module: "api/submit", factory: "createSubmitHandler" },
+  list: { module: "api/list", factory: "createListHandler" },
   status: { module: "api/status", factory: "createStatusHandler" },
   cancel: { module: "api/cancel", factory: "createCancelHandler" },
   asyncWorker: { module: "worker/asyncWorker", factory: "createAsyncWorker" },

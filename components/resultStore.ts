@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, START_ALLOWANCE_SECONDS } from "../lambdas/shared/env";
+import { OWNER_INDEX, S3_INDEX_PREFIX } from "../lambdas/shared/store/listIndex";
 import type { StoreKind } from "../lambdas/shared/types";
 import type { RecordLocation } from "./iam/policies";
 
@@ -41,8 +42,11 @@ export interface ResultStoreArgs {
   streamViewType?: StreamViewType;
   /**
    * Use a store that exists already instead of creating one: its bucket, and for kind `dynamodb`
-   * its table (partition key `pk` of type S, TTL on `expiresAt`). Nothing is created or changed;
-   * the bucket should expire old objects under `jobs/`, `idempotency/` and `results/` itself.
+   * its table (partition key `pk` of type S, TTL on `expiresAt`, and for `GET /jobs` a global
+   * secondary index `byOwner` on `owner` (S) + `createdAt` (S), projecting at least `kind`, `jobId`,
+   * `status`, `updatedAt`, `deadline`, `expiresAt`, `progress` and `error`). Nothing is created or
+   * changed; the bucket should expire old objects under `jobs/`, `idempotency/`, `index/` and
+   * `results/` itself.
    * @default a new table and bucket
    * @example { tableName: "jobs-table", bucketName: "jobs-bucket" }
    */
@@ -161,7 +165,23 @@ export class ResultStore extends pulumi.ComponentResource {
         {
           billingMode: "PAY_PER_REQUEST",
           hashKey: "pk",
-          attributes: [{ name: "pk", type: "S" }],
+          attributes: [
+            { name: "pk", type: "S" },
+            { name: OWNER_INDEX.hashKey, type: "S" },
+            { name: OWNER_INDEX.rangeKey, type: "S" },
+          ],
+          // GET /jobs: one owner's jobs, newest first, without a scan. Sparse: only job items
+          // have an owner. INCLUDE keeps the inputs and results out of the index ("Projections"
+          // in "Using Global Secondary Indexes in DynamoDB").
+          globalSecondaryIndexes: [
+            {
+              name: OWNER_INDEX.name,
+              hashKey: OWNER_INDEX.hashKey,
+              rangeKey: OWNER_INDEX.rangeKey,
+              projectionType: "INCLUDE",
+              nonKeyAttributes: [...OWNER_INDEX.nonKeyAttributes],
+            },
+          ],
           ttl: { attributeName: "expiresAt", enabled: true },
           pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
           serverSideEncryption: { enabled: true },
@@ -184,7 +204,7 @@ export class ResultStore extends pulumi.ComponentResource {
       { parent: this },
     );
     const days = lifecycleDays(jobTimeoutSeconds, this.resultTtlMinutes);
-    const prefixes = this.kind === "s3" ? ["jobs/", "idempotency/", "results/"] : ["results/"];
+    const prefixes = this.kind === "s3" ? ["jobs/", "idempotency/", S3_INDEX_PREFIX, "results/"] : ["results/"];
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-expiry`,
       {

@@ -141,7 +141,13 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
 
       "aws:dynamodb/table:Table": async (name, inputs) => {
         const table = this.physicalName(name, inputs, 255);
-        await s.dynamodb.createTable({ name: table, hashKey: inputs.hashKey, rangeKey: inputs.rangeKey, attributes: inputs.attributes ?? [] });
+        await s.dynamodb.createTable({
+          name: table,
+          hashKey: inputs.hashKey,
+          rangeKey: inputs.rangeKey,
+          attributes: inputs.attributes ?? [],
+          globalSecondaryIndexes: inputs.globalSecondaryIndexes ?? [],
+        });
         if (inputs.ttl?.enabled && inputs.ttl.attributeName) s.dynamodb.enableTtl(table, inputs.ttl.attributeName);
         const tableArn = arn("dynamodb", `table/${table}`);
         const streamArn = inputs.streamEnabled ? s.dynamodb.enableStream(table, inputs.streamViewType ?? "NEW_AND_OLD_IMAGES") : undefined;

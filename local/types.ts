@@ -120,9 +120,25 @@ export interface StepFunctionsService extends RunningService {
 // ---------------------------------------------------------------------------------------------
 // DynamoDB and S3
 
+/** A global secondary index, in `aws.dynamodb.Table`'s terms. */
+export interface LocalGlobalSecondaryIndex {
+  name: string;
+  hashKey: string;
+  rangeKey?: string;
+  projectionType: string;
+  nonKeyAttributes?: string[];
+}
+
 export interface DynamoDbService extends RunningService {
   /** Creates the table (or keeps it, when the state dir already has it). */
-  createTable(input: { name: string; hashKey: string; attributes: { name: string; type: string }[]; rangeKey?: string }): Promise<void>;
+  createTable(input: {
+    name: string;
+    hashKey: string;
+    attributes: { name: string; type: string }[];
+    rangeKey?: string;
+    /** As `aws.dynamodb.Table`'s `globalSecondaryIndexes`; one missing from a kept table is added. */
+    globalSecondaryIndexes?: LocalGlobalSecondaryIndex[];
+  }): Promise<void>;
   /** Emulates DynamoDB TTL: items whose `attribute` (epoch seconds) is in the past are deleted by a periodic sweep. */
   enableTtl(tableName: string, attribute: string): void;
   /** Runs one TTL sweep now (tests call this instead of waiting). */

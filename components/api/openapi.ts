@@ -4,7 +4,7 @@ import { preflightOperation, validateCorsOrigins } from "./cors";
 import { gatewayResponses } from "./gatewayResponses";
 import type { OpenApiDocument, OperationObject, PathItemObject } from "./openapiTypes";
 import { OPENAPI_PATH, openapiOperation, openapiOperationDoc } from "./openapiRoute";
-import { BODY_VALIDATOR, cancelOperation, statusOperation, submitOperation, type RouteIntegrations } from "./operations";
+import { BODY_VALIDATOR, cancelOperation, listOperation, statusOperation, submitOperation, type RouteIntegrations } from "./operations";
 import { componentSchemas } from "./schemas";
 
 export type * from "./openapiTypes";
@@ -43,13 +43,13 @@ export function buildApiDocument(args: ApiDocumentArgs): OpenApiDocument {
   const security = routeSecurity(args.auth);
   const secured = (op: OperationObject): OperationObject => (security ? { ...op, security } : op);
 
-  const jobs: PathItemObject = { post: secured(submitOperation(args.integrations.submit)) };
+  const jobs: PathItemObject = { get: secured(listOperation(args.integrations.list)), post: secured(submitOperation(args.integrations.submit)) };
   const job: PathItemObject = {
     get: secured(statusOperation(args.integrations.status)),
     delete: secured(cancelOperation(args.integrations.cancel)),
   };
   if (origins.length > 0) {
-    jobs.options = preflightOperation(origins, ["POST"]);
+    jobs.options = preflightOperation(origins, ["GET", "POST"]);
     job.options = preflightOperation(origins, ["GET", "DELETE"]);
   }
 
@@ -59,7 +59,7 @@ export function buildApiDocument(args: ApiDocumentArgs): OpenApiDocument {
     info: {
       title: args.title,
       version: "1.0.0",
-      description: "Asynchronous job API: submit a job, poll its status, cancel it.",
+      description: "Asynchronous job API: submit a job, poll its status (or long-poll it), list your jobs, cancel a job.",
     },
     paths: { [JOBS_PATH]: jobs, [JOB_PATH]: job },
     components: { schemas: componentSchemas(args.jobSchema), ...(schemes ? { securitySchemes: schemes } : {}) },

@@ -1,12 +1,14 @@
 import type { ApiGatewayIntegration, HeaderObject, OperationObject, ParameterObject, ResponseObject } from "./openapiTypes";
+import { JOB_STATUSES } from "../../lambdas/shared/types";
 import { schemaRef, type SchemaName } from "./schemas";
 
 /**
- * Lambda proxy integration URIs of the three routes; `submit` may instead be a whole integration
+ * Lambda proxy integration URIs of the routes; `submit` may instead be a whole integration
  * (backend `stream`'s direct DynamoDB integration, whose body the gateway validates).
  */
 export interface RouteIntegrations {
   submit: string | ApiGatewayIntegration;
+  list: string;
   status: string;
   cancel: string;
 }
@@ -118,6 +120,47 @@ export function submitOperation(integration: string | ApiGatewayIntegration): Op
     },
     ...(direct ? { "x-amazon-apigateway-request-validator": BODY_VALIDATOR } : {}),
     "x-amazon-apigateway-integration": direct ? integration : lambdaProxy(integration),
+  };
+}
+
+const listParameters = (): ParameterObject[] => [
+  {
+    name: "status",
+    in: "query",
+    required: false,
+    description: "Only jobs with this status, or one of these (comma-separated), as GET /jobs/{jobId} would show them.",
+    schema: { type: "string", pattern: `^(${JOB_STATUSES.join("|")})(,(${JOB_STATUSES.join("|")}))*$` },
+  },
+  {
+    name: "limit",
+    in: "query",
+    required: false,
+    description: "The most jobs on one page (1 to 100).",
+    schema: { type: "integer", minimum: 1, maximum: 100, default: 20 },
+  },
+  {
+    name: "cursor",
+    in: "query",
+    required: false,
+    description: "The nextCursor of the previous page, with the same status filter, by the same caller.",
+    schema: { type: "string", maxLength: 512 },
+  },
+];
+
+/** GET /jobs. */
+export function listOperation(uri: string): OperationObject {
+  return {
+    operationId: "listJobs",
+    summary: "List the caller's jobs",
+    description:
+      "The caller's jobs, newest first (createdAt descending), without their results; expired jobs are never listed. Follow nextCursor until it is absent: a page may hold fewer than limit jobs while more follow.",
+    parameters: listParameters(),
+    responses: {
+      "200": json("A page of the caller's jobs.", "JobList"),
+      "400": json("ValidationError: a bad status, limit or cursor (malformed, or made for another caller or another status filter); the message names it.", "Error"),
+      ...commonErrors(),
+    },
+    "x-amazon-apigateway-integration": lambdaProxy(uri),
   };
 }
 

@@ -8,7 +8,7 @@ export function schemaRef(name: SchemaName): SchemaObject {
   return { $ref: `#/components/schemas/${name}` };
 }
 
-export type SchemaName = "JobInput" | "JobAccepted" | "Job" | "CancelAccepted" | "Error";
+export type SchemaName = "JobInput" | "JobAccepted" | "Job" | "JobSummary" | "JobList" | "CancelAccepted" | "Error";
 
 /**
  * The job's input schema as the POST /jobs request model: a deep copy without `$schema`, which an
@@ -40,6 +40,9 @@ const jobId: SchemaObject = { type: "string", maxLength: 64, description: "Ungue
  * `$ref` each other, so each one imports as a self-contained API Gateway model.
  */
 export function componentSchemas(jobSchema: Record<string, unknown>): Record<SchemaName, SchemaObject> {
+  const job = jobSchemaObject();
+  const { result: _result, resultUrl: _resultUrl, ...summaryProperties } = job.properties as Record<string, SchemaObject>;
+  const summary: SchemaObject = { ...job, description: "A job as GET /jobs lists it: without result or resultUrl (read the job for those).", properties: summaryProperties };
   return {
     JobInput: jobInputSchema(jobSchema),
     JobAccepted: {
@@ -51,30 +54,16 @@ export function componentSchemas(jobSchema: Record<string, unknown>): Record<Sch
         createdAt: timestamp("When the job was submitted (ISO 8601)."),
       },
     },
-    Job: {
+    Job: job,
+    JobSummary: summary,
+    JobList: {
       type: "object",
-      required: ["jobId", "status", "createdAt", "updatedAt"],
+      required: ["jobs"],
       properties: {
-        jobId,
-        status: { type: "string", enum: [...JOB_STATUSES] },
-        createdAt: timestamp("When the job was submitted (ISO 8601)."),
-        updatedAt: timestamp("When the job last changed (ISO 8601)."),
-        result: { description: "The job's JSON output: only when SUCCEEDED and at most 256 KiB." },
-        resultUrl: {
+        jobs: { type: "array", items: { ...summary }, description: "Newest first (createdAt descending); at most limit." },
+        nextCursor: {
           type: "string",
-          format: "uri",
-          description: "Presigned URL of a result over 256 KiB, valid for at least 5 minutes.",
-        },
-        error: { ...errorInfo, description: "Only when FAILED or TIMED_OUT (code TimedOut)." },
-        progress: {
-          type: "object",
-          description: "The job's latest progress report, once it made one (kept after it ends).",
-          required: ["updatedAt"],
-          properties: {
-            percent: { type: "number", minimum: 0, maximum: 100 },
-            message: { type: "string", maxLength: 256 },
-            updatedAt: timestamp("When it was reported (ISO 8601)."),
-          },
+          description: "Pass as cursor for the next page; absent on the last page. A page may hold fewer than limit jobs while nextCursor is present.",
         },
       },
     },
@@ -87,6 +76,37 @@ export function componentSchemas(jobSchema: Record<string, unknown>): Record<Sch
       type: "object",
       required: ["error"],
       properties: { error: errorInfo },
+    },
+  };
+}
+
+/** GET /jobs/{jobId}'s body. */
+function jobSchemaObject(): SchemaObject {
+  return {
+    type: "object",
+    required: ["jobId", "status", "createdAt", "updatedAt"],
+    properties: {
+      jobId,
+      status: { type: "string", enum: [...JOB_STATUSES] },
+      createdAt: timestamp("When the job was submitted (ISO 8601)."),
+      updatedAt: timestamp("When the job last changed (ISO 8601)."),
+      result: { description: "The job's JSON output: only when SUCCEEDED and at most 256 KiB." },
+      resultUrl: {
+        type: "string",
+        format: "uri",
+        description: "Presigned URL of a result over 256 KiB, valid for at least 5 minutes.",
+      },
+      error: { ...errorInfo, description: "Only when FAILED or TIMED_OUT (code TimedOut)." },
+      progress: {
+        type: "object",
+        description: "The job's latest progress report, once it made one (kept after it ends).",
+        required: ["updatedAt"],
+        properties: {
+          percent: { type: "number", minimum: 0, maximum: 100 },
+          message: { type: "string", maxLength: 256 },
+          updatedAt: timestamp("When it was reported (ISO 8601)."),
+        },
+      },
     },
   };
 }

@@ -3,6 +3,8 @@
  * resources (no `*`), so each role can do exactly what its function needs.
  */
 
+import { OWNER_INDEX, S3_INDEX_PREFIX } from "../../lambdas/shared/store/listIndex";
+
 type Condition = Record<string, Record<string, string | string[]>>;
 
 /** A statement of an identity policy: named actions on named resources. */
@@ -78,6 +80,7 @@ export function recordStatements(location: RecordLocation, access: RecordAccess)
   }
   const jobs = `${location.bucketArn}/jobs/*`;
   const idempotency = `${location.bucketArn}/idempotency/*`;
+  const index = `${location.bucketArn}/${S3_INDEX_PREFIX}*`;
   // Without ListBucket, S3 answers a GET of a missing key with 403 instead of 404, and an unknown
   // or expired job id would look like an access error rather than "not found".
   const list: PolicyStatement = { Sid: "TellMissingRecords", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [location.bucketArn] };
@@ -86,7 +89,25 @@ export function recordStatements(location: RecordLocation, access: RecordAccess)
   return [
     { Sid: "JobRecords", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [jobs] },
     { Sid: "IdempotencyRecords", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: [idempotency] },
+    // A new job's entry in its owner's index (lambdas/shared/store/listIndex.ts), written only.
+    { Sid: "IndexJobs", Effect: "Allow", Action: ["s3:PutObject"], Resource: [index] },
     list,
+  ];
+}
+
+/**
+ * GET /jobs: reading one owner's index. DynamoDB: `Query` on the owner index alone, never on the
+ * table ("Using IAM policy conditions for fine-grained access control": an index is its own
+ * resource, `table/<name>/index/<index>`), and nothing else: the index holds what a list shows.
+ * S3: listing the index prefix and reading the jobs it names.
+ */
+export function listStatements(location: RecordLocation): PolicyStatement[] {
+  if (location.kind === "dynamodb") {
+    return [{ Sid: "ListOwnJobs", Effect: "Allow", Action: ["dynamodb:Query"], Resource: [`${location.tableArn}/index/${OWNER_INDEX.name}`] }];
+  }
+  return [
+    { Sid: "ReadListedJobs", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${location.bucketArn}/jobs/*`] },
+    { Sid: "ListOwnJobs", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [location.bucketArn] },
   ];
 }
 
@@ -136,7 +157,7 @@ export function invokeApiStatement(executionArn: string, stageName: string): Pol
     Sid: "InvokeJobRoutes",
     Effect: "Allow",
     Action: ["execute-api:Invoke"],
-    Resource: [`${base}/POST/jobs`, `${base}/GET/jobs/*`, `${base}/DELETE/jobs/*`],
+    Resource: [`${base}/POST/jobs`, `${base}/GET/jobs`, `${base}/GET/jobs/*`, `${base}/DELETE/jobs/*`],
   };
 }
 

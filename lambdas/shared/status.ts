@@ -61,13 +61,17 @@ export interface JobView {
   progress?: JobProgress;
 }
 
+/** What `view` reads of a record: a whole one, or one as a list reads it (without input). */
+export type ViewableJob = Pick<JobRecord, "jobId" | "status" | "createdAt" | "updatedAt" | "deadline" | "expiresAt"> &
+  Partial<Pick<JobRecord, "progress" | "error" | "result" | "resultRef" | "resultSize">>;
+
 /**
  * The job as a reader sees it at `now`: absent once expired; TIMED_OUT once a non-terminal job
  * is past its deadline (whether or not any writer ever records it). With `resultTtlSeconds`, a
  * finished job is also absent from `updatedAt` + that on, whatever its TTL attribute says (a
  * state machine's own timeout or crash write cannot move that attribute to finish + TTL).
  */
-export function view(record: JobRecord | undefined, now: number, resultTtlSeconds?: number): JobView | undefined {
+export function view(record: ViewableJob | undefined, now: number, resultTtlSeconds?: number): JobView | undefined {
   if (!record || isExpired(record, now)) return undefined;
   if (resultTtlSeconds !== undefined && isTerminal(record.status) && now >= Date.parse(record.updatedAt) + resultTtlSeconds * 1000) return undefined;
   if (isPastDeadline(record, now)) {

@@ -21,10 +21,11 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ScanCommand,
+  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { AttributeValue, KeySchemaElement, ScalarAttributeType } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, GlobalSecondaryIndex, KeySchemaElement, ScalarAttributeType } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
-import type { DynamoDbService, DynamoDbStreamSource, StreamViewType } from "../types";
+import type { DynamoDbService, DynamoDbStreamSource, LocalGlobalSecondaryIndex, StreamViewType } from "../types";
 import { close, listen } from "../listen";
 import { dynaliteCaller } from "./dynaliteCall";
 import { readBody, sendError, sendJson, sendReply } from "./protocol";
@@ -388,6 +389,16 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
 
   log(`dynamodb: dynalite on ${endpoint} (${levelDir ? `state in ${levelDir}` : "in memory"})`);
 
+  /** createTableMs and updateTableMs are 0, but dynalite flips CREATING → ACTIVE (tables and indexes) on a timer. */
+  async function waitActive(tableName: string): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (out.Table?.TableStatus === "ACTIVE" && (out.Table.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === "ACTIVE")) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`table ${tableName} did not become ACTIVE`);
+  }
+
   return {
     endpoint,
     server,
@@ -397,9 +408,16 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
       const attributes = input.attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type as ScalarAttributeType }));
       const keySchema: KeySchemaElement[] = [{ AttributeName: input.hashKey, KeyType: "HASH" }];
       if (input.rangeKey) keySchema.push({ AttributeName: input.rangeKey, KeyType: "RANGE" });
+      const indexes = (input.globalSecondaryIndexes ?? []).map(globalSecondaryIndex);
       try {
         await client.send(
-          new CreateTableCommand({ TableName: input.name, AttributeDefinitions: attributes, KeySchema: keySchema, BillingMode: "PAY_PER_REQUEST" }),
+          new CreateTableCommand({
+            TableName: input.name,
+            AttributeDefinitions: attributes,
+            KeySchema: keySchema,
+            BillingMode: "PAY_PER_REQUEST",
+            ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
+          }),
         );
         log(`dynamodb: created table ${input.name}`);
       } catch (err) {
@@ -408,15 +426,17 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
         const has = (existing.Table?.KeySchema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(",");
         const wanted = keySchema.map((k) => `${k.AttributeName}:${k.KeyType}`).join(",");
         if (has !== wanted) log(`dynamodb: table ${input.name} exists with key schema ${has}, not ${wanted}: keeping it as it is`);
+        // A table kept from before an index was declared (state from an older version): add it,
+        // as `pulumi up` would with UpdateTable.
+        const present = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+        for (const index of indexes.filter((i) => !present.has(i.IndexName))) {
+          await client.send(new UpdateTableCommand({ TableName: input.name, AttributeDefinitions: attributes, GlobalSecondaryIndexUpdates: [{ Create: index }] }));
+          log(`dynamodb: added index ${index.IndexName} to table ${input.name}`);
+          await waitActive(input.name);
+        }
       }
       catalog.forget(input.name);
-      // createTableMs is 0, but dynalite flips CREATING → ACTIVE on a timer.
-      for (let i = 0; i < 200; i++) {
-        const out = await client.send(new DescribeTableCommand({ TableName: input.name }));
-        if (out.Table?.TableStatus === "ACTIVE") return;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error(`table ${input.name} did not become ACTIVE`);
+      await waitActive(input.name);
     },
 
     enableTtl(tableName, attribute) {
@@ -470,5 +490,17 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
       await streams.flush();
       log("dynamodb: stopped");
     },
+  };
+}
+
+/** `aws.dynamodb.Table`'s index → CreateTable's. */
+function globalSecondaryIndex(index: LocalGlobalSecondaryIndex): GlobalSecondaryIndex {
+  const keySchema: KeySchemaElement[] = [{ AttributeName: index.hashKey, KeyType: "HASH" }];
+  if (index.rangeKey) keySchema.push({ AttributeName: index.rangeKey, KeyType: "RANGE" });
+  const type = index.projectionType as "ALL" | "KEYS_ONLY" | "INCLUDE";
+  return {
+    IndexName: index.name,
+    KeySchema: keySchema,
+    Projection: { ProjectionType: type, ...(type === "INCLUDE" ? { NonKeyAttributes: index.nonKeyAttributes ?? [] } : {}) },
   };
 }

@@ -32,6 +32,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
 import type { S3Service } from "../types";
 import { KeyedRwLock } from "./keyedLock";
+import { interceptListObjectsV2, type ListPage } from "./listObjectsV2";
 import { sessionTokenExpiry } from "../sts/sessionToken";
 import { close, listen } from "../listen";
 
@@ -51,6 +52,7 @@ interface S3rverStore {
   getResourcePath(bucket: string, key: string, kind: "object"): string;
   copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacementMetadata?: unknown): Promise<unknown>;
   deleteObject(bucket: string, key: string): Promise<void>;
+  listObjects(bucket: string, options: unknown): Promise<{ objects: { key: string }[]; commonPrefixes: string[]; isTruncated: boolean }>;
 }
 interface S3rverInstance {
   store: S3rverStore;
@@ -91,6 +93,8 @@ export interface LocalS3Service extends S3Service {
 interface RequestContext {
   req: http.IncomingMessage;
   res: http.ServerResponse;
+  /** ListObjectsV2: what the store found (./listObjectsV2.ts). */
+  listPage?: ListPage;
 }
 
 function header(req: http.IncomingMessage, name: string): string | undefined {
@@ -186,6 +190,17 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
     copyObject: store.copyObject.bind(store),
     deleteObject: store.deleteObject.bind(store),
     getObject: store.getObject.bind(store),
+    listObjects: store.listObjects.bind(store),
+  };
+
+  // ListObjectsV2: s3rver cannot make its own continuation tokens here (./listObjectsV2.ts).
+  store.listObjects = async (bucket, listOptions) => {
+    const result = await original.listObjects(bucket, listOptions);
+    const page = context.getStore()?.listPage;
+    if (!page) return result;
+    page.isTruncated = result.isTruncated;
+    page.lastKey = result.objects[result.objects.length - 1]?.key;
+    return { ...result, isTruncated: false };
   };
 
   // PutObject, and CompleteMultipartUpload (s3rver's putObjectMultipart calls this.putObject).
@@ -281,7 +296,14 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
         .end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>');
       return;
     }
-    context.run({ req, res }, () => s3rverHandler(req, res));
+    const listPage = interceptListObjectsV2(req, res);
+    if (listPage === "invalid") {
+      res
+        .writeHead(400, { "content-type": "application/xml" })
+        .end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidArgument</Code><Message>The continuation token provided is incorrect</Message></Error>');
+      return;
+    }
+    context.run({ req, res, listPage }, () => s3rverHandler(req, res));
   });
   const { endpoint } = await listen(server, options.port ?? 0);
   const client = new S3Client({

@@ -55,6 +55,30 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
       }
     });
 
+    /** A caller with no jobs yet: a new SigV4 identity, a new API key, or (auth none) everyone. */
+    async function newCaller(): Promise<JobApi> {
+      if (auth === "iam") return api.with({ kind: "iam", accessKeyId: `lister${Date.now()}` });
+      if (auth === "apiKey") {
+        const added = await fetch(`${cloud.outputs.adminUrl}/_local/api-keys`, { method: "POST" });
+        expect(added.status).to.equal(201);
+        return api.with({ kind: "apiKey", key: ((await added.json()) as { value: string }).value });
+      }
+      return api;
+    }
+
+    /** Every page of GET /jobs?<query>, following nextCursor. */
+    async function listAll(caller: JobApi, query: string): Promise<{ jobs: any[]; nextCursor?: string }[]> {
+      const pages: { jobs: any[]; nextCursor?: string }[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await caller.request("GET", `/jobs?${query}${cursor ? `&cursor=${cursor}` : ""}`);
+        expect(res.status, res.text).to.equal(200);
+        pages.push(res.body);
+        cursor = res.body.nextCursor;
+      } while (cursor && pages.length < 100);
+      return pages;
+    }
+
     it("exports the contract's outputs for this config", () => {
       expect(cloud.outputs).to.include({ backend, store, auth });
       expect(cloud.apiUrl).to.match(/^http:\/\/localhost:\d+\/v1$/);
@@ -186,6 +210,59 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
       expect(Date.now() - started).to.be.below(2000);
       expect(held.headers.get("retry-after")).to.match(/^\d+$/);
       expectCleanError(await api.request("GET", `/jobs/${long.body.jobId}?wait=21`), 400, "ValidationError");
+    });
+
+    // CONTRACT.md, "GET {apiUrl}/jobs": the caller's jobs, newest first, in pages; a cursor works
+    // only for its caller and filter. Worker fargate starts a process per job: fewer jobs there.
+    it("lists a caller's jobs in pages, each once, newest first; filters by status; refuses a foreign cursor; shows no one else's", async function () {
+      this.timeout(240_000);
+      const [count, pageSize] = worker === "fargate" ? [12, 5] : [250, 100];
+      const lister = await newCaller();
+      const submitted: string[] = [];
+      for (let i = 0; i < count; i += 10) {
+        const batch = await Promise.all(Array.from({ length: Math.min(10, count - i) }, () => lister.submit({ seconds: 0 })));
+        for (const res of batch) {
+          expect(res.status, res.text).to.equal(202);
+          submitted.push(res.body.jobId);
+        }
+      }
+      const pages = await listAll(lister, `limit=${pageSize}`);
+      expect(pages.map((p) => p.jobs.length).slice(0, Math.floor(count / pageSize)), "full pages").to.deep.equal(Array(Math.floor(count / pageSize)).fill(pageSize));
+      expect(pages[pages.length - 1]).to.not.have.property("nextCursor");
+      const listed = pages.flatMap((p) => p.jobs);
+      const ids = listed.map((j) => j.jobId as string);
+      expect(new Set(ids).size, "no job twice").to.equal(ids.length);
+      for (const id of submitted) expect(ids.filter((x) => x === id), id).to.have.length(1);
+      const times = listed.map((j) => Date.parse(j.createdAt));
+      expect(times, "newest first").to.deep.equal([...times].sort((a, b) => b - a));
+      for (const job of listed) expect(job).to.not.have.any.keys("result", "resultUrl");
+      if (auth !== "none") expect(ids.length, "the caller's jobs and no one else's").to.equal(count);
+
+      const failed = (await lister.submit({ seconds: 0, fail: true })).body.jobId as string;
+      const cancelled = (await lister.submit({ seconds: 30 })).body.jobId as string;
+      await lister.waitFor(failed);
+      expect((await lister.cancel(cancelled)).status).to.equal(202);
+      const byStatus = async (status: string) => (await listAll(lister, `status=${status}&limit=50`)).flatMap((p) => p.jobs);
+      const cancelledOnly = await byStatus("CANCELLED");
+      expect(cancelledOnly.map((j) => j.jobId)).to.include(cancelled);
+      expect(new Set(cancelledOnly.map((j) => j.status))).to.deep.equal(new Set(["CANCELLED"]));
+      const either = await byStatus("FAILED,CANCELLED");
+      expect(either.map((j) => j.jobId)).to.include.members([failed, cancelled]);
+      expect(either.every((j) => j.status === "FAILED" || j.status === "CANCELLED")).to.equal(true);
+      if (auth !== "none") expect(either.map((j) => j.jobId)).to.deep.equal([cancelled, failed]);
+
+      const first = await lister.request("GET", `/jobs?limit=${pageSize}`);
+      const cursor = first.body.nextCursor as string;
+      expectCleanError(await lister.request("GET", `/jobs?limit=${pageSize}&status=PENDING&cursor=${cursor}`), 400, "ValidationError");
+      if (auth !== "none") {
+        const foreign = await api.request("GET", `/jobs?limit=${pageSize}&cursor=${cursor}`);
+        expectCleanError(foreign, 400, "ValidationError");
+        expect(foreign.body.error.message).to.match(/cursor/);
+        const theirs = (await listAll(api, "limit=100")).flatMap((p) => p.jobs.map((j: any) => j.jobId));
+        expect(theirs.filter((id) => submitted.includes(id) || id === failed || id === cancelled), "another caller sees none of them").to.deep.equal([]);
+      }
+      expectCleanError(await lister.request("GET", "/jobs?limit=101"), 400, "ValidationError");
+      expectCleanError(await lister.request("GET", "/jobs?status=DONE"), 400, "ValidationError");
     });
 
     it("gives a 1 MiB result as a resultUrl that downloads it", async () => {

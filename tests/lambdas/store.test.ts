@@ -42,8 +42,11 @@ for (const kind of STORES) {
         expect(puts[1].ExpressionAttributeValues).to.deep.equal({ ":expected": 1 });
       } else {
         const puts = fake.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-        expect(puts[0]).to.include({ Key: `jobs/${ID}.json`, IfNoneMatch: "*" });
-        expect(puts[1].IfMatch).to.be.a("string").and.match(/^"/);
+        // First the owner's index entry (unconditional: written again by a retry), then the job.
+        expect(puts[0].Key).to.match(/^index\/[0-9a-f]{64}\/\d{13}_/);
+        expect(puts[0]).to.not.have.any.keys("IfNoneMatch", "IfMatch");
+        expect(puts[1]).to.include({ Key: `jobs/${ID}.json`, IfNoneMatch: "*" });
+        expect(puts[2].IfMatch).to.be.a("string").and.match(/^"/);
       }
     });
 

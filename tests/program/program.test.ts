@@ -62,7 +62,7 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
 
         it("declares the backend's functions and state machine, and none of the other backend's", () => {
           const fns = names(run, T.fn);
-          const api = ["jobs-cancel-function", "jobs-status-function", "jobs-submit-function"];
+          const api = ["jobs-cancel-function", "jobs-list-function", "jobs-status-function", "jobs-submit-function"];
           if (backend === "stepfunctions") {
             const wf = store === "s3" ? ["jobs-workflow-recorder-function", "jobs-workflow-worker-function"] : ["jobs-workflow-worker-function"];
             expect(fns).to.deep.equal([...api, "jobs-failure-recorder-function", ...wf].sort());
@@ -96,6 +96,7 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           const doc = JSON.parse(api.body);
           const uri = (path: string, method: string) => doc.paths[path][method]["x-amazon-apigateway-integration"].uri as string;
           expect(uri("/jobs", "post")).to.contain(":function:jobs-submit-function-0123abcd/invocations");
+          expect(uri("/jobs", "get")).to.contain(":function:jobs-list-function-0123abcd/invocations");
           expect(uri("/jobs/{jobId}", "get")).to.contain(":function:jobs-status-function-0123abcd/invocations");
           expect(uri("/jobs/{jobId}", "delete")).to.contain(":function:jobs-cancel-function-0123abcd/invocations");
           expect(run.one(T.deployment, "jobs-deployment").inputs.triggers.documentSha256).to.match(/^[0-9a-f]{64}$/);
@@ -108,6 +109,7 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           const perms = run.byType(T.permission).filter((p) => p.inputs.principal === "apigateway.amazonaws.com").map((p) => p.inputs.sourceArn).sort();
           expect(perms).to.deep.equal([
             `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/DELETE/jobs/*`,
+            `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/GET/jobs`,
             `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/GET/jobs/*`,
             `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/POST/jobs`,
           ]);
@@ -158,6 +160,59 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
             const worker = `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:jobs-worker-function-0123abcd`;
             expect(await simulate(submit, "lambda:InvokeFunction", worker)).to.equal("Allowed");
             expect(await simulate(status, "lambda:InvokeFunction", worker)).to.equal("ImplicitlyDenied");
+          }
+        });
+
+        // CONTRACT.md, "GET /jobs": "A page never costs a scan of the whole store". DynamoDB: a
+        // global secondary index on owner + createdAt ("Using Global Secondary Indexes in
+        // DynamoDB"), which the list function may Query and nothing else; S3: the index prefix.
+        it("lists jobs from an owner index the list function alone may query, and nothing more", async () => {
+          const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/jobs-store-jobs-0123abcd`;
+          const list = policyOf(run, "jobs-list");
+          expect(run.one(T.fn, "jobs-list-function").inputs.timeout).to.equal(10);
+          if (store === "dynamodb") {
+            const inputs = run.one(T.table, "jobs-store-jobs").inputs;
+            expect(inputs.globalSecondaryIndexes).to.deep.equal([
+              {
+                name: "byOwner",
+                hashKey: "owner",
+                rangeKey: "createdAt",
+                projectionType: "INCLUDE",
+                nonKeyAttributes: ["kind", "jobId", "status", "updatedAt", "deadline", "expiresAt", "progress", "error"],
+              },
+            ]);
+            expect(inputs.attributes).to.deep.include.members([
+              { name: "owner", type: "S" },
+              { name: "createdAt", type: "S" },
+            ]);
+            expect(list.Statement.filter((st: any) => st.Sid !== "WriteOwnLogs")).to.deep.equal([
+              { Sid: "ListOwnJobs", Effect: "Allow", Action: ["dynamodb:Query"], Resource: [`${table}/index/byOwner`] },
+            ]);
+            expect(await simulate(list, "dynamodb:Query", `${table}/index/byOwner`)).to.equal("Allowed");
+            for (const [action, resource] of [
+              ["dynamodb:Query", table],
+              ["dynamodb:Scan", `${table}/index/byOwner`],
+              ["dynamodb:Scan", table],
+              ["dynamodb:GetItem", table],
+              ["dynamodb:Query", `${table}/index/other`],
+            ]) {
+              expect(await simulate(list, action, resource), `${action} ${resource}`).to.equal("ImplicitlyDenied");
+            }
+            for (const other of ["jobs-status", "jobs-submit", "jobs-cancel"]) expect(await simulate(policyOf(run, other), "dynamodb:Query", `${table}/index/byOwner`), other).to.equal("ImplicitlyDenied");
+          } else {
+            const bucket = "arn:aws:s3:::jobs-store-bucket-0123abcd";
+            expect(await simulate(list, "s3:ListBucket", bucket)).to.equal("Allowed");
+            expect(await simulate(list, "s3:GetObject", `${bucket}/jobs/x.json`)).to.equal("Allowed");
+            for (const [action, resource] of [
+              ["s3:GetObject", `${bucket}/results/x.json`],
+              ["s3:GetObject", `${bucket}/idempotency/x.json`],
+              ["s3:PutObject", `${bucket}/index/x`],
+              ["s3:PutObject", `${bucket}/jobs/x.json`],
+            ]) {
+              expect(await simulate(list, action, resource), `${action} ${resource}`).to.equal("ImplicitlyDenied");
+            }
+            expect(await simulate(policyOf(run, "jobs-submit"), "s3:PutObject", `${bucket}/index/abc/123_x`)).to.equal("Allowed");
+            expect(await simulate(policyOf(run, "jobs-submit"), "s3:DeleteObject", `${bucket}/index/abc/123_x`)).to.equal("ImplicitlyDenied");
           }
         });
 
@@ -317,7 +372,7 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           const expiring = rules.filter((r) => r.expiration);
           // 2880 minutes + the job's deadline (120 s + 300 s start allowance), in whole days: 3.
           for (const r of expiring) expect(r.expiration.days, r.id).to.equal(3);
-          expect(expiring.map((r) => r.filter.prefix).sort()).to.deep.equal(store === "s3" ? ["idempotency/", "jobs/", "results/"] : ["results/"]);
+          expect(expiring.map((r) => r.filter.prefix).sort()).to.deep.equal(store === "s3" ? ["idempotency/", "index/", "jobs/", "results/"] : ["results/"]);
           expect(env(run, "jobs-status")[ENV.RESULT_TTL_SECONDS]).to.equal(String(TTL_MINUTES * 60));
         });
 

@@ -47,11 +47,15 @@ for (const auth of ["iam", "apiKey", "none"] as const) {
     });
 
     it("has no submit function, no state machine, no failures bus: API Gateway writes the job, the stream feeds the worker", () => {
-      expect(names(run, T.fn)).to.deep.equal(["jobs-cancel-function", "jobs-status-function", "jobs-stream-failure-recorder-function", "jobs-worker-function"]);
+      expect(names(run, T.fn)).to.deep.equal(["jobs-cancel-function", "jobs-list-function", "jobs-status-function", "jobs-stream-failure-recorder-function", "jobs-worker-function"]);
       expect(names(run, T.sm)).to.deep.equal([]);
       for (const type of [T.bus, T.rule, T.archive, T.invokeConfig]) expect(run.byType(type), type).to.have.length(0);
       const perms = run.byType(T.permission).map((p) => p.inputs.sourceArn).sort();
-      expect(perms).to.deep.equal([`arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/DELETE/jobs/*`, `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/GET/jobs/*`]);
+      expect(perms).to.deep.equal([
+        `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/DELETE/jobs/*`,
+        `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/GET/jobs`,
+        `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/GET/jobs/*`,
+      ]);
     });
 
     it("maps the stream to the worker: inserted jobs only, one per batch, bisect, bounded retries and age, failures to SQS", () => {

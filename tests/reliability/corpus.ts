@@ -57,7 +57,7 @@ export type BodyRecipe =
 
 export interface HostileRequest {
   name: string;
-  category: "method" | "route" | "contentType" | "json" | "size" | "schema" | "id" | "idempotency" | "sigv4" | "apiKey" | "wait";
+  category: "method" | "route" | "contentType" | "json" | "size" | "schema" | "id" | "idempotency" | "sigv4" | "apiKey" | "wait" | "list";
   auth: "any" | "iam" | "apiKey";
   method: string;
   path: string;
@@ -129,7 +129,6 @@ export const CORPUS: HostileRequest[] = [
   { name: "PUT /jobs", category: "method", auth: "any", method: "PUT", path: "/jobs", headers: JSON_CT, body: VALID, expect: forbidden },
   { name: "PATCH /jobs", category: "method", auth: "any", method: "PATCH", path: "/jobs", headers: JSON_CT, body: VALID, expect: forbidden },
   { name: "DELETE /jobs", category: "method", auth: "any", method: "DELETE", path: "/jobs", expect: forbidden },
-  { name: "GET /jobs (no listing)", category: "method", auth: "any", method: "GET", path: "/jobs", expect: forbidden },
   { name: "POST /jobs/{id}", category: "method", auth: "any", method: "POST", path: "/jobs/{job}", headers: JSON_CT, body: VALID, expect: forbidden },
   { name: "PUT /jobs/{id}", category: "method", auth: "any", method: "PUT", path: "/jobs/{job}", headers: JSON_CT, body: '{"status":"SUCCEEDED"}', expect: forbidden },
   { name: "PATCH /jobs/{id}", category: "method", auth: "any", method: "PATCH", path: "/jobs/{job}", headers: JSON_CT, body: '{"status":"SUCCEEDED"}', expect: forbidden },
@@ -141,6 +140,30 @@ export const CORPUS: HostileRequest[] = [
   ),
   { name: "GET /jobs/{id}?wait=1&wait=2 (twice)", category: "wait", auth: "any", method: "GET", path: "/jobs/{job}?wait=1&wait=2", expect: invalid },
   { name: "GET /jobs/{unknown}?wait=20: 404 at once", category: "wait", auth: "any", method: "GET", path: "/jobs/00000000-0000-4000-8000-000000000000?wait=20", expect: notFound },
+
+  // --- the list's query (CONTRACT.md, "GET /jobs": a bad status, limit or cursor is 400 ValidationError)
+  { name: "GET /jobs (control)", category: "list", auth: "any", method: "GET", path: "/jobs", expect: { status: 200 } },
+  { name: "GET /jobs?status=SUCCEEDED,FAILED&limit=100 (control)", category: "list", auth: "any", method: "GET", path: "/jobs?status=SUCCEEDED,FAILED&limit=100", expect: { status: 200 } },
+  { name: "GET /jobs?debug=1 (an unknown parameter is ignored: control)", category: "list", auth: "any", method: "GET", path: "/jobs?debug=1", expect: { status: 200 } },
+  ...["0", "101", "-1", "1.5", "abc", "", "1e1", "99999999999999999999999", "%00", "1%20", "0x10", "%EF%BC%91"].map(
+    (limit): HostileRequest => ({ name: `GET /jobs?limit=${limit}`, category: "list", auth: "any", method: "GET", path: `/jobs?limit=${limit}`, expect: invalid }),
+  ),
+  { name: "GET /jobs?limit=1&limit=2 (twice)", category: "list", auth: "any", method: "GET", path: "/jobs?limit=1&limit=2", expect: invalid },
+  ...["DONE", "running", "", ",", "SUCCEEDED,", ",FAILED", "SUCCEEDED;FAILED", "SUCCEEDED%2CDONE", "%00", "*", "arn:aws:iam::123456789012:root", "SUCCEEDED,".repeat(500)].map(
+    (status): HostileRequest => ({ name: `GET /jobs?status=${status.slice(0, 40)}${status.length > 40 ? `… (${status.length} chars)` : ""}`, category: "list", auth: "any", method: "GET", path: `/jobs?status=${status}`, expect: invalid }),
+  ),
+  ...[
+    ["empty", ""],
+    ["not base64url", "a+b/c="],
+    ["base64url of text", "aGVsbG8"],
+    ["a JSON cursor of no list", Buffer.from('{"b":"x","c":"2026-01-01T00:00:00.000Z","j":"00000000-0000-4000-8000-000000000000"}').toString("base64url")],
+    ["a JSON array", Buffer.from("[1,2,3]").toString("base64url")],
+    ["a path", "..%2F..%2Fjobs"],
+    ["an ARN", "arn:aws:dynamodb:us-east-1:123456789012:table/jobs"],
+    ["a NUL byte", "%00"],
+    ["huge (5,000 characters, within API Gateway's 10,240-byte request line and headers)", "A".repeat(5000)],
+  ].map(([what, cursor]): HostileRequest => ({ name: `GET /jobs?cursor= ${what}`, category: "list", auth: "any", method: "GET", path: `/jobs?cursor=${cursor}`, expect: invalid })),
+  { name: "GET /jobs?cursor=x&cursor=y (twice)", category: "list", auth: "any", method: "GET", path: "/jobs?cursor=x&cursor=y", expect: invalid },
 
   // --- routes that do not exist -------------------------------------------------------------
   { name: "GET / (stage root)", category: "route", auth: "any", method: "GET", path: "/", expect: forbidden },

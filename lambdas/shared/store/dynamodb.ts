@@ -1,12 +1,13 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoDocumentClient } from "../clients";
 import { isExpired, iso } from "../status";
 import type { IdempotencyRecord, JobRecord } from "../types";
+import { OWNER_INDEX } from "./listIndex";
 import { isOwnWrite } from "./ownWrite";
 import { ConflictError } from "./types";
-import type { JobStore, StoreOptions } from "./types";
+import type { JobStore, ListedJob, ListedPage, ListPosition, StoreOptions } from "./types";
 
 function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error | undefined)?.name === "ConditionalCheckFailedException";
@@ -48,12 +49,38 @@ export class DynamoDbJobStore implements JobStore {
   async getJob(jobId: string): Promise<JobRecord | undefined> {
     const item = await this.get(jobId);
     if (!item || item.kind !== "job") return undefined;
-    const record = item as unknown as JobRecord;
+    return this.withDeadline(item as unknown as JobRecord);
+  }
+
+  /** Backend `stream`'s gateway writes PENDING records without a deadline: StoreOptions.pendingDeadlineSeconds. */
+  private withDeadline<T extends Pick<JobRecord, "createdAt" | "deadline">>(record: T): T {
     if (record.deadline === undefined && this.pendingDeadlineSeconds !== undefined) {
       const created = Date.parse(record.createdAt);
       if (Number.isFinite(created)) record.deadline = iso(created + this.pendingDeadlineSeconds * 1000);
     }
     return record;
+  }
+
+  /** A Query of the owner index, newest first: "Querying tables in DynamoDB" (ScanIndexForward, ExclusiveStartKey). */
+  async listJobs(owner: string, options: { limit: number; after?: ListPosition }): Promise<ListedPage> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: OWNER_INDEX.name,
+        KeyConditionExpression: "#owner = :owner",
+        ExpressionAttributeNames: { "#owner": OWNER_INDEX.hashKey },
+        ExpressionAttributeValues: { ":owner": owner },
+        ScanIndexForward: false,
+        Limit: options.limit,
+        // A query of a global secondary index resumes from the table's key and the index's keys.
+        ...(options.after ? { ExclusiveStartKey: { pk: options.after.jobId, owner, createdAt: options.after.createdAt } } : {}),
+      }),
+    );
+    const jobs = (out.Items ?? [])
+      .filter((item) => item.kind === "job" && typeof item.expiresAt === "number" && !isExpired(item as { expiresAt: number }, this.now()))
+      .map((item) => this.withDeadline(item as unknown as ListedJob));
+    const last = out.LastEvaluatedKey;
+    return { jobs, ...(last ? { next: { createdAt: String(last.createdAt), jobId: String(last.pk) } } : {}) };
   }
 
   async createJob(record: JobRecord): Promise<void> {

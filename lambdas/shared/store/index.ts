@@ -5,7 +5,8 @@ import { S3JobStore } from "./s3";
 import type { JobStore, StoreOptions } from "./types";
 
 export { ConflictError } from "./types";
-export type { JobStore, StoreOptions } from "./types";
+export type { JobStore, ListedJob, ListedPage, ListPosition, StoreOptions } from "./types";
+export { OWNER_INDEX, S3_INDEX_PREFIX } from "./listIndex";
 export { DynamoDbJobStore } from "./dynamodb";
 export { S3JobStore } from "./s3";
 export { applyTransition, transition } from "./transition";

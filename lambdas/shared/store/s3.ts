@@ -1,11 +1,15 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { s3Client } from "../clients";
 import { isExpired } from "../status";
 import type { IdempotencyRecord, JobRecord } from "../types";
+import { s3IndexKey, s3IndexPosition, s3OwnerPrefix } from "./listIndex";
 import { isOwnWrite } from "./ownWrite";
 import { ConflictError } from "./types";
-import type { JobStore, StoreOptions } from "./types";
+import type { JobStore, ListedJob, ListedPage, ListPosition, StoreOptions } from "./types";
+
+/** Jobs of a page read at once (a page is at most 101 keys). */
+const LIST_READ_CONCURRENCY = 16;
 
 /** `jobs/<jobId>.json` */
 export function jobKey(jobId: string): string {
@@ -105,7 +109,14 @@ export class S3JobStore implements JobStore {
     while (this.etags.size > 32) this.etags.delete(this.etags.keys().next().value as string);
   }
 
+  /**
+   * The owner's index entry goes first: a job whose entry could not be written would never be
+   * listed, while an entry whose job could not be written is only skipped by the list.
+   */
   async createJob(record: JobRecord): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: s3IndexKey(record.owner, record), Body: "", ContentType: "application/octet-stream" }),
+    );
     const etag = await this.write(jobKey(record.jobId), record, { IfNoneMatch: "*" }, `job ${record.jobId} exists`);
     if (etag) this.remember(record.jobId, record.version, etag);
   }
@@ -124,6 +135,34 @@ export class S3JobStore implements JobStore {
     const etag = await this.write(jobKey(record.jobId), written, { IfMatch: known.etag }, `job ${record.jobId} is not at version ${expectedVersion}`);
     if (etag) this.remember(record.jobId, written.version, etag);
     return written;
+  }
+
+  /**
+   * One ListObjectsV2 of the owner's index prefix (keys in ascending order: newest first, see
+   * listIndex.ts), then the jobs those keys name. An entry whose job is missing or expired is skipped.
+   */
+  async listJobs(owner: string, options: { limit: number; after?: ListPosition }): Promise<ListedPage> {
+    const out = await this.client.send(
+      new ListObjectsV2Command({
+        Bucket: this.bucket,
+        Prefix: s3OwnerPrefix(owner),
+        MaxKeys: options.limit,
+        ...(options.after ? { StartAfter: s3IndexKey(owner, options.after) } : {}),
+      }),
+    );
+    const positions = (out.Contents ?? []).map((o) => (o.Key ? s3IndexPosition(o.Key) : undefined)).filter((p): p is ListPosition => p !== undefined);
+    const read: (ListedJob | undefined)[] = new Array(positions.length);
+    let nextIndex = 0;
+    const reader = async () => {
+      for (let i = nextIndex++; i < positions.length; i = nextIndex++) {
+        const job = await this.read<JobRecord>(jobKey(positions[i].jobId));
+        read[i] = job && job.value.kind === "job" && job.value.owner === owner && !isExpired(job.value, this.now()) ? withoutBulk(job.value) : undefined;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LIST_READ_CONCURRENCY, positions.length) }, reader));
+    const jobs = read.filter((job): job is ListedJob => job !== undefined);
+    const last = positions[positions.length - 1];
+    return { jobs, ...(out.IsTruncated && last ? { next: last } : {}) };
   }
 
   async getIdempotency(pk: string): Promise<IdempotencyRecord | undefined> {
@@ -150,4 +189,10 @@ export class S3JobStore implements JobStore {
   async deleteIdempotency(pk: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: idempotencyKey(pk) }));
   }
+}
+
+/** What a list keeps of a job: not its input or result. */
+function withoutBulk(record: JobRecord): ListedJob {
+  const { jobId, status, owner, createdAt, updatedAt, deadline, expiresAt, progress, error } = record;
+  return { jobId, status, owner, createdAt, updatedAt, deadline, expiresAt, ...(progress ? { progress } : {}), ...(error ? { error } : {}) };
 }

@@ -1,5 +1,24 @@
 import type { IdempotencyRecord, JobRecord } from "../types";
 
+/**
+ * A job as a list reads it: what `view` needs, without the input or the result (the DynamoDB
+ * index projects only these; lambdas/shared/store/listIndex.ts).
+ */
+export type ListedJob = Pick<JobRecord, "jobId" | "status" | "owner" | "createdAt" | "updatedAt" | "deadline" | "expiresAt"> &
+  Partial<Pick<JobRecord, "progress" | "error">>;
+
+/** Where a list stands: the last job it went past (newest first: `createdAt` descending). */
+export interface ListPosition {
+  createdAt: string;
+  jobId: string;
+}
+
+/** One read of an owner's jobs, newest first. `next` is absent when nothing older is left. */
+export interface ListedPage {
+  jobs: ListedJob[];
+  next?: ListPosition;
+}
+
 /** A conditional write found the record not as expected (exists already, or another version). */
 export class ConflictError extends Error {
   constructor(message = "The record changed since it was read") {
@@ -23,6 +42,12 @@ export interface JobStore {
   /** Fails with `ConflictError` if an unexpired record with this key exists (an expired one is replaced). */
   createIdempotency(record: IdempotencyRecord): Promise<void>;
   deleteIdempotency(pk: string): Promise<void>;
+  /**
+   * Up to `limit` of `owner`'s jobs older than `after` (all of them without it), newest first,
+   * from an index of that owner's jobs: never a scan of the store. Expired records may be among
+   * them (the list drops them through `view`); `next` is where to go on from.
+   */
+  listJobs(owner: string, options: { limit: number; after?: ListPosition }): Promise<ListedPage>;
 }
 
 export interface StoreOptions {

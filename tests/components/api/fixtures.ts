@@ -6,7 +6,7 @@ import { buildApiDocument, type ApiDocumentArgs, type OpenApiDocument } from "..
 const fn = (name: string) =>
   `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
 
-export const INTEGRATIONS = { submit: fn("submit"), status: fn("status"), cancel: fn("cancel") };
+export const INTEGRATIONS = { submit: fn("submit"), list: fn("list"), status: fn("status"), cancel: fn("cancel") };
 
 export const AUTH_MODES: AuthMode[] = ["iam", "apiKey", "none"];
 export const CORS_CASES: Record<string, string[]> = {

@@ -7,6 +7,7 @@ import { AUTH_MODES, CORS_CASES, INTEGRATIONS, args, build, openApiErrors } from
 
 const ROUTES: Array<[path: string, method: "post" | "get" | "delete", integration: keyof typeof INTEGRATIONS]> = [
   ["/jobs", "post", "submit"],
+  ["/jobs", "get", "list"],
   ["/jobs/{jobId}", "get", "status"],
   ["/jobs/{jobId}", "delete", "cancel"],
 ];
@@ -47,7 +48,7 @@ describe("components/api buildApiDocument", () => {
   it("has exactly the contract's routes, each a Lambda proxy integration with its own URI", () => {
     const doc = build();
     expect(Object.keys(doc.paths).sort()).to.deep.equal(["/jobs", "/jobs/{jobId}", "/openapi.json"]);
-    expect(Object.keys(doc.paths["/jobs"]!)).to.deep.equal(["post"]);
+    expect(Object.keys(doc.paths["/jobs"]!).sort()).to.deep.equal(["get", "post"]);
     expect(Object.keys(doc.paths["/jobs/{jobId}"]!).sort()).to.deep.equal(["delete", "get"]);
     for (const [path, method, integration] of ROUTES) {
       expect(op(doc, path, method)["x-amazon-apigateway-integration"], `${method} ${path}`).to.deep.equal({
@@ -101,9 +102,32 @@ describe("components/api buildApiDocument", () => {
     expect((doc.components.schemas.JobInput as any).properties.seconds.maximum).to.equal(900);
   });
 
+  it("documents GET /jobs: its query, its JobList of jobs without results, and its 400", () => {
+    const doc = build();
+    const list = op(doc, "/jobs", "get");
+    expect(list.operationId).to.equal("listJobs");
+    expect(list.parameters!.map((p) => [p.name, p.in, p.required])).to.deep.equal([
+      ["status", "query", false],
+      ["limit", "query", false],
+      ["cursor", "query", false],
+    ]);
+    const limit = list.parameters!.find((p) => p.name === "limit")!.schema as any;
+    expect([limit.minimum, limit.maximum, limit.default]).to.deep.equal([1, 100, 20]);
+    const status = new RegExp((list.parameters!.find((p) => p.name === "status")!.schema as any).pattern);
+    expect(status.test("SUCCEEDED,FAILED")).to.equal(true);
+    expect(status.test("SUCCEEDED,")).to.equal(false);
+    expect(status.test("DONE")).to.equal(false);
+    expect(Object.keys(list.responses).sort()).to.include.members(["200", "400"]);
+    const { JobList, JobSummary, Job } = doc.components.schemas as any;
+    expect(JobList.required).to.deep.equal(["jobs"]);
+    expect(JobList.properties.jobs.items).to.deep.equal(JobSummary);
+    expect(Object.keys(JobSummary.properties).sort()).to.deep.equal(Object.keys(Job.properties).filter((k) => k !== "result" && k !== "resultUrl").sort());
+    expect(JobSummary.properties).to.include.keys("progress", "error");
+  });
+
   it("documents the response bodies of the contract", () => {
     const { schemas } = build().components;
-    expect(Object.keys(schemas).sort()).to.deep.equal(["CancelAccepted", "Error", "Job", "JobAccepted", "JobInput"]);
+    expect(Object.keys(schemas).sort()).to.deep.equal(["CancelAccepted", "Error", "Job", "JobAccepted", "JobInput", "JobList", "JobSummary"]);
     expect((schemas.Job as any).properties.status.enum).to.deep.equal([...JOB_STATUSES]);
     expect((schemas.Job as any).required).to.deep.equal(["jobId", "status", "createdAt", "updatedAt"]);
     expect(Object.keys((schemas.Job as any).properties)).to.include.members(["result", "resultUrl", "error"]);
@@ -214,7 +238,7 @@ describe("components/api buildApiDocument", () => {
       it(`with origins (auth ${auth}): an open mock OPTIONS on both resources`, () => {
         const doc = build({ auth, corsOrigins: CORS_CASES["two origins"] });
         for (const [path, methods] of [
-          ["/jobs", "OPTIONS,POST"],
+          ["/jobs", "GET,OPTIONS,POST"],
           ["/jobs/{jobId}", "DELETE,GET,OPTIONS"],
         ] as const) {
           const options = op(doc, path, "options");

@@ -38,6 +38,19 @@ describe("components/iam/policies", () => {
     expect(await simulate(read, "s3:PutObject", `${BUCKET}/jobs/abc.json`)).to.equal("ImplicitlyDenied");
   });
 
+  it("listing: a Query of the owner index alone on DynamoDB; on S3, the listing and the jobs it names", async () => {
+    const dynamo = p.document(...p.listStatements({ kind: "dynamodb", tableArn: TABLE }));
+    expect(await simulate(dynamo, "dynamodb:Query", `${TABLE}/index/byOwner`)).to.equal("Allowed");
+    expect(await simulate(dynamo, "dynamodb:Query", TABLE)).to.equal("ImplicitlyDenied");
+    expect(await simulate(dynamo, "dynamodb:Scan", `${TABLE}/index/byOwner`)).to.equal("ImplicitlyDenied");
+    expect(await simulate(dynamo, "dynamodb:GetItem", TABLE)).to.equal("ImplicitlyDenied");
+    const s3 = p.document(...p.listStatements({ kind: "s3", bucketArn: BUCKET }));
+    expect(await simulate(s3, "s3:ListBucket", BUCKET)).to.equal("Allowed");
+    expect(await simulate(s3, "s3:GetObject", `${BUCKET}/jobs/x.json`)).to.equal("Allowed");
+    expect(await simulate(s3, "s3:GetObject", `${BUCKET}/results/x.json`)).to.equal("ImplicitlyDenied");
+    expect(await simulate(s3, "s3:PutObject", `${BUCKET}/index/x`)).to.equal("ImplicitlyDenied");
+  });
+
   it("results: read and write are separate and limited to results/", async () => {
     const write = p.document(p.resultStatement(BUCKET, "write"));
     expect(await simulate(write, "s3:PutObject", `${BUCKET}/results/x.json`)).to.equal("Allowed");
@@ -64,11 +77,12 @@ describe("components/iam/policies", () => {
     expect(await simulate(invoke, "lambda:InvokeFunction", `${FN}-other`)).to.equal("ImplicitlyDenied");
   });
 
-  it("the API invoker policy allows exactly the three routes of one stage", async () => {
+  it("the API invoker policy allows exactly the four routes of one stage", async () => {
     const api = `arn:aws:execute-api:us-east-1:${ACCOUNT}:a1b2c3d4e5`;
     const doc = p.document(p.invokeApiStatement(api, "v1"));
     expect(await simulate(doc, "execute-api:Invoke", `${api}/v1/POST/jobs`)).to.equal("Allowed");
     expect(await simulate(doc, "execute-api:Invoke", `${api}/v1/GET/jobs/0f8e2c1a-1111-4222-8333-444455556666`)).to.equal("Allowed");
+    expect(await simulate(doc, "execute-api:Invoke", `${api}/v1/GET/jobs`)).to.equal("Allowed");
     expect(await simulate(doc, "execute-api:Invoke", `${api}/v1/DELETE/jobs/abc`)).to.equal("Allowed");
     expect(await simulate(doc, "execute-api:Invoke", `${api}/v1/PUT/jobs/abc`)).to.equal("ImplicitlyDenied");
     expect(await simulate(doc, "execute-api:Invoke", `${api}/prod/POST/jobs`)).to.equal("ImplicitlyDenied");

@@ -7,10 +7,11 @@
 import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { OWNER_INDEX } from "../../../lambdas/shared/store/listIndex";
 import { mockClient } from "aws-sdk-client-mock";
 import type { AwsClientStub } from "aws-sdk-client-mock";
 
@@ -18,9 +19,11 @@ export type Operation =
   | "dynamodb:Get"
   | "dynamodb:Put"
   | "dynamodb:Delete"
+  | "dynamodb:Query"
   | "s3:GetObject"
   | "s3:PutObject"
   | "s3:DeleteObject"
+  | "s3:ListObjectsV2"
   | "sfn:StartExecution"
   | "sfn:StopExecution"
   | "lambda:Invoke";
@@ -187,7 +190,45 @@ export class FakeAws {
       })(),
     );
 
+    // "Query" (DynamoDB API Reference): a Query of the owner index only, as the list uses it: items with the owner, by createdAt
+    // (then pk), projected to the index's attributes; Limit, ExclusiveStartKey, LastEvaluatedKey.
+    this.ddb.on(QueryCommand).callsFake((input) =>
+      run("dynamodb:Query", input, () => {
+        if (input.IndexName !== OWNER_INDEX.name || input.KeyConditionExpression !== "#owner = :owner") {
+          throw new Error(`fake DynamoDB: unsupported query ${input.IndexName} ${input.KeyConditionExpression}`);
+        }
+        const owner = input.ExpressionAttributeValues[":owner"];
+        const order = (a: Record<string, any>, b: Record<string, any>) => (a.createdAt === b.createdAt ? (a.pk < b.pk ? -1 : a.pk > b.pk ? 1 : 0) : a.createdAt < b.createdAt ? -1 : 1);
+        const sign = input.ScanIndexForward === false ? -1 : 1;
+        let items = [...this.items.entries()]
+          .filter(([key, item]) => key.startsWith(`${input.TableName}/`) && item.owner === owner && typeof item.createdAt === "string")
+          .map(([, item]) => item)
+          .sort((a, b) => sign * order(a, b));
+        const start = input.ExclusiveStartKey;
+        if (start) items = items.filter((item) => sign * order(item, start) > 0);
+        const page = items.slice(0, input.Limit ?? items.length);
+        const projected = ["pk", OWNER_INDEX.hashKey, OWNER_INDEX.rangeKey, ...OWNER_INDEX.nonKeyAttributes];
+        const last = page[page.length - 1];
+        return {
+          Items: page.map((item) => clone(Object.fromEntries(Object.entries(item).filter(([k]) => projected.includes(k))))),
+          // As DynamoDB: a query stopped by its Limit has a LastEvaluatedKey, even if nothing follows.
+          ...(input.Limit !== undefined && page.length === input.Limit && last ? { LastEvaluatedKey: { pk: last.pk, owner: last.owner, createdAt: last.createdAt } } : {}),
+        };
+      })(),
+    );
+
     // --- S3 ---
+    this.s3.on(ListObjectsV2Command).callsFake((input) =>
+      run("s3:ListObjectsV2", input, () => {
+        const keys = [...this.objects.keys()]
+          .filter((k) => k.startsWith(`${input.Bucket}/`))
+          .map((k) => k.slice(`${input.Bucket}/`.length))
+          .filter((k) => k.startsWith(input.Prefix ?? "") && (input.StartAfter === undefined || k > input.StartAfter))
+          .sort();
+        const page = keys.slice(0, input.MaxKeys ?? 1000);
+        return { Contents: page.map((Key) => ({ Key })), KeyCount: page.length, IsTruncated: page.length < keys.length };
+      })(),
+    );
     this.s3.on(GetObjectCommand).callsFake((input) =>
       run("s3:GetObject", input, () => {
         const object = this.objects.get(`${input.Bucket}/${input.Key}`);

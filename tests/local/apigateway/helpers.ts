@@ -18,7 +18,7 @@ export function apiDocument(auth: AuthMode, corsOrigins: string[] = []) {
     title: "test-api",
     auth,
     jobSchema: { type: "object", required: ["seconds"], properties: { seconds: { type: "number" } }, additionalProperties: false },
-    integrations: { submit: invokeUri("submit"), status: invokeUri("status"), cancel: invokeUri("cancel") },
+    integrations: { submit: invokeUri("submit"), list: invokeUri("list"), status: invokeUri("status"), cancel: invokeUri("cancel") },
     corsOrigins,
   });
 }

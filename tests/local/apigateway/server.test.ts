@@ -298,7 +298,7 @@ describe("local API Gateway: auth iam, one CORS origin", () => {
       const res = await send(`${url}/jobs`, { method: "OPTIONS", headers: { Origin: ORIGIN, "Access-Control-Request-Method": "POST" } });
       expect(res.status).to.equal(200);
       expect(res.headers["access-control-allow-origin"]).to.equal(ORIGIN);
-      expect(res.headers["access-control-allow-methods"]).to.equal("OPTIONS,POST");
+      expect(res.headers["access-control-allow-methods"]).to.equal("GET,OPTIONS,POST");
       expect(res.headers["access-control-allow-headers"]).to.contain("Authorization");
       expect(res.headers["access-control-max-age"]).to.equal("600");
       expect(res.headers.vary).to.equal("Origin");

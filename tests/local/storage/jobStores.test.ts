@@ -17,7 +17,8 @@ import { sdkEnvironment } from "../../../local/types";
 import { config, required } from "../../../lambdas/shared/config";
 import { ENV } from "../../../lambdas/shared/env";
 import { ConflictError, DynamoDbJobStore, S3JobStore } from "../../../lambdas/shared/store";
-import type { JobStore } from "../../../lambdas/shared/store";
+import type { JobStore, ListPosition } from "../../../lambdas/shared/store";
+import { OWNER_INDEX } from "../../../lambdas/shared/store";
 import { idempotencyKey, jobKey } from "../../../lambdas/shared/store/s3";
 import type { IdempotencyRecord, JobRecord } from "../../../lambdas/shared/types";
 import { cleanupTmpDirs, rejection, setEnv, tmpDir } from "./support";
@@ -121,6 +122,40 @@ function storeContract(make: (now?: () => number) => JobStore): void {
     await store.createIdempotency(idempotency("idem#aaa", "job-3"));
     expect((await store.getIdempotency("idem#aaa"))?.jobId).to.equal("job-3");
   });
+
+  // CONTRACT.md, "GET /jobs": one owner's jobs, newest first, from an index (never a scan).
+  it("lists one owner's jobs newest first, each once across pages, without others' jobs, expired ones or inputs", async () => {
+    const owner = `arn:aws:iam::123456789012:user/lister-${Math.random().toString(36).slice(2)}`;
+    const at = (s: number) => new Date(T0 - s * 1000).toISOString();
+    const ids = ["a", "b", "c", "d", "e", "f", "g"].map((x) => `00000000-0000-4000-8000-00000000000${x}`);
+    const store = make(now);
+    // Two jobs in the same millisecond; created out of order.
+    const ages = [5, 1, 3, 3, 7, 2, 6];
+    for (const [i, id] of ids.entries()) await store.createJob(job(id, { owner, createdAt: at(ages[i]), updatedAt: at(ages[i]) }));
+    await store.createJob(job("00000000-0000-4000-8000-0000000000ee", { owner, createdAt: at(0), expiresAt: T0 / 1000 - 1 }));
+    await store.createJob(job("00000000-0000-4000-8000-0000000000ff", { owner: `${owner}-other`, createdAt: at(0) }));
+    await store.createIdempotency(idempotency(`idem#list-${owner.length}`, ids[0]));
+
+    const seen: string[] = [];
+    const pages: number[] = [];
+    let after: ListPosition | undefined;
+    for (let i = 0; i < 10; i++) {
+      const page = await store.listJobs(owner, { limit: 3, after });
+      pages.push(page.jobs.length);
+      for (const listed of page.jobs) {
+        expect(listed.owner).to.equal(owner);
+        expect(listed).to.not.have.property("input");
+        seen.push(listed.jobId);
+      }
+      if (!page.next) break;
+      after = page.next;
+    }
+    const newestFirst = [...ids].sort((x, y) => ages[ids.indexOf(x)] - ages[ids.indexOf(y)]);
+    expect(seen.slice().sort()).to.deep.equal([...ids].sort());
+    expect(seen.map((id) => ages[ids.indexOf(id)]), "createdAt descending").to.deep.equal(newestFirst.map((id) => ages[ids.indexOf(id)]));
+    expect(Math.max(...pages)).to.be.at.most(3);
+    expect((await store.listJobs(`${owner}-nobody`, { limit: 5 })).jobs).to.deep.equal([]);
+  });
 }
 
 describe("the job stores on the local emulators", function () {
@@ -132,7 +167,19 @@ describe("the job stores on the local emulators", function () {
     const dir = tmpDir("stores");
     dynamodb = await startDynamoDbService({ dir: path.join(dir, "dynamodb"), ttlSweepMs: 0 });
     s3 = await startS3Service({ dir: path.join(dir, "s3") });
-    await dynamodb.createTable({ name: TABLE, hashKey: "pk", attributes: [{ name: "pk", type: "S" }] });
+    // The table as components/resultStore.ts declares it.
+    await dynamodb.createTable({
+      name: TABLE,
+      hashKey: "pk",
+      attributes: [
+        { name: "pk", type: "S" },
+        { name: OWNER_INDEX.hashKey, type: "S" },
+        { name: OWNER_INDEX.rangeKey, type: "S" },
+      ],
+      globalSecondaryIndexes: [
+        { name: OWNER_INDEX.name, hashKey: OWNER_INDEX.hashKey, rangeKey: OWNER_INDEX.rangeKey, projectionType: "INCLUDE", nonKeyAttributes: [...OWNER_INDEX.nonKeyAttributes] },
+      ],
+    });
     dynamodb.enableTtl(TABLE, "expiresAt");
     await s3.createBucket(BUCKET);
     restoreEnv = setEnv({
@@ -221,7 +268,7 @@ describe("the job stores on the local emulators", function () {
     it("the TTL sweep removes expired records the store already hides", async () => {
       await make(() => T0).createJob(job("job-ttl", { expiresAt: T0 / 1000 + 10 }));
       expect(await make(() => T0).getJob("job-ttl")).to.not.equal(undefined);
-      expect(await dynamodb.sweepTtl(T0)).to.equal(1); // job-expired, from the contract tests
+      expect(await dynamodb.sweepTtl(T0)).to.equal(2); // the two expired jobs of the contract tests
       expect(await dynamodb.sweepTtl(T0 + 10_000)).to.equal(1);
       const out = await dynamodb.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: "job-ttl" } } }));
       expect(out.Item).to.equal(undefined);

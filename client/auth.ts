@@ -94,8 +94,12 @@ export function createAuthorizer(apiUrl: string, auth: AuthOptions): Authorizer 
       };
       const signer = new SignatureV4({ service: "execute-api", region, credentials, sha256: Sha256 });
       return async ({ method, url, headers, body }) => {
-        const query: Record<string, string> = {};
-        url.searchParams.forEach((v, k) => (query[k] = v));
+        // The query as sent: a repeated parameter is signed with every one of its values.
+        const query: Record<string, string | string[]> = {};
+        url.searchParams.forEach((v, k) => {
+          const had = query[k];
+          query[k] = had === undefined ? v : ([] as string[]).concat(had, v);
+        });
         const signed = await signer.sign({
           method,
           protocol: url.protocol,

@@ -5,10 +5,10 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { AuthOptions } from "./auth";
-import { AsyncApiClient, type SubmitResult, type WaitProgress } from "./client";
+import { AsyncApiClient, type ListOptions, type SubmitResult, type WaitProgress } from "./client";
 import { AuthDiscoveryError, discoverAuth, openapiUrl, type AuthKind } from "./discoverAuth";
 import { AsyncApiError } from "./errors";
-import type { Job } from "./types";
+import { JOB_STATUSES, LIST_LIMIT, type Job, type JobStatus, type JobSummary } from "./types";
 
 export const USAGE = `usage: async-api <command> [options]
 
@@ -18,6 +18,8 @@ commands:
   status <jobId>          print the job as it is now
   wait <jobId>            wait until the job finishes; print it (with its result)
   cancel <jobId>          cancel a PENDING or RUNNING job
+  list [--status S[,S...]] [--limit N]
+                          list your jobs, newest first
 
 options:
   --url URL               the API's base URL (default: apiUrl of the current stack, see below)
@@ -30,6 +32,9 @@ options:
   --wait                  submit: wait for the job to finish
   --idempotency-key K     submit: 1-64 of A-Za-z0-9_- (default: a random key)
   --timeout SECONDS       wait: give up after this long (exit 5; the job keeps running)
+  --status S[,S...]       list: only jobs in these statuses (PENDING, RUNNING, SUCCEEDED, FAILED,
+                          CANCELLED, TIMED_OUT)
+  --limit N               list: print at most N jobs (default 20), reading as many pages as it takes
   --retries N             retries of a failed request (default 3)
   --json                  print one JSON document on stdout (progress still goes to stderr)
   --quiet                 no progress on stderr
@@ -77,6 +82,8 @@ export interface CliOptions {
   idempotencyKey?: string;
   timeoutSeconds?: number;
   retries?: number;
+  status?: string;
+  limit?: number;
   json: boolean;
   quiet: boolean;
   help: boolean;
@@ -94,6 +101,8 @@ const VALUE_FLAGS: Record<string, keyof CliOptions> = {
   "--idempotency-key": "idempotencyKey",
   "--timeout": "timeoutSeconds",
   "--retries": "retries",
+  "--status": "status",
+  "--limit": "limit",
 };
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -133,6 +142,10 @@ export function parseArgs(argv: string[]): CliOptions {
       if (value.trim() === "" || !Number.isFinite(n) || n < 0 || (key === "retries" && !Number.isInteger(n))) {
         throw new UsageError(`${flag} takes a number >= 0${key === "retries" ? " (an integer)" : ""}, got '${value}'`);
       }
+      options[key] = n;
+    } else if (key === "limit") {
+      const n = Number(value);
+      if (value.trim() === "" || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes an integer >= 1, got '${value}'`);
       options[key] = n;
     } else {
       (options as unknown as Record<string, string>)[key] = value;
@@ -442,6 +455,51 @@ async function waitAndReport(client: AsyncApiClient, jobId: string, options: Cli
   return exitCodeOf(job);
 }
 
+/** How many jobs `list` prints when --limit is not given. */
+const DEFAULT_LIST_LIMIT = 20;
+
+/** --status as the client takes it: one status or a comma-separated list, in any case. */
+function statusFilter(value: string | undefined): JobStatus[] | undefined {
+  if (value === undefined) return undefined;
+  const statuses = value.split(",").map((s) => s.trim().toUpperCase());
+  const unknown = statuses.find((s) => !(JOB_STATUSES as readonly string[]).includes(s));
+  if (unknown !== undefined) {
+    throw new UsageError(`--status takes one or more of ${JOB_STATUSES.join(", ")} separated by commas; '${unknown}' is not one`);
+  }
+  return statuses as JobStatus[];
+}
+
+/** The newest `max` jobs, page after page; `more` when the API has (or may have) others after them. */
+async function newestJobs(client: AsyncApiClient, filter: Pick<ListOptions, "status">, max: number): Promise<{ jobs: JobSummary[]; more: boolean }> {
+  const jobs: JobSummary[] = [];
+  for await (const page of client.list({ ...filter, pageSize: Math.min(max, LIST_LIMIT.max) })) {
+    const taken = page.jobs.slice(0, max - jobs.length);
+    jobs.push(...taken);
+    if (jobs.length >= max) return { jobs, more: taken.length < page.jobs.length || page.nextCursor !== undefined };
+  }
+  return { jobs, more: false };
+}
+
+/** Jobs as a table: id, status, created, progress and error code, one job a line. */
+export function jobTable(jobs: JobSummary[]): string {
+  const rows = [
+    ["JOB", "STATUS", "CREATED", "PROGRESS", "ERROR"],
+    ...jobs.map((job) => [job.jobId, job.status, job.createdAt, progressText(job.progress), job.error ? String(job.error.code).replace(/[\x00-\x1f]+/g, " ") : ""]),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd() + "\n").join("");
+}
+
+async function listAndReport(client: AsyncApiClient, options: CliOptions, io: CliIo): Promise<number> {
+  const status = statusFilter(options.status);
+  const limit = options.limit ?? DEFAULT_LIST_LIMIT;
+  const { jobs, more } = await newestJobs(client, status ? { status } : {}, limit);
+  if (options.json) io.stdout.write(`${JSON.stringify({ jobs })}\n`);
+  else io.stdout.write(jobs.length > 0 ? jobTable(jobs) : `no jobs${status ? ` in ${status.join(", ")}` : ""}\n`);
+  if (more && !options.quiet) io.stderr.write(`async-api: the newest ${limit} jobs; there may be more (raise --limit)\n`);
+  return EXIT.OK;
+}
+
 function needId(options: CliOptions): string {
   const id = options.args[0];
   if (!id) throw new UsageError(`${options.command} needs a job id: async-api ${options.command} <jobId>`);
@@ -456,13 +514,20 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
   }
   const command = options.command;
   if (!command) throw new UsageError("no command");
-  if (!["submit", "status", "wait", "cancel"].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (!["submit", "status", "wait", "cancel", "list"].includes(command)) throw new UsageError(`unknown command '${command}'`);
   if (command !== "submit" && (options.wait || options.idempotencyKey !== undefined)) {
     throw new UsageError(`--wait and --idempotency-key go with submit, not ${command}`);
   }
+  if (command !== "list" && (options.status !== undefined || options.limit !== undefined)) {
+    throw new UsageError(`--status and --limit go with list, not ${command}`);
+  }
+  if (command === "list") {
+    if (options.args.length > 0) throw new UsageError(`list takes no argument, got '${options.args[0]}' (filter with --status)`);
+    statusFilter(options.status);
+  }
   const input = command === "submit" ? await readInput(options.args[0], io) : undefined;
   if (command === "submit" && options.args.length > 1) throw new UsageError(`submit takes one input, got ${options.args.length} arguments (quote the JSON)`);
-  const jobId = command === "submit" ? undefined : needId(options);
+  const jobId = command === "submit" || command === "list" ? undefined : needId(options);
   const target = await resolveTargetDiscovering(options, io);
   const client = new AsyncApiClient({ apiUrl: target.apiUrl, auth: target.auth, ...(options.retries !== undefined ? { retries: options.retries } : {}) });
 
@@ -488,6 +553,8 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
       io.stdout.write(options.json ? `${JSON.stringify(cancelled)}\n` : `job ${cancelled.jobId} ${cancelled.status}\n`);
       return EXIT.OK;
     }
+    case "list":
+      return listAndReport(client, options, io);
   }
   return EXIT.ERROR;
 }

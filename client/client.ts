@@ -2,7 +2,21 @@ import { randomUUID } from "crypto";
 import { createAuthorizer, type AuthOptions, type Authorizer } from "./auth";
 import { AsyncApiError, codeForStatus } from "./errors";
 import { backoffDelay, parseRetryAfter, sleep as realSleep, type Sleep } from "./retry";
-import { HEADERS, IDEMPOTENCY_KEY_PATTERN, JOB_STATUSES, ROUTES, isTerminalStatus, routePath, type CancelAccepted, type ErrorInfo, type Job, type JobStatus } from "./types";
+import {
+  HEADERS,
+  IDEMPOTENCY_KEY_PATTERN,
+  JOB_STATUSES,
+  LIST_LIMIT,
+  ROUTES,
+  isTerminalStatus,
+  routePath,
+  type CancelAccepted,
+  type ErrorInfo,
+  type Job,
+  type JobList,
+  type JobStatus,
+  type JobSummary,
+} from "./types";
 
 export interface AsyncApiClientOptions {
   /** The stack's `apiUrl` output (e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/v1`). */
@@ -92,6 +106,25 @@ export interface GetOptions {
   signal?: AbortSignal;
 }
 
+export interface ListPageOptions {
+  /** Only jobs in this status, or in any of these. @default every status */
+  status?: JobStatus | readonly JobStatus[];
+  /** At most this many jobs, 1 to 100 (a page may hold fewer and still have a `nextCursor`). @default 20 */
+  limit?: number;
+  /** The `nextCursor` of the previous page, read with the same `status`; none for the first page. */
+  cursor?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListOptions {
+  /** Only jobs in this status, or in any of these. @default every status */
+  status?: JobStatus | readonly JobStatus[];
+  /** The `limit` of each page, 1 to 100. @default 100 */
+  pageSize?: number;
+  /** Stops reading pages (AsyncApiError `Aborted`). */
+  signal?: AbortSignal;
+}
+
 interface RawResponse {
   status: number;
   headers: Headers;
@@ -120,6 +153,7 @@ const DEFAULTS = {
   pollMaxDelayMs: 30_000,
   pollMinDelayMs: 100,
   longPollSeconds: 20,
+  listPageSize: LIST_LIMIT.max,
 };
 
 const USER_AGENT = "async-api-client/0.1";
@@ -128,6 +162,30 @@ function longPollSecondsOf(value: number | undefined): number {
   if (value === undefined) return DEFAULTS.longPollSeconds;
   if (!Number.isInteger(value) || value < 0 || value > 20) throw new AsyncApiError({ code: "InvalidArgument", message: `longPollSeconds must be an integer from 0 to 20, got ${value}` });
   return value;
+}
+
+/** `GET /jobs`'s `status`: one status or a comma-separated list of them. */
+function statusFilterOf(status: ListPageOptions["status"]): string | undefined {
+  if (status === undefined) return undefined;
+  const statuses: readonly unknown[] = Array.isArray(status) ? status : [status];
+  if (statuses.length === 0 || !statuses.every((s) => (JOB_STATUSES as readonly unknown[]).includes(s))) {
+    throw new AsyncApiError({ code: "InvalidArgument", message: `status must be one of ${JOB_STATUSES.join(", ")} or a non-empty list of them, got ${JSON.stringify(status)}` });
+  }
+  return statuses.join(",");
+}
+
+function listLimitOf(value: number, name: "limit" | "pageSize"): number {
+  if (!Number.isInteger(value) || value < LIST_LIMIT.min || value > LIST_LIMIT.max) {
+    throw new AsyncApiError({ code: "InvalidArgument", message: `${name} must be an integer from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}, got ${value}` });
+  }
+  return value;
+}
+
+function cursorOf(cursor: string | undefined): string | undefined {
+  if (cursor !== undefined && (typeof cursor !== "string" || cursor.length === 0)) {
+    throw new AsyncApiError({ code: "InvalidArgument", message: "cursor must be the nextCursor of a page (a non-empty string)" });
+  }
+  return cursor;
 }
 
 /** A new `Idempotency-Key`: a random UUID (36 of `0-9a-f-`). */
@@ -236,6 +294,49 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
     }
     const body = this.json(res) as Record<string, unknown>;
     return { jobId: typeof body?.jobId === "string" ? body.jobId : jobId, status: "CANCELLED" };
+  }
+
+  /**
+   * `GET /jobs`: one page of the caller's jobs, newest first (without their results). Read the next
+   * page with the same `status` and this page's `nextCursor` as `cursor`. A page may hold fewer than
+   * `limit` jobs and still have a `nextCursor`: only its absence ends the list. `list` and `jobs`
+   * follow the cursor for you.
+   */
+  async listPage(options: ListPageOptions = {}): Promise<JobList> {
+    const url = this.listUrl(options);
+    const res = await this.request({ method: ROUTES.list.method, url, headers: {}, ...(options.signal ? { signal: options.signal } : {}), authorize: this.authorize });
+    return parseJobList(res, this.json(res));
+  }
+
+  /**
+   * Every page of the caller's jobs, newest first: `listPage` after `listPage`, following
+   * `nextCursor` until a page comes without one (a short page does not end the list). Each page is
+   * retried as `get` is. `break` out of the loop to stop: no further page is read.
+   *
+   * ```ts
+   * for await (const page of api.list({ status: ["FAILED", "TIMED_OUT"] })) console.log(page.jobs);
+   * ```
+   */
+  list(options: ListOptions = {}): AsyncIterableIterator<JobList> {
+    // Checked now, so a bad argument throws at the call rather than at the first page.
+    const limit = listLimitOf(options.pageSize ?? DEFAULTS.listPageSize, "pageSize");
+    statusFilterOf(options.status);
+    return this.pages({ limit, ...(options.status !== undefined ? { status: options.status } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  }
+
+  /**
+   * The caller's jobs one by one, newest first, across every page of `list` (a page is read when the
+   * previous one is used up).
+   *
+   * ```ts
+   * for await (const job of api.jobs({ status: "RUNNING" })) console.log(job.jobId, job.progress?.percent);
+   * ```
+   */
+  jobs(options: ListOptions = {}): AsyncIterableIterator<JobSummary> {
+    const pages = this.list(options);
+    return (async function* () {
+      for await (const page of pages) yield* page.jobs;
+    })();
   }
 
   /**
@@ -370,6 +471,30 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
     return { job: body, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
 
+  private async *pages(options: Omit<ListPageOptions, "cursor">): AsyncGenerator<JobList> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.listPage({ ...options, ...(cursor !== undefined ? { cursor } : {}) });
+      // A cursor that does not move would read the same page forever.
+      if (page.nextCursor !== undefined && page.nextCursor === cursor) {
+        throw new AsyncApiError({ code: "InvalidResponse", message: "GET /jobs answered the cursor it was given as nextCursor", status: 200 });
+      }
+      cursor = page.nextCursor;
+      yield page;
+    } while (cursor !== undefined);
+  }
+
+  private listUrl(options: ListPageOptions): URL {
+    const status = statusFilterOf(options.status);
+    const limit = options.limit !== undefined ? listLimitOf(options.limit, "limit") : undefined;
+    const cursor = cursorOf(options.cursor);
+    const url = this.url(routePath("list"));
+    if (status !== undefined) url.searchParams.set("status", status);
+    if (limit !== undefined) url.searchParams.set("limit", String(limit));
+    if (cursor !== undefined) url.searchParams.set("cursor", cursor);
+    return url;
+  }
+
   private url(route: string): URL {
     return new URL(`${this.apiUrl}${route}`);
   }
@@ -495,6 +620,20 @@ function errorInfo(res: RawResponse): ErrorInfo | undefined {
     // Not the contract's error body.
   }
   return undefined;
+}
+
+/** A `GET /jobs` body as `JobList`, or `InvalidResponse`. */
+function parseJobList(res: RawResponse, body: unknown): JobList {
+  const list = body as { jobs?: unknown; nextCursor?: unknown } | null;
+  if (!Array.isArray(list?.jobs)) throw invalidResponse(res, "GET /jobs answered without a jobs list");
+  for (const job of list.jobs as Array<Partial<JobSummary> | null>) {
+    if (typeof job?.jobId !== "string" || !(JOB_STATUSES as readonly unknown[]).includes(job.status)) {
+      throw invalidResponse(res, `GET /jobs answered a job without a jobId or with an unknown status: ${JSON.stringify(job)?.slice(0, 200)}`);
+    }
+  }
+  const nextCursor = list.nextCursor ?? undefined;
+  if (nextCursor !== undefined && (typeof nextCursor !== "string" || nextCursor.length === 0)) throw invalidResponse(res, "GET /jobs answered a nextCursor that is not a non-empty string");
+  return { jobs: list.jobs as JobSummary[], ...(nextCursor !== undefined ? { nextCursor } : {}) };
 }
 
 function invalidResponse(res: RawResponse, message: string, jobId?: string): AsyncApiError {

@@ -16,7 +16,7 @@ export const CLIENT_ERROR_CODES = {
   Aborted: "Aborted",
   /** `waitForResult`: the job ended CANCELLED. */
   Cancelled: "Cancelled",
-  /** A bad argument caught before any request (an empty job id, a bad idempotency key). */
+  /** A bad argument caught before any request (an empty job id, a bad idempotency key, a list's limit or status). */
   InvalidArgument: "InvalidArgument",
   /** The default credential chain found no AWS credentials (auth `iam`). */
   CredentialsError: "CredentialsError",

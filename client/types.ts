@@ -1,4 +1,4 @@
-// The HTTP API's bodies as TypeScript types (CONTRACT.md section 2). The client depends on nothing
+// The HTTP API's bodies as TypeScript types (CONTRACT.md sections 2 and 4). The client depends on nothing
 // else in this repository; tests/client/openapi.test.ts holds these types to the public OpenAPI
 // document (components/api/openapi.ts), so the two cannot drift apart silently.
 
@@ -34,14 +34,22 @@ export interface JobAccepted {
   createdAt: string;
 }
 
-/** The body of `200` to `GET /jobs/{jobId}`. */
-export interface Job<TResult = unknown> {
+/** A job as `GET /jobs` lists it: the job without its result (`result`, `resultUrl`). */
+export interface JobSummary {
   jobId: string;
   status: JobStatus;
   /** ISO 8601. */
   createdAt: string;
   /** ISO 8601. */
   updatedAt: string;
+  /** Only when `FAILED` or `TIMED_OUT` (`code` is `TimedOut` then). */
+  error?: ErrorInfo;
+  /** The job's latest progress report, once it made one (kept after it ends). */
+  progress?: JobProgress;
+}
+
+/** The body of `200` to `GET /jobs/{jobId}`. */
+export interface Job<TResult = unknown> extends JobSummary {
   /**
    * The job's output: only when `SUCCEEDED`. The API sends results over 256 KiB as `resultUrl`
    * instead; `wait` and `waitForResult` download them and fill this field.
@@ -49,10 +57,16 @@ export interface Job<TResult = unknown> {
   result?: TResult;
   /** A presigned URL of a large result (valid for at least 5 minutes). */
   resultUrl?: string;
-  /** Only when `FAILED` or `TIMED_OUT` (`code` is `TimedOut` then). */
-  error?: ErrorInfo;
-  /** The job's latest progress report, once it made one (kept after it ends). */
-  progress?: JobProgress;
+}
+
+/**
+ * The body of `200` to `GET /jobs`: one page of the caller's jobs, newest first. `nextCursor` is
+ * absent on the last page only: a page may hold fewer jobs than asked and still have one.
+ */
+export interface JobList {
+  jobs: JobSummary[];
+  /** Pass it as `cursor` to read the next page (opaque). */
+  nextCursor?: string;
 }
 
 /** A job's progress report: `percent` 0..100 and/or a `message`. */
@@ -68,6 +82,9 @@ export interface CancelAccepted {
   jobId: string;
   status: "CANCELLED";
 }
+
+/** `GET /jobs`'s `limit`: how many jobs a page holds at most, and how many when none is asked. */
+export const LIST_LIMIT = { min: 1, max: 100, default: 20 } as const;
 
 /** The contract's `Idempotency-Key` rule. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -85,6 +102,7 @@ export const HEADERS = {
 export const ROUTES = {
   submit: { method: "POST", path: "/jobs", status: 202, body: "JobAccepted" },
   get: { method: "GET", path: "/jobs/{jobId}", status: 200, body: "Job" },
+  list: { method: "GET", path: "/jobs", status: 200, body: "JobList" },
   cancel: { method: "DELETE", path: "/jobs/{jobId}", status: 202, body: "CancelAccepted" },
 } as const;
 

@@ -8,6 +8,10 @@
   const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELLED", "TIMED_OUT"];
   const MAX_JOBS = 50;
   const MAX_SHOWN_CHARS = 4000;
+  /** `GET /jobs`'s `limit` when `#listed` has no `data-page-size` (1..100). */
+  const LIST_PAGE_SIZE = 20;
+  /** Pages read at most per load while they come back empty but with a cursor. */
+  const MAX_PAGES_PER_LOAD = 5;
   const SIGV4_NOTE =
     "This console cannot sign requests with SigV4 (auth: iam). Use it with a stack whose auth is apiKey (enter the key) or none, " +
     "or call an iam stack with the CLI or curl --aws-sigv4.";
@@ -30,6 +34,11 @@
     jobsEmpty: $("jobs-empty"),
     jobsCount: $("jobs-count"),
     clearFinished: $("clear-finished"),
+    listed: $("listed"),
+    listedState: $("listed-state"),
+    listedStatus: $("listed-status"),
+    listedMore: $("listed-more"),
+    listedRefresh: $("listed-refresh"),
   };
 
   // ---- state ---------------------------------------------------------------------------------
@@ -37,6 +46,9 @@
   const state = load();
   const timers = new Map(); // jobId -> timeout of its next poll
   const cards = new Map(); // jobId -> { li, signature }
+  // GET /jobs as far as it has been read. Never saved: the API is its source.
+  const listing = { generation: 0, jobs: [], nextCursor: undefined, loading: false };
+  const rows = new Map(); // jobId -> { li, signature }
 
   function load() {
     let saved = {};
@@ -64,6 +76,9 @@
   const isTerminal = (status) => TERMINAL.includes(status);
   const apiKey = () => el.apiKey.value.trim();
   const findJob = (jobId) => state.jobs.find((j) => j.jobId === jobId);
+  const trackedJob = (jobId) => state.jobs.find((j) => j.jobId === jobId && j.apiUrl === state.apiUrl);
+  const shortId = (jobId) => (jobId.length > 12 ? `${jobId.slice(0, 8)}…` : jobId);
+  const statusWords = (status) => String(status).toLowerCase().replace("_", " ");
 
   /** `?apiUrl=`, else this page's own API when the local cloud serves it at …/<stage>/console/, else the saved one. */
   function initialApiUrl() {
@@ -160,6 +175,10 @@
       job.status = body.status;
       job.history = [...(job.history || []), body.status];
     }
+    copyFields(job, body);
+  }
+
+  function copyFields(job, body) {
     for (const key of ["createdAt", "updatedAt", "result", "resultUrl", "error", "progress"]) {
       if (body[key] !== undefined) job[key] = body[key];
     }
@@ -230,6 +249,7 @@
         };
         state.jobs.unshift(job);
         trimJobs();
+        addListedFirst(job);
         save();
         render();
         setSubmitStatus(`Submitted job ${job.jobId}.`, false);
@@ -293,6 +313,56 @@
     }
   }
 
+  /**
+   * Tracks a job of "All my jobs" as if it had been submitted here: placed among the tracked jobs by
+   * its creation time, polled while it runs, read once when it has ended (the list has no result).
+   */
+  function track(jobId) {
+    const listed = listing.jobs.find((j) => j.jobId === jobId);
+    if (!listed || trackedJob(jobId)) return;
+    const job = { jobId, apiUrl: state.apiUrl, status: listed.status, history: [listed.status] };
+    copyFields(job, listed);
+    const created = Date.parse(job.createdAt);
+    const at = state.jobs.findIndex((j) => !(Date.parse(j.createdAt) >= created));
+    state.jobs.splice(at < 0 ? state.jobs.length : at, 0, job);
+    trimJobs();
+    save();
+    render();
+    if (isTerminal(job.status)) readFinished(job);
+    else schedule(job, 0);
+  }
+
+  /** One read of a job tracked after it ended, for what the list leaves out: its result. */
+  async function readFinished(job) {
+    job.note = "Reading its result…";
+    render();
+    try {
+      const res = await call("GET", `/jobs/${encodeURIComponent(job.jobId)}`);
+      if (res.status === 200 && res.body) {
+        job.note = undefined;
+        copyFields(job, res.body);
+      } else if (res.status === 404) {
+        job.lost = true;
+        job.note = "The API no longer knows this job (expired, or not visible with these credentials).";
+      } else {
+        const e = errorOf(res);
+        job.note = `Could not read its result: ${e.code}: ${e.message}`;
+      }
+    } catch {
+      job.note = `Could not read its result: ${networkMessage()}`;
+    }
+    save();
+    render();
+  }
+
+  /** Brings a tracked job's card into view and focus. */
+  function showTracked(jobId) {
+    const card = cards.get(jobId);
+    if (!card) return;
+    card.li.scrollIntoView({ block: "nearest" });
+    card.li.focus();
+  }
+
   function setSubmitStatus(text, isError) {
     el.submitStatus.textContent = text;
     el.submitStatus.classList.toggle("error", Boolean(isError));
@@ -338,6 +408,7 @@
     if (changed) loadSchema();
     resumeAll();
     render();
+    loadListed(true);
   }
 
   /** GET /openapi.json (no credentials): the API's title and the job's input schema. */
@@ -367,6 +438,149 @@
     }
   }
 
+  // ---- all my jobs (GET /jobs) ---------------------------------------------------------------
+
+  /** `/jobs?limit=…[&status=…][&cursor=…]` for the status filter and the list's page size. */
+  function listRoute(cursor) {
+    const size = Number(el.listed.dataset.pageSize);
+    const query = new URLSearchParams({ limit: String(Number.isInteger(size) && size >= 1 && size <= 100 ? size : LIST_PAGE_SIZE) });
+    if (el.listedStatus.value) query.set("status", el.listedStatus.value);
+    if (cursor) query.set("cursor", cursor);
+    return `/jobs?${query}`;
+  }
+
+  /**
+   * Reads the first page of the list (`reset`) or the next one. A page may hold fewer jobs than
+   * asked, even none, and still have a cursor: an empty one is followed at once (a few times), so
+   * each load shows something new or ends the list.
+   */
+  async function loadListed(reset) {
+    if (!reset && (listing.loading || !listing.nextCursor)) return;
+    const generation = reset ? ++listing.generation : listing.generation;
+    if (reset) {
+      listing.jobs = [];
+      listing.nextCursor = undefined;
+    }
+    if (!state.apiUrl) {
+      listing.loading = false;
+      setListedState("Enter the API URL to list its jobs.", false);
+      renderListed();
+      return;
+    }
+    listing.loading = true;
+    setListedState("Loading…", false);
+    renderListed();
+    let error;
+    try {
+      let added = 0;
+      for (let pages = 0; added === 0 && pages < MAX_PAGES_PER_LOAD && (pages === 0 || listing.nextCursor); pages++) {
+        const res = await call("GET", listRoute(listing.nextCursor));
+        if (generation !== listing.generation) return; // the filter or the API changed meanwhile
+        if (res.status !== 200 || !res.body || !Array.isArray(res.body.jobs)) {
+          error = listedError(res);
+          break;
+        }
+        added = addListed(res.body.jobs);
+        listing.nextCursor = typeof res.body.nextCursor === "string" && res.body.nextCursor ? res.body.nextCursor : undefined;
+      }
+    } catch {
+      if (generation !== listing.generation) return;
+      error = networkMessage();
+    }
+    const moreHadFocus = document.activeElement === el.listedMore;
+    listing.loading = false;
+    setListedState(error || listedSummary(), Boolean(error));
+    renderListed();
+    // The button goes with the last page: keep the focus near, on what it says.
+    if (moreHadFocus && el.listedMore.hidden) el.listedState.focus();
+  }
+
+  /** Appends the jobs not listed yet; returns how many. */
+  function addListed(jobs) {
+    const known = new Set(listing.jobs.map((j) => j.jobId));
+    const fresh = jobs.filter((j) => j && typeof j.jobId === "string" && typeof j.status === "string" && !known.has(j.jobId));
+    listing.jobs.push(...fresh);
+    return fresh.length;
+  }
+
+  /** A job just submitted here heads the list, when the filter lets it in. */
+  function addListedFirst(job) {
+    if (el.listedStatus.value && el.listedStatus.value !== job.status) return;
+    if (listing.jobs.some((j) => j.jobId === job.jobId)) return;
+    listing.jobs.unshift({ jobId: job.jobId, status: job.status, createdAt: job.createdAt, updatedAt: job.createdAt });
+    if (!listing.loading) setListedState(listedSummary(), false);
+  }
+
+  function listedError(res) {
+    const e = errorOf(res);
+    if (res.status !== 403) return `${res.status} ${e.code}: ${e.message}`;
+    const hint = state.auth === "apiKey" ? "Check the API key. " : "";
+    return `403 ${e.code}: ${e.message} ${hint}This console lists the jobs of stacks with auth apiKey or none.`;
+  }
+
+  function listedSummary() {
+    const n = listing.jobs.length;
+    const filter = el.listedStatus.value ? ` ${statusWords(el.listedStatus.value)}` : "";
+    if (n === 0 && !listing.nextCursor) return `No${filter} jobs.`;
+    return `${n}${filter} job${n === 1 ? "" : "s"}${listing.nextCursor ? " so far: Load more for older ones." : "."}`;
+  }
+
+  function setListedState(text, isError) {
+    el.listedState.textContent = text;
+    el.listedState.classList.toggle("error", Boolean(isError));
+  }
+
+  /** One listed job: a tracked one as its card shows it now, another as the list said. */
+  function listedRow(jobId, job, tracked) {
+    const short = shortId(jobId);
+    const error = job.error && typeof job.error === "object" ? job.error : undefined;
+    return [
+      node("code", { class: "job-id", title: jobId, text: jobId }),
+      node("span", { class: `badge s-${String(job.status).toLowerCase()}`, text: String(job.status).replace("_", " ") }),
+      tracked
+        ? node("button", { type: "button", class: "quiet", "aria-label": `Show job ${short} above`, onclick: () => showTracked(jobId), text: "Show" })
+        : node("button", { type: "button", "aria-label": `Track job ${short}`, onclick: () => track(jobId), text: "Track" }),
+      node("p", { class: "meta" }, "created ", node("time", { datetime: job.createdAt, text: dateTime(job.createdAt) })),
+      progressNode(job.progress),
+      error ? node("p", { class: "job-error" }, node("strong", { class: "error-code", title: String(error.message ?? ""), text: String(error.code) })) : null,
+    ].filter(Boolean);
+  }
+
+  function renderListed() {
+    const ids = new Set(listing.jobs.map((j) => j.jobId));
+    for (const [jobId, row] of rows) {
+      if (!ids.has(jobId)) {
+        row.li.remove();
+        rows.delete(jobId);
+      }
+    }
+    let previous = null;
+    for (const listed of listing.jobs) {
+      const tracked = trackedJob(listed.jobId);
+      const job = tracked || listed;
+      const signature = JSON.stringify([job.status, job.createdAt, job.progress, job.error, Boolean(tracked)]);
+      let row = rows.get(listed.jobId);
+      if (!row) {
+        row = { li: node("li", { class: "listed-job" }), signature: "" };
+        rows.set(listed.jobId, row);
+      }
+      if (row.signature !== signature) {
+        const focused = row.li.contains(document.activeElement);
+        row.li.replaceChildren(...listedRow(listed.jobId, job, Boolean(tracked)));
+        row.li.dataset.jobId = listed.jobId;
+        row.li.dataset.status = job.status;
+        row.li.dataset.createdAt = job.createdAt || "";
+        row.signature = signature;
+        if (focused) row.li.querySelector("button").focus();
+      }
+      const expected = previous ? previous.nextSibling : el.listed.firstChild;
+      if (expected !== row.li) el.listed.insertBefore(row.li, expected);
+      previous = row.li;
+    }
+    el.listed.setAttribute("aria-busy", String(listing.loading));
+    el.listedMore.hidden = !listing.nextCursor;
+  }
+
   // ---- rendering -----------------------------------------------------------------------------
 
   function node(tag, attrs, ...children) {
@@ -387,11 +601,16 @@
     return d && !Number.isNaN(d.getTime()) ? d.toLocaleTimeString() : "–";
   };
 
+  const dateTime = (iso) => {
+    const d = iso ? new Date(iso) : undefined;
+    return d && !Number.isNaN(d.getTime()) ? d.toLocaleString() : "–";
+  };
+
   function duration(job) {
     const a = Date.parse(job.createdAt);
     const b = Date.parse(job.updatedAt);
     if (!isTerminal(job.status) || Number.isNaN(a) || Number.isNaN(b)) return "";
-    return ` · ${job.status.toLowerCase().replace("_", " ")} after ${((b - a) / 1000).toFixed(1)} s`;
+    return ` · ${statusWords(job.status)} after ${((b - a) / 1000).toFixed(1)} s`;
   }
 
   function shown(value) {
@@ -403,7 +622,7 @@
   const safeHref = (url) => (typeof url === "string" && /^https?:\/\//i.test(url) ? url : undefined);
 
   function cardBody(job) {
-    const short = job.jobId.length > 12 ? `${job.jobId.slice(0, 8)}…` : job.jobId;
+    const short = shortId(job.jobId);
     const outcome = [];
     if (job.status === "SUCCEEDED" && job.result !== undefined) {
       outcome.push(node("p", { class: "label", text: "Result" }), node("pre", { class: "code result", text: shown(job.result) }));
@@ -435,7 +654,10 @@
       node(
         "div",
         { class: "job-foot" },
-        node("details", { class: "input" }, node("summary", { text: "Input" }), node("pre", { class: "code", text: job.input || "" })),
+        // A job tracked from "All my jobs" was submitted elsewhere: its input is not known here.
+        job.input !== undefined
+          ? node("details", { class: "input" }, node("summary", { text: "Input" }), node("pre", { class: "code", text: job.input || "" }))
+          : node("p", { class: "meta", text: "Submitted elsewhere." }),
         active ? node("button", { type: "button", class: "danger", "aria-label": `Cancel job ${short}`, onclick: () => cancel(job.jobId), text: "Cancel" }) : null,
         !active ? node("button", { type: "button", class: "quiet", "aria-label": `Forget job ${short}`, onclick: () => forget(job.jobId), text: "Forget" }) : null,
       ),
@@ -470,7 +692,7 @@
       const signature = JSON.stringify([job.status, job.history, job.updatedAt, job.result, job.resultUrl, job.error, job.note, job.lost, job.progress]);
       let card = cards.get(job.jobId);
       if (!card) {
-        card = { li: node("li", { class: "job" }), signature: "" };
+        card = { li: node("li", { class: "job", tabindex: "-1" }), signature: "" };
         cards.set(job.jobId, card);
       }
       if (card.signature !== signature) {
@@ -489,6 +711,7 @@
     const running = visible.filter((j) => !isTerminal(j.status) && !j.lost).length;
     el.jobsCount.textContent = visible.length ? `(${visible.length}${running ? `, ${running} active` : ""})` : "";
     el.clearFinished.hidden = !visible.some((j) => isTerminal(j.status) || j.lost);
+    renderListed();
   }
 
   // ---- start ---------------------------------------------------------------------------------
@@ -507,6 +730,9 @@
   });
   el.input.addEventListener("input", validateInput);
   el.form.addEventListener("submit", submit);
+  el.listedStatus.addEventListener("change", () => loadListed(true));
+  el.listedRefresh.addEventListener("click", () => loadListed(true));
+  el.listedMore.addEventListener("click", () => loadListed(false));
   el.clearFinished.addEventListener("click", () => {
     state.jobs = state.jobs.filter((j) => j.apiUrl !== state.apiUrl || (!isTerminal(j.status) && !j.lost));
     save();

@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
-import { EXIT, USAGE, main, parseArgs, progressText, resolveTarget, type CliIo } from "../../client/cli";
+import { EXIT, USAGE, jobTable, main, parseArgs, progressText, resolveTarget, type CliIo } from "../../client/cli";
+import type { JobStatus, JobSummary } from "../../client/index";
 import { tempDir } from "../support/tmp";
 import { gitPath } from "../support/tools";
 
@@ -52,6 +53,49 @@ async function fakeApi(options: { runningPolls?: number; finalStatus?: string; p
       }
       send(404, { error: { code: "NotFound", message: "No such job." } });
     });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  return { url, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** n jobs, newest first: every third FAILED, the rest SUCCEEDED; the newest one RUNNING with progress. */
+function listedJobs(n: number): JobSummary[] {
+  return Array.from({ length: n }, (_, i) => {
+    const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, n - i)).toISOString();
+    const status: JobStatus = i === 0 ? "RUNNING" : i % 3 === 0 ? "FAILED" : "SUCCEEDED";
+    return {
+      jobId: `job-${String(n - i).padStart(2, "0")}`,
+      status,
+      createdAt,
+      updatedAt: createdAt,
+      ...(status === "RUNNING" ? { progress: { percent: 40, message: "step 2 of 5", updatedAt: createdAt } } : {}),
+      ...(status === "FAILED" ? { error: { code: "TimerFailed", message: "Failed on purpose" } } : {}),
+    };
+  });
+}
+
+/**
+ * A scripted GET /jobs over `jobs` (newest first): filters by `status`, pages by `limit` but never
+ * more than `maxPage` jobs a page (a short page with a cursor), cursors `o_<offset>-<filter>`.
+ */
+async function fakeListApi(jobs: JobSummary[], options: { maxPage?: number; answer?: { status: number; body: unknown } } = {}) {
+  const requests: URL[] = [];
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url!, "http://x");
+    requests.push(url);
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (options.answer) return send(options.answer.status, options.answer.body);
+    if (req.method !== "GET" || url.pathname !== "/v1/jobs") return send(404, { error: { code: "NotFound", message: "No such route." } });
+    const filter = url.searchParams.get("status");
+    const matching = filter ? jobs.filter((j) => filter.split(",").includes(j.status)) : jobs;
+    const offset = Number(/^o_(\d+)-/.exec(url.searchParams.get("cursor") ?? "o_0-")?.[1]);
+    const limit = Math.min(Number(url.searchParams.get("limit") ?? 20), options.maxPage ?? 100);
+    const end = offset + limit;
+    send(200, { jobs: matching.slice(offset, end), ...(end < matching.length ? { nextCursor: `o_${end}-${filter ?? "all"}` } : {}) });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
@@ -106,7 +150,7 @@ describe("client CLI (in-process)", () => {
       const { io, out } = fakeIo();
       expect(await main(["--help"], io)).to.equal(EXIT.OK);
       expect(out.stdout).to.equal(`${USAGE}\n`);
-      expect(USAGE).to.include("submit").and.include("status").and.include("wait").and.include("cancel").and.include("--json");
+      expect(USAGE).to.include("submit").and.include("status").and.include("wait").and.include("cancel").and.include("list").and.include("--limit").and.include("--json");
     });
 
     it("usage errors exit 4 without a request", async () => {
@@ -123,6 +167,125 @@ describe("client CLI (in-process)", () => {
       // Port 9 (discard) on loopback: connection refused.
       expect(await main(["status", "x", "--url", "http://127.0.0.1:9/v1", "--auth", "none", "--retries", "0"], io)).to.equal(EXIT.ERROR);
       expect(out.stderr).to.include("NetworkError");
+    });
+  });
+
+  describe("list", () => {
+    const run = async (argv: string[], api: { url: string }) => {
+      const { io, out } = fakeIo();
+      const code = await main(["list", ...argv, "--url", api.url, "--auth", "none"], io);
+      return { code, ...out };
+    };
+
+    it("prints a table, newest first: id, status, created, progress and error code; 20 jobs by default", async () => {
+      const jobs = listedJobs(4);
+      const api = await fakeListApi(jobs);
+      try {
+        const { code, stdout, stderr } = await run([], api);
+        expect(code, stderr).to.equal(EXIT.OK);
+        const lines = stdout.trimEnd().split("\n");
+        expect(lines[0].split(/\s{2,}/)).to.deep.equal(["JOB", "STATUS", "CREATED", "PROGRESS", "ERROR"]);
+        expect(lines.slice(1).map((l) => l.split(/\s{2,}/))).to.deep.equal([
+          ["job-04", "RUNNING", "2026-01-01T00:00:04.000Z", "[####......] 40% step 2 of 5"],
+          ["job-03", "SUCCEEDED", "2026-01-01T00:00:03.000Z"],
+          ["job-02", "SUCCEEDED", "2026-01-01T00:00:02.000Z"],
+          ["job-01", "FAILED", "2026-01-01T00:00:01.000Z", "TimerFailed"],
+        ]);
+        // Columns line up: every status starts where the header's does.
+        expect(new Set(lines.map((l) => l.search(/STATUS|RUNNING|SUCCEEDED|FAILED/))).size).to.equal(1);
+        expect(api.requests.map((u) => u.search)).to.deep.equal(["?limit=20"]);
+        expect(stderr).to.equal("");
+      } finally {
+        await api.close();
+      }
+    });
+
+    it("--json prints one document {jobs: [...]} with the jobs as the API gave them", async () => {
+      const jobs = listedJobs(3);
+      const api = await fakeListApi(jobs);
+      try {
+        const { code, stdout } = await run(["--json"], api);
+        expect(code).to.equal(EXIT.OK);
+        expect(JSON.parse(stdout)).to.deep.equal({ jobs });
+      } finally {
+        await api.close();
+      }
+    });
+
+    it("--limit N reads pages (of at most N, following short pages) until N jobs, and says when there may be more", async () => {
+      const jobs = listedJobs(12);
+      const api = await fakeListApi(jobs, { maxPage: 2 });
+      try {
+        const { code, stdout, stderr } = await run(["--limit", "5", "--json"], api);
+        expect(code).to.equal(EXIT.OK);
+        expect(JSON.parse(stdout).jobs.map((j: { jobId: string }) => j.jobId)).to.deep.equal(["job-12", "job-11", "job-10", "job-09", "job-08"]);
+        expect(api.requests.map((u) => Object.fromEntries(u.searchParams))).to.deep.equal([{ limit: "5" }, { limit: "5", cursor: "o_2-all" }, { limit: "5", cursor: "o_4-all" }]);
+        expect(stderr).to.include("there may be more");
+
+        const all = await run(["--limit=200"], api);
+        expect(all.code).to.equal(EXIT.OK);
+        expect(all.stdout.trimEnd().split("\n")).to.have.length(1 + 12);
+        expect(all.stderr).to.equal("");
+        expect(api.requests.slice(3).every((u) => u.searchParams.get("limit") === "100")).to.equal(true);
+      } finally {
+        await api.close();
+      }
+    });
+
+    it("--status takes one status or a comma list, in any case, sent as one comma list", async () => {
+      const api = await fakeListApi(listedJobs(7));
+      try {
+        const { code, stdout } = await run(["--status", "failed,Running", "--json"], api);
+        expect(code).to.equal(EXIT.OK);
+        expect(api.requests[0].searchParams.get("status")).to.equal("FAILED,RUNNING");
+        expect(JSON.parse(stdout).jobs.map((j: { status: string }) => j.status)).to.deep.equal(["RUNNING", "FAILED", "FAILED"]);
+        const none = await run(["--status", "CANCELLED"], api);
+        expect(none.stdout).to.equal("no jobs in CANCELLED\n");
+      } finally {
+        await api.close();
+      }
+    });
+
+    it("a bad --limit or --status, an argument, or list's options on another command exit 4 before any request", async () => {
+      const api = await fakeListApi(listedJobs(3));
+      try {
+        const cases: Array<[string[], RegExp]> = [
+          [["list", "--limit", "0"], /--limit takes an integer >= 1, got '0'/],
+          [["list", "--limit", "abc"], /--limit takes an integer >= 1, got 'abc'/],
+          [["list", "--limit", "2.5"], /--limit takes an integer >= 1/],
+          [["list", "--status", "NOPE"], /--status takes one or more of PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED, TIMED_OUT .*'NOPE' is not one/],
+          [["list", "--status", "FAILED,"], /'' is not one/],
+          [["list", "FAILED"], /list takes no argument/],
+          [["status", "j1", "--limit", "2"], /--status and --limit go with list, not status/],
+        ];
+        for (const [argv, message] of cases) {
+          const { io, out } = fakeIo();
+          expect(await main([...argv, "--url", api.url, "--auth", "none"], io), argv.join(" ")).to.equal(EXIT.ERROR);
+          expect(out.stderr, argv.join(" ")).to.match(message);
+          expect(out.stdout).to.equal("");
+        }
+        expect(api.requests).to.deep.equal([]);
+      } finally {
+        await api.close();
+      }
+    });
+
+    it("the API's 400 ValidationError exits 4 with its code and message", async () => {
+      const api = await fakeListApi([], { answer: { status: 400, body: { error: { code: "ValidationError", message: "status: unknown status 'PAUSED'" } } } });
+      try {
+        const { code, stderr, stdout } = await run(["--json"], api);
+        expect(code).to.equal(EXIT.ERROR);
+        expect(stderr).to.include("ValidationError (HTTP 400): status: unknown status 'PAUSED'");
+        expect(JSON.parse(stdout)).to.deep.include({ error: { code: "ValidationError", message: "status: unknown status 'PAUSED'" }, status: 400 });
+      } finally {
+        await api.close();
+      }
+    });
+
+    it("jobTable keeps control characters of an error code out of the terminal", () => {
+      const [failed] = listedJobs(4).slice(3);
+      const table = jobTable([{ ...failed, error: { code: "Bad\x1b[31mCode\n", message: "m" } }]);
+      expect(table.split("\n")[1]).to.match(/ Bad \[31mCode$/);
     });
   });
 

@@ -1,6 +1,8 @@
 import { expect } from "chai";
-import { AsyncApiClient, AsyncApiError, IDEMPOTENCY_KEY_PATTERN, backoffBounds, type Job } from "../../client/index";
-import { API, apiError, fakeClient, job, json, networkError, rejection, scriptedFetch, type Step } from "./fakes";
+import { createAuthorizer } from "../../client/auth";
+import { AsyncApiClient, AsyncApiError, IDEMPOTENCY_KEY_PATTERN, backoffBounds, type Job, type JobList } from "../../client/index";
+import { verifySigV4 } from "../../local/apigateway/sigv4";
+import { API, apiError, fakeClient, job, json, networkError, rejection, scriptedFetch, type Call, type Step } from "./fakes";
 
 const JOB_URL = `${API}/jobs/job-1`;
 const accepted = (headers: Record<string, string> = {}) =>
@@ -314,6 +316,167 @@ describe("client AsyncApiClient (injected fetch)", () => {
       }
       const { client } = fakeClient([json(200, job("SUCCEEDED", { result: { message: "ok" } }))]);
       expect(await client.waitForResult("job-1")).to.deep.equal({ message: "ok" });
+    });
+  });
+
+  describe("list (GET /jobs)", () => {
+    const listed = (jobId: string, status = "SUCCEEDED", extra: Record<string, unknown> = {}) => job(status, { jobId, ...extra });
+    const page = (jobs: unknown[], nextCursor?: string) => json(200, { jobs, ...(nextCursor !== undefined ? { nextCursor } : {}) });
+    const query = (call: Call) => Object.fromEntries(new URL(call.url).searchParams);
+    async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
+      const out: T[] = [];
+      for await (const p of pages) out.push(p);
+      return out;
+    }
+
+    it("listPage sends status as a comma list, limit and the cursor URL-encoded, and returns the page", async () => {
+      const body = { jobs: [listed("j2", "FAILED", { error: { code: "TimerFailed", message: "boom" } }), listed("j1")], nextCursor: "eyJrIjoxfQ-_x" };
+      const { client, calls } = fakeClient([json(200, body)]);
+      const got: JobList = await client.listPage({ status: ["SUCCEEDED", "FAILED"], limit: 2, cursor: "a+b/c=&d" });
+      expect(got).to.deep.equal(body);
+      expect(calls).to.have.length(1);
+      expect(calls[0].method).to.equal("GET");
+      expect(calls[0].url).to.equal(`${API}/jobs?status=SUCCEEDED%2CFAILED&limit=2&cursor=a%2Bb%2Fc%3D%26d`);
+      expect(query(calls[0])).to.deep.equal({ status: "SUCCEEDED,FAILED", limit: "2", cursor: "a+b/c=&d" });
+      expect(calls[0].headers["x-api-key"]).to.equal("k-123");
+    });
+
+    it("listPage without options sends no query (the API's defaults); one status is sent alone; the last page has no nextCursor", async () => {
+      const { client, calls } = fakeClient([page([listed("j1")]), page([])]);
+      expect(await client.listPage()).to.deep.equal({ jobs: [listed("j1")] });
+      expect(calls[0].url).to.equal(`${API}/jobs`);
+      expect(await client.listPage({ status: "RUNNING" })).to.deep.equal({ jobs: [] });
+      expect(calls[1].url).to.equal(`${API}/jobs?status=RUNNING`);
+    });
+
+    it("list follows nextCursor page after page, past a short and an empty page, and stops when it is absent", async () => {
+      const { client, calls } = fakeClient([
+        page([listed("j5"), listed("j4")], "c-1"),
+        page([listed("j3")], "c_2"), // short, not the last
+        page([], "c-3"), // empty, not the last
+        page([listed("j2"), listed("j1")]),
+      ]);
+      const pages = await collect(client.list({ status: "SUCCEEDED", pageSize: 2 }));
+      expect(pages.map((p) => p.jobs.map((j) => j.jobId))).to.deep.equal([["j5", "j4"], ["j3"], [], ["j2", "j1"]]);
+      expect(pages.map((p) => p.nextCursor)).to.deep.equal(["c-1", "c_2", "c-3", undefined]);
+      expect(calls.map(query)).to.deep.equal([
+        { status: "SUCCEEDED", limit: "2" },
+        { status: "SUCCEEDED", limit: "2", cursor: "c-1" },
+        { status: "SUCCEEDED", limit: "2", cursor: "c_2" },
+        { status: "SUCCEEDED", limit: "2", cursor: "c-3" },
+      ]);
+    });
+
+    it("list asks for pages of 100 by default", async () => {
+      const { client, calls } = fakeClient([page([listed("j1")])]);
+      expect(await collect(client.list())).to.have.length(1);
+      expect(query(calls[0])).to.deep.equal({ limit: "100" });
+    });
+
+    it("jobs yields the jobs one by one across pages, and reads no further page after a break", async () => {
+      const { client, calls } = fakeClient([page([listed("j4"), listed("j3")], "c1"), page([listed("j2"), listed("j1")], "c2"), page([listed("j0")])]);
+      const ids: string[] = [];
+      for await (const j of client.jobs({ pageSize: 2 })) {
+        ids.push(j.jobId);
+        if (ids.length === 3) break;
+      }
+      expect(ids).to.deep.equal(["j4", "j3", "j2"]);
+      expect(calls).to.have.length(2);
+      const all = fakeClient([page([listed("j2")], "c1"), page([listed("j1")])]);
+      expect((await collect(all.client.jobs())).map((j) => j.jobId)).to.deep.equal(["j2", "j1"]);
+    });
+
+    it("retries a page answered 503 (GET is idempotent), with the same cursor", async () => {
+      const { client, calls, time } = fakeClient([page([listed("j2")], "c1"), apiError(503, "ServiceUnavailable", "busy", { "Retry-After": "1" }), networkError(), page([listed("j1")])]);
+      const pages = await collect(client.list());
+      expect(pages.flatMap((p) => p.jobs.map((j) => j.jobId))).to.deep.equal(["j2", "j1"]);
+      expect(calls.map((c) => query(c).cursor)).to.deep.equal([undefined, "c1", "c1", "c1"]);
+      expect(time.sleeps).to.deep.equal([1000, midBackoff(1)]);
+    });
+
+    it("a 400 ValidationError (e.g. a foreign cursor) is an AsyncApiError, not retried, and ends the iteration", async () => {
+      const { client, calls } = fakeClient([page([listed("j2")], "c1"), apiError(400, "ValidationError", "cursor: was made for another status filter")]);
+      const seen: string[] = [];
+      const err = await rejection(
+        (async () => {
+          for await (const p of client.list()) seen.push(...p.jobs.map((j) => j.jobId));
+        })(),
+      );
+      expect(err).to.be.instanceOf(AsyncApiError);
+      expect(err).to.include({ code: "ValidationError", status: 400, message: "cursor: was made for another status filter" });
+      expect(err.jobId).to.equal(undefined);
+      expect(seen).to.deep.equal(["j2"]);
+      expect(calls).to.have.length(2);
+      const one = fakeClient([apiError(400, "ValidationError", "limit: must be at most 100")]);
+      expect(await rejection(one.client.listPage({ limit: 100 }))).to.include({ code: "ValidationError", status: 400 });
+    });
+
+    it("InvalidArgument for a bad limit, pageSize, status or cursor, before any request", async () => {
+      const { client, calls } = fakeClient([]);
+      for (const limit of [0, 101, 1.5, NaN]) expect(await rejection(client.listPage({ limit })), `limit ${limit}`).to.include({ code: "InvalidArgument" });
+      for (const status of ["NOPE", "succeeded", [], ["FAILED", "NOPE"]]) {
+        expect(await rejection(client.listPage({ status: status as never })), JSON.stringify(status)).to.include({ code: "InvalidArgument" });
+      }
+      expect(await rejection(client.listPage({ cursor: "" }))).to.include({ code: "InvalidArgument" });
+      // list and jobs check their arguments at the call, not at the first page.
+      expect(() => client.list({ pageSize: 0 })).to.throw(AsyncApiError, /pageSize must be an integer from 1 to 100, got 0/);
+      expect(() => client.jobs({ pageSize: 500 })).to.throw(AsyncApiError, /pageSize/);
+      expect(() => client.list({ status: "DONE" as never })).to.throw(AsyncApiError, /status must be one of PENDING, RUNNING/);
+      expect(calls).to.have.length(0);
+    });
+
+    it("InvalidResponse for a body that is not a page, and for a cursor that does not move", async () => {
+      const bad = [json(200, { items: [] }), json(200, { jobs: [{ jobId: "j1", status: "EXPLODED" }] }), json(200, { jobs: [{ status: "RUNNING" }] }), json(200, { jobs: [], nextCursor: 7 })];
+      const { client } = fakeClient(bad);
+      for (let i = 0; i < bad.length; i++) expect(await rejection(client.listPage()), `body ${i}`).to.include({ code: "InvalidResponse", status: 200 });
+      const stuck = fakeClient([page([listed("j2")], "same"), page([], "same")]);
+      const err = await rejection(collect(stuck.client.list()));
+      expect(err).to.include({ code: "InvalidResponse" });
+      expect(err.message).to.include("nextCursor");
+      expect(stuck.calls).to.have.length(2);
+    });
+
+    it("stops with Aborted when the signal fires between pages", async () => {
+      const controller = new AbortController();
+      const { client, calls } = fakeClient([page([listed("j2")], "c1"), page([listed("j1")])]);
+      const err = await rejection(
+        (async () => {
+          for await (const _ of client.list({ signal: controller.signal })) controller.abort();
+        })(),
+      );
+      expect(err).to.include({ code: "Aborted" });
+      expect(calls).to.have.length(1);
+    });
+
+    // The local cloud (like API Gateway) recomputes the canonical query string from the query as
+    // received; a signature over anything else is a 403.
+    it("iam: the signature covers the query string exactly as sent (the local gateway's verifier accepts it)", async () => {
+      const apiUrl = "http://127.0.0.1:4566/v1";
+      const { client, calls } = fakeClient([page([]), page([])], { apiUrl, auth: { type: "iam", credentials: { accessKeyId: "alice", secretAccessKey: "test" } } });
+      await client.listPage({ status: ["SUCCEEDED", "FAILED"], limit: 2, cursor: "eyJrIjoxfQ-_x" });
+      await client.listPage({ cursor: "a b+c/=" });
+      const verify = (call: Call, rawQuery = new URL(call.url).search.slice(1)) =>
+        verifySigV4(
+          { method: call.method, rawPath: new URL(call.url).pathname, rawQuery, headers: [...Object.entries(call.headers), ["host", "127.0.0.1:4566"]], body: Buffer.alloc(0) },
+          { region: "us-east-1", service: "execute-api" },
+        );
+      expect(new URL(calls[0].url).search).to.equal("?status=SUCCEEDED%2CFAILED&limit=2&cursor=eyJrIjoxfQ-_x");
+      for (const call of calls) expect(await verify(call), call.url).to.deep.include({ ok: true, accessKeyId: "alice" });
+      // What the signature covers: another filter, limit or cursor is refused.
+      for (const forged of ["status=SUCCEEDED&limit=2&cursor=eyJrIjoxfQ-_x", "status=SUCCEEDED%2CFAILED&limit=3&cursor=eyJrIjoxfQ-_x", "status=SUCCEEDED%2CFAILED&limit=2&cursor=eyJrIjoxfQ-_y"]) {
+        expect(await verify(calls[0], forged), forged).to.deep.include({ ok: false, reason: "invalid" });
+      }
+    });
+
+    it("iam: a repeated query parameter is signed with every value", async () => {
+      const authorize = createAuthorizer("http://127.0.0.1:4566/v1", { type: "iam", credentials: { accessKeyId: "alice", secretAccessKey: "test" } });
+      const url = new URL("http://127.0.0.1:4566/v1/jobs?status=FAILED&status=TIMED_OUT");
+      const headers = await authorize({ method: "GET", url, headers: { accept: "application/json" } });
+      const verified = await verifySigV4(
+        { method: "GET", rawPath: url.pathname, rawQuery: url.search.slice(1), headers: [...Object.entries(headers), ["host", url.host]], body: Buffer.alloc(0) },
+        { region: "us-east-1", service: "execute-api" },
+      );
+      expect(verified).to.deep.include({ ok: true });
     });
   });
 

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { AsyncApiClient, AsyncApiError, IDEMPOTENCY_KEY_PATTERN, type WaitProgress } from "../../client/index";
+import { AsyncApiClient, AsyncApiError, IDEMPOTENCY_KEY_PATTERN, type JobList, type WaitProgress } from "../../client/index";
 import { startCloud, type CloudHandle } from "../support/localCloud";
 import { rejection } from "./fakes";
 import { tempDir } from "../support/tmp";
@@ -76,6 +76,20 @@ describe("client against the local cloud", function () {
   });
 
   const iamClient = () => new AsyncApiClient<TimerInput, TimerResult>({ apiUrl: iam.apiUrl, auth: { type: "iam" } });
+  /** A SigV4 caller of its own: it owns no job yet. */
+  const newCaller = (name: string) => {
+    const accessKeyId = `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    return { accessKeyId, client: new AsyncApiClient<TimerInput, TimerResult>({ apiUrl: iam.apiUrl, auth: { type: "iam", credentials: { accessKeyId, secretAccessKey: "test" } } }) };
+  };
+  /** Submits one after the other (createdAt apart), and returns the ids oldest first. */
+  async function submitInTurn(client: AsyncApiClient<TimerInput, TimerResult>, inputs: TimerInput[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const input of inputs) {
+      ids.push((await client.submit(input)).jobId);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return ids;
+  }
 
   describe("the library", () => {
     it("submit → wait → SUCCEEDED with the result (SigV4 from the default credential chain)", async () => {
@@ -166,6 +180,64 @@ describe("client against the local cloud", function () {
       const invalid = await rejection(client.submit({ seconds: -1 }));
       expect(invalid).to.include({ code: "ValidationError", status: 400 });
       expect(invalid.message).to.include("seconds");
+    });
+
+    // CONTRACT.md, "GET {apiUrl}/jobs": the caller's jobs, newest first, page by page.
+    it("list: a new caller's 3 jobs across pages of 2, newest first; the status filter (a signed comma list); no one else's", async () => {
+      const { client } = newCaller("lister");
+      const [a, b, c] = await submitInTurn(client, [{ seconds: 0 }, { seconds: 0, fail: true }, { seconds: 0 }]);
+      const pages: JobList[] = [];
+      for await (const page of client.list({ pageSize: 2 })) pages.push(page);
+      expect(pages.length, JSON.stringify(pages)).to.be.at.least(2);
+      expect(pages.every((p) => p.jobs.length <= 2)).to.equal(true);
+      expect(pages.flatMap((p) => p.jobs.map((j) => j.jobId))).to.deep.equal([c, b, a]);
+      expect(pages[pages.length - 1]).to.not.have.property("nextCursor");
+      const listed = pages.flatMap((p) => p.jobs);
+      expect(listed.every((j) => !("result" in j) && !("resultUrl" in j)), "no results in a list").to.equal(true);
+      expect(listed.map((j) => Date.parse(j.createdAt))).to.deep.equal(listed.map((j) => Date.parse(j.createdAt)).sort((x, y) => y - x));
+
+      for (const jobId of [a, b, c]) await client.wait(jobId, { timeoutMs: 30_000 });
+      const ids = async (status: Parameters<typeof client.jobs>[0]) => {
+        const out: string[] = [];
+        for await (const job of client.jobs(status)) out.push(job.jobId);
+        return out;
+      };
+      expect(await ids({ status: "FAILED" })).to.deep.equal([b]);
+      expect(await ids({ status: ["SUCCEEDED", "FAILED"], pageSize: 1 })).to.deep.equal([c, b, a]);
+      const failed = await client.listPage({ status: "FAILED" });
+      expect(failed.jobs[0].error?.code).to.equal("TimerFailed");
+      expect(await ids({ status: ["PENDING", "RUNNING"] })).to.deep.equal([]);
+
+      expect(await ids({})).to.have.length(3);
+      const { client: other } = newCaller("other");
+      expect((await other.listPage()).jobs).to.deep.equal([]);
+    });
+
+    it("list: a cursor from another filter or caller, or a malformed one, is a 400 ValidationError", async () => {
+      const { client } = newCaller("cursors");
+      await submitInTurn(client, [{ seconds: 0 }, { seconds: 0 }]);
+      const first = await client.listPage({ limit: 1 });
+      expect(first.nextCursor).to.be.a("string");
+      expect((await client.listPage({ limit: 1, cursor: first.nextCursor })).jobs).to.have.length(1);
+      const { client: other } = newCaller("thief");
+      const attempts = [() => client.listPage({ status: "FAILED", cursor: first.nextCursor }), () => other.listPage({ cursor: first.nextCursor }), () => client.listPage({ cursor: "not+a/cursor" })];
+      for (const attempt of attempts) {
+        const err = await rejection(attempt());
+        expect(err).to.be.instanceOf(AsyncApiError);
+        expect(err).to.include({ code: "ValidationError", status: 400 });
+        expect(err.message).to.include("cursor");
+      }
+    });
+
+    it("list on auth apiKey and store s3: the jobs just submitted are the newest", async () => {
+      const client = new AsyncApiClient<TimerInput, TimerResult>({ apiUrl: apiKey.apiUrl, auth: { type: "apiKey", key: apiKey.outputs.apiKey } });
+      const submitted = await submitInTurn(client, [{ seconds: 0 }, { seconds: 0 }, { seconds: 0 }]);
+      const newest: string[] = [];
+      for await (const job of client.jobs({ pageSize: 1 })) {
+        newest.push(job.jobId);
+        if (newest.length === 3) break;
+      }
+      expect(newest).to.deep.equal([...submitted].reverse());
     });
 
     it("auth apiKey: the key works, a wrong key is Forbidden", async () => {
@@ -267,6 +339,36 @@ describe("client against the local cloud", function () {
       const wrongKey = await cli(["submit", '{"seconds": 0}', "--api-key", "nope"], { cwd: dir });
       expect(wrongKey.code).to.equal(4);
       expect(wrongKey.stderr).to.include("Forbidden");
+    });
+
+    it("list prints the caller's jobs as a table, --json as {jobs}, --limit and --status over the signed query", async () => {
+      const { client, accessKeyId } = newCaller("cli");
+      const [a, b] = await submitInTurn(client, [{ seconds: 0 }, { seconds: 0, fail: true }]);
+      for (const jobId of [a, b]) await client.wait(jobId, { timeoutMs: 30_000 });
+      const env = { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: "test" };
+
+      const table = await cli(["list", ...url()], { env });
+      expect(table.code, table.stderr).to.equal(0);
+      const lines = table.stdout.trimEnd().split("\n");
+      expect(lines[0]).to.match(/^JOB +STATUS +CREATED +PROGRESS +ERROR$/);
+      expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2))).to.deep.equal([
+        [b, "FAILED"],
+        [a, "SUCCEEDED"],
+      ]);
+      expect(lines[1]).to.match(/TimerFailed$/);
+
+      const limited = await cli(["list", "--limit", "1", "--json", ...url()], { env });
+      expect(limited.code, limited.stderr).to.equal(0);
+      expect(JSON.parse(limited.stdout).jobs.map((j: { jobId: string }) => j.jobId)).to.deep.equal([b]);
+      expect(limited.stderr).to.include("there may be more");
+
+      const filtered = await cli(["list", "--status", "SUCCEEDED,FAILED", "--json", ...url()], { env });
+      expect(filtered.code, filtered.stderr).to.equal(0);
+      expect(JSON.parse(filtered.stdout).jobs.map((j: { jobId: string }) => j.jobId)).to.deep.equal([b, a]);
+
+      const bad = await cli(["list", "--status", "NOPE", ...url()], { env });
+      expect(bad.code).to.equal(4);
+      expect(bad.stderr).to.include("'NOPE' is not one");
     });
 
     it("with no URL anywhere, exits 4 and says to pass --url", async () => {

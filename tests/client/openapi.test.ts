@@ -9,6 +9,7 @@ import {
   HEADERS,
   IDEMPOTENCY_KEY_PATTERN,
   JOB_STATUSES,
+  LIST_LIMIT,
   ROUTES,
   TERMINAL_STATUSES,
   type CancelAccepted,
@@ -16,7 +17,9 @@ import {
   type ErrorInfo,
   type Job,
   type JobAccepted,
+  type JobList,
   type JobStatus,
+  type JobSummary,
 } from "../../client/index";
 
 /** For each field of T: whether it is required. A missing, extra or mis-flagged field is a type error. */
@@ -24,6 +27,8 @@ type Shape<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? "optional" : "requir
 
 const SHAPES = {
   Job: { jobId: "required", status: "required", createdAt: "required", updatedAt: "required", result: "optional", resultUrl: "optional", error: "optional", progress: "optional" } satisfies Shape<Job>,
+  JobSummary: { jobId: "required", status: "required", createdAt: "required", updatedAt: "required", error: "optional", progress: "optional" } satisfies Shape<JobSummary>,
+  JobList: { jobs: "required", nextCursor: "optional" } satisfies Shape<JobList>,
   JobAccepted: { jobId: "required", status: "required", createdAt: "required" } satisfies Shape<JobAccepted>,
   CancelAccepted: { jobId: "required", status: "required" } satisfies Shape<CancelAccepted>,
   Error: { error: "required" } satisfies Shape<ErrorBody>,
@@ -38,7 +43,18 @@ const ACCEPTED_STATUSES = allOf<JobAccepted["status"]>()(["PENDING"]);
 const CANCELLED_STATUSES = allOf<CancelAccepted["status"]>()(["CANCELLED"]);
 const ALL_STATUSES = allOf<JobStatus>()(JOB_STATUSES);
 
-type Schema = { type?: string; required?: string[]; properties?: Record<string, Schema>; enum?: unknown[]; $ref?: string; format?: string; pattern?: string };
+type Schema = {
+  type?: string;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  enum?: unknown[];
+  $ref?: string;
+  format?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+};
 
 function documents(): Array<[string, OpenApiDocument]> {
   const integration = (name: string) => `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${name}/invocations`;
@@ -49,7 +65,7 @@ function documents(): Array<[string, OpenApiDocument]> {
         title: "async-api",
         auth,
         jobSchema: timerSchema,
-        integrations: { submit: integration("submit"), status: integration("status"), cancel: integration("cancel") },
+        integrations: { submit: integration("submit"), list: integration("list"), status: integration("status"), cancel: integration("cancel") },
         corsOrigins: [],
       }),
     ),
@@ -62,6 +78,11 @@ function schemaOf(doc: OpenApiDocument, name: string): Schema {
   return schema;
 }
 
+/** The schema a `$ref` names, or the schema itself. */
+function resolved(doc: OpenApiDocument, schema: Schema): Schema {
+  return schema.$ref ? schemaOf(doc, schema.$ref.replace("#/components/schemas/", "")) : schema;
+}
+
 function expectShape(schema: Schema, shape: Record<string, "required" | "optional">, what: string) {
   expect(Object.keys(schema.properties ?? {}).sort(), `${what}: field names`).to.deep.equal(Object.keys(shape).sort());
   const required = Object.keys(shape).filter((k) => shape[k as keyof typeof shape] === "required");
@@ -71,14 +92,20 @@ function expectShape(schema: Schema, shape: Record<string, "required" | "optiona
 describe("client types agree with the public OpenAPI document", () => {
   for (const [auth, doc] of documents()) {
     describe(`auth ${auth}`, () => {
-      it("Job, JobAccepted, CancelAccepted and Error have the client's field names, required the same way", () => {
+      it("Job, JobSummary, JobList, JobAccepted, CancelAccepted and Error have the client's field names, required the same way", () => {
         for (const [name, shape] of Object.entries(SHAPES)) expectShape(schemaOf(doc, name), shape, name);
         expectShape(schemaOf(doc, "Job").properties!.error, ERROR_INFO, "Job.error");
+        expectShape(schemaOf(doc, "JobSummary").properties!.error, ERROR_INFO, "JobSummary.error");
+        const jobs = schemaOf(doc, "JobList").properties!.jobs;
+        expect(jobs.type).to.equal("array");
+        expectShape(resolved(doc, jobs.items ?? {}), SHAPES.JobSummary, "JobList.jobs[]");
+        expect(schemaOf(doc, "JobList").properties!.nextCursor.type).to.equal("string");
         expectShape(schemaOf(doc, "Error").properties!.error, ERROR_INFO, "Error.error");
       });
 
       it("the status unions match the enums", () => {
         expect(schemaOf(doc, "Job").properties!.status.enum).to.deep.equal([...ALL_STATUSES]);
+        expect(schemaOf(doc, "JobSummary").properties!.status.enum).to.deep.equal([...ALL_STATUSES]);
         expect(schemaOf(doc, "JobAccepted").properties!.status.enum).to.deep.equal([...ACCEPTED_STATUSES]);
         expect(schemaOf(doc, "CancelAccepted").properties!.status.enum).to.deep.equal([...CANCELLED_STATUSES]);
         expect(TERMINAL_STATUSES.every((s) => (JOB_STATUSES as readonly string[]).includes(s))).to.equal(true);
@@ -110,6 +137,18 @@ describe("client types agree with the public OpenAPI document", () => {
         const key = (submit.parameters ?? []).find((p) => "name" in p && p.name === HEADERS.idempotencyKey) as { in: string; schema: Schema } | undefined;
         expect(key?.in).to.equal("header");
         expect(key?.schema.pattern).to.equal(IDEMPOTENCY_KEY_PATTERN.source);
+      });
+
+      it("GET /jobs (listJobs) takes the optional query the client sends: status, limit 1..100, cursor", () => {
+        const op = doc.paths[ROUTES.list.path]!.get!;
+        expect(op.operationId).to.equal("listJobs");
+        const params = op.parameters ?? [];
+        const query = Object.fromEntries(params.filter((p) => p.in === "query").map((p) => [p.name, p.schema as Schema]));
+        expect(Object.keys(query).sort()).to.deep.equal(["cursor", "limit", "status"]);
+        expect(params.every((p) => !p.required), "every parameter is optional").to.equal(true);
+        expect(query.limit).to.include({ type: "integer", minimum: LIST_LIMIT.min, maximum: LIST_LIMIT.max });
+        expect(query.status.type).to.equal("string");
+        expect(query.cursor.type).to.equal("string");
       });
 
       it("the auth the client sends is the document's security scheme", () => {

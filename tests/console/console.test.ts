@@ -1,12 +1,13 @@
 // The browser console in a real Chromium (playwright-core, Debian's `chromium` on PATH) against the
-// local cloud: submit, live status, result, error, cancel, the 403 note, and (from another origin)
-// CORS with an API key. Skipped only with ASYNC_API_SKIP_BROWSER=1; without Chromium it fails.
+// local cloud: submit, live status, result, error, cancel, the 403 note, "All my jobs" (GET /jobs),
+// and (from another origin) CORS with an API key. Skipped only with ASYNC_API_SKIP_BROWSER=1; without Chromium it fails.
 import * as fs from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { expect } from "chai";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { AsyncApiClient } from "../../client/index";
 import { CONSOLE_DIR, consoleAsset } from "../../local/apigateway/server";
 import { startCloud, clientFor, type CloudHandle } from "../support/localCloud";
 import { skipBecause } from "../support/skip";
@@ -84,6 +85,32 @@ const job = (page: Page, jobId: string) => page.locator(`li.job[data-job-id="${j
 
 async function waitStatus(page: Page, jobId: string, status: string, timeout = 30_000): Promise<void> {
   await page.waitForSelector(`li.job[data-job-id="${jobId}"][data-status="${status}"]`, { timeout });
+}
+
+/** "All my jobs" has finished loading (it is busy from the click that starts a load). */
+async function listedLoaded(page: Page): Promise<void> {
+  await page.waitForSelector('#listed[aria-busy="false"]', { state: "attached", timeout: 15_000 });
+}
+
+/** Clicks "Load more" until the list ends; each click adds jobs. */
+async function loadAllListed(page: Page): Promise<void> {
+  for (let clicks = 0; await page.isVisible("#listed-more"); clicks++) {
+    expect(clicks, "the list ends").to.be.below(50);
+    const before = await page.locator("li.listed-job").count();
+    await page.click("#listed-more");
+    await listedLoaded(page);
+    expect(await page.locator("li.listed-job").count(), "Load more adds jobs").to.be.greaterThan(before);
+  }
+}
+
+const listedIds = (page: Page) => page.locator("li.listed-job").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-job-id")!));
+const listed = (page: Page, jobId: string) => page.locator(`li.listed-job[data-job-id="${jobId}"]`);
+
+/** Every job GET /jobs lists (auth none: everyone's), newest first, as the API says. */
+async function apiJobIds(cloud: CloudHandle, status?: "FAILED"): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const j of new AsyncApiClient({ apiUrl: cloud.apiUrl, auth: { type: "none" } }).jobs(status ? { status } : {})) ids.push(j.jobId);
+  return ids;
 }
 
 describe("console: the browser console in Chromium against the local cloud", function () {
@@ -222,6 +249,61 @@ describe("console: the browser console in Chromium against the local cloud", fun
     }
     expect(problems, problems.join("\n")).to.deep.equal([]);
   });
+
+  // CONTRACT.md, "GET {apiUrl}/jobs": the caller's jobs (on auth none, everyone's), page by page.
+  it('"All my jobs": newest first, page after page with Load more, filtered by status; a job submitted elsewhere can be tracked', async () => {
+    const twoSeconds = (await page.locator("li.job").last().getAttribute("data-job-id"))!;
+    const a = await submitJob(page, '{"seconds": 0}');
+    const b = await submitJob(page, '{"seconds": 0, "fail": true}');
+    expect((await listedIds(page)).slice(0, 2), "a job submitted here heads the list at once").to.deep.equal([b, a]);
+    const elsewhere = await clientFor(cloud!).submit({ seconds: 0 });
+    const c: string = elsewhere.body.jobId;
+    await waitStatus(page, a, "SUCCEEDED");
+    await waitStatus(page, b, "FAILED");
+    await clientFor(cloud!).waitFor(c);
+
+    // Pages of 2: the first, then Load more until the list ends.
+    await page.evaluate('document.getElementById("listed").dataset.pageSize = "2"');
+    await page.click("#listed-refresh");
+    await listedLoaded(page);
+    const firstPage = await listedIds(page);
+    expect(firstPage.length).to.be.within(1, 2);
+    expect(firstPage[0]).to.equal(c);
+    expect(await page.isVisible("#listed-more")).to.equal(true);
+    expect(await page.textContent("#listed-state")).to.match(/ so far: Load more for older ones\.$/);
+    await loadAllListed(page);
+    const all = await listedIds(page);
+    expect(all.slice(0, 3)).to.deep.equal([c, b, a]);
+    expect(all, "the page lists what the API lists").to.deep.equal(await apiJobIds(cloud!));
+    const created = await page.locator("li.listed-job").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-created-at")!));
+    expect(created).to.deep.equal([...created].sort().reverse());
+    expect(await page.textContent("#listed-state")).to.equal(`${all.length} jobs.`);
+    expect(await listed(page, twoSeconds).locator(".progress-text").textContent()).to.equal("50% Slept 1 of 2 s");
+
+    // A job submitted elsewhere: Track, and it is followed above like one submitted here.
+    expect(await job(page, c).count()).to.equal(0);
+    expect(await listed(page, a).getByRole("button", { name: /^Show job/ }).count()).to.equal(1);
+    await listed(page, c).getByRole("button", { name: /^Track job/ }).click();
+    await waitStatus(page, c, "SUCCEEDED");
+    await job(page, c).locator(".result", { hasText: "Done after 0 seconds" }).waitFor();
+    expect(await job(page, c).textContent()).to.include("Submitted elsewhere.");
+    expect(await page.locator("li.job").first().getAttribute("data-job-id"), "placed by its creation time").to.equal(c);
+    expect(await page.evaluate("document.activeElement && document.activeElement.textContent")).to.equal("Show");
+    await listed(page, c).getByRole("button", { name: /^Show job/ }).click();
+    expect(await page.evaluate("document.activeElement && document.activeElement.dataset.jobId")).to.equal(c);
+
+    // The status filter: only FAILED jobs, with their error code.
+    await page.selectOption("#listed-status", "FAILED");
+    await listedLoaded(page);
+    await loadAllListed(page);
+    const failed = await listedIds(page);
+    expect(failed).to.include(b);
+    expect(failed).to.deep.equal(await apiJobIds(cloud!, "FAILED"));
+    expect(await page.locator("li.listed-job").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-status")))).to.deep.equal(failed.map(() => "FAILED"));
+    expect(await listed(page, b).locator(".error-code").textContent()).to.equal("TimerFailed");
+    expect(await page.textContent("#listed-state")).to.equal(`${failed.length} failed job${failed.length === 1 ? "" : "s"}.`);
+    expect(problems, problems.join("\n")).to.deep.equal([]);
+  });
 });
 
 describe("console: from another origin (CORS) with an API key", function () {
@@ -266,6 +348,8 @@ describe("console: from another origin (CORS) with an API key", function () {
     await page.waitForSelector("#notice:not([hidden])");
     expect(await page.textContent("#notice")).to.include("403");
     expect(await page.textContent("#submit-status")).to.match(/^403 /);
+    await listedLoaded(page);
+    expect(await page.textContent("#listed-state")).to.match(/^403 .*Check the API key|^403 .*apiKey or none/);
 
     await page.check('input[name="auth"][value="apiKey"]');
     await page.fill("#api-key", cloud!.outputs.apiKey);
@@ -273,6 +357,12 @@ describe("console: from another origin (CORS) with an API key", function () {
     const jobId = await submitJob(page, '{"seconds": 1}');
     await waitStatus(page, jobId, "SUCCEEDED");
     expect(await job(page, jobId).locator(".result").textContent()).to.include("Done after 1 seconds");
+    // GET /jobs from this origin with the key (a preflighted request): the key's one job.
+    await page.click("#listed-refresh");
+    await listedLoaded(page);
+    expect(await listedIds(page)).to.deep.equal([jobId]);
+    expect(await listed(page, jobId).getAttribute("data-status")).to.equal("SUCCEEDED");
+    expect(await page.textContent("#listed-state")).to.equal("1 job.");
     expect(await page.textContent("#schema-text")).to.match(/"seconds"|Input schema unavailable \(network or CORS\)/);
     // A blocked job request would show up here (Chromium logs CORS failures as console errors).
     expect(problems, problems.join("\n")).to.deep.equal([]);

@@ -128,6 +128,44 @@ export const CHECKS: Check[] = [
     },
   },
   {
+    name: "list: GET /jobs pages the caller's jobs, newest first; a bad limit or cursor is 400",
+    async run(t) {
+      const mine: string[] = [];
+      for (let i = 0; i < 3; i++) mine.push((await accepted(t.api, { seconds: 0 })).body.jobId);
+      const seen: any[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 50; page++) {
+        const res = await t.api.request("GET", `/jobs?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+        check(res.status === 200 && Array.isArray(res.body?.jobs), `GET /jobs: ${said(res)}`);
+        check(res.body.jobs.length <= 2, `a page of limit 2 has ${res.body.jobs.length} jobs`);
+        seen.push(...res.body.jobs);
+        cursor = res.body.nextCursor;
+        if (!cursor || mine.every((id) => seen.some((j) => j.jobId === id))) break;
+      }
+      for (const id of mine) check(seen.filter((j) => j.jobId === id).length === 1, `job ${id} listed ${seen.filter((j) => j.jobId === id).length} times`);
+      const times = seen.map((j) => Date.parse(j.createdAt));
+      check(times.every((x, i) => i === 0 || x <= times[i - 1]), "not newest first");
+      check(seen.every((j) => !("result" in j) && !("resultUrl" in j)), "a listed job carries its result");
+      expectError(await t.api.request("GET", "/jobs?limit=0"), 400, "ValidationError");
+      expectError(await t.api.request("GET", "/jobs?status=DONE"), 400, "ValidationError");
+      expectError(await t.api.request("GET", "/jobs?cursor=not-a-cursor"), 400, "ValidationError");
+    },
+  },
+  {
+    name: "long poll and progress: ?wait=10 answers at the job's change, with its progress",
+    async run(t) {
+      const { body } = await accepted(t.api, { seconds: 3 });
+      await until(t, body.jobId, (s) => s === "RUNNING" || isTerminal(s));
+      const asked = Date.now();
+      const res = await t.api.request("GET", `/jobs/${body.jobId}?wait=10`);
+      check(res.status === 200, `GET ?wait=10: ${said(res)}`);
+      check(Date.now() - asked < 9000, `a long poll on a job that reports each second took ${Date.now() - asked} ms`);
+      const { last } = await until(t, body.jobId);
+      check(last.body.status === "SUCCEEDED" && typeof last.body.progress?.percent === "number", `ended ${last.text.slice(0, 300)}`);
+      expectError(await t.api.request("GET", `/jobs/${body.jobId}?wait=21`), 400, "ValidationError");
+    },
+  },
+  {
     name: "bad input: 415, 400, 413 and 404 in the contract's shape",
     async run(t) {
       expectError(await postRaw(t, '{"seconds":1}', "text/plain"), 415, "UnsupportedMediaType");

@@ -36,7 +36,7 @@ function rows(out: string): Map<string, string> {
   return table;
 }
 
-const CHECK_COUNT = 11;
+const CHECK_COUNT = 13;
 
 interface Case {
   name: string;

@@ -21,11 +21,10 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ScanCommand,
-  UpdateTableCommand,
 } from "@aws-sdk/client-dynamodb";
-import type { AttributeValue, GlobalSecondaryIndex, KeySchemaElement, ScalarAttributeType } from "@aws-sdk/client-dynamodb";
+import type { AttributeDefinition, AttributeValue, GlobalSecondaryIndex, KeySchemaElement, ScalarAttributeType } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
-import type { DynamoDbService, DynamoDbStreamSource, LocalGlobalSecondaryIndex, StreamViewType } from "../types";
+import type { DynamoDbItem, DynamoDbService, DynamoDbStreamSource, LocalGlobalSecondaryIndex, StreamViewType } from "../types";
 import { close, listen } from "../listen";
 import { dynaliteCaller } from "./dynaliteCall";
 import { readBody, sendError, sendJson, sendReply } from "./protocol";
@@ -389,6 +388,37 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
 
   log(`dynamodb: dynalite on ${endpoint} (${levelDir ? `state in ${levelDir}` : "in memory"})`);
 
+  /**
+   * Recreates a table with `indexes`, keeping its items. In dynalite itself (not through the
+   * endpoint): the rewrite is no change, so it makes no stream records and triggers nothing.
+   */
+  async function rebuildWithIndexes(tableName: string, attributes: AttributeDefinition[], keySchema: KeySchemaElement[], indexes: GlobalSecondaryIndex[]): Promise<void> {
+    const items: DynamoDbItem[] = [];
+    let start: DynamoDbItem | undefined;
+    do {
+      const reply = await callDynalite("Scan", { TableName: tableName, ...(start ? { ExclusiveStartKey: start } : {}) });
+      if (reply.status !== 200) throw new Error(`dynamodb: could not read table ${tableName} to add its indexes: ${reply.body}`);
+      const page = JSON.parse(reply.body) as { Items?: DynamoDbItem[]; LastEvaluatedKey?: DynamoDbItem };
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    // In dynalite too: through the endpoint, DeleteTable would also end the table's stream and TTL.
+    const deleted = await callDynalite("DeleteTable", { TableName: tableName });
+    if (deleted.status !== 200) throw new Error(`dynamodb: could not rebuild table ${tableName}: ${deleted.body}`);
+    for (let i = 0; i < 200; i++) {
+      const described = await callDynalite("DescribeTable", { TableName: tableName });
+      if (described.status !== 200) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const created = await callDynalite("CreateTable", { TableName: tableName, AttributeDefinitions: attributes, KeySchema: keySchema, BillingMode: "PAY_PER_REQUEST", GlobalSecondaryIndexes: indexes });
+    if (created.status !== 200) throw new Error(`dynamodb: could not rebuild table ${tableName}: ${created.body}`);
+    await waitActive(tableName);
+    for (const item of items) {
+      const reply = await callDynalite("PutItem", { TableName: tableName, Item: item });
+      if (reply.status !== 200) throw new Error(`dynamodb: could not restore an item of table ${tableName}: ${reply.body}`);
+    }
+  }
+
   /** createTableMs and updateTableMs are 0, but dynalite flips CREATING → ACTIVE (tables and indexes) on a timer. */
   async function waitActive(tableName: string): Promise<void> {
     for (let i = 0; i < 200; i++) {
@@ -426,13 +456,13 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
         const has = (existing.Table?.KeySchema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(",");
         const wanted = keySchema.map((k) => `${k.AttributeName}:${k.KeyType}`).join(",");
         if (has !== wanted) log(`dynamodb: table ${input.name} exists with key schema ${has}, not ${wanted}: keeping it as it is`);
-        // A table kept from before an index was declared (state from an older version): add it,
-        // as `pulumi up` would with UpdateTable.
+        // A table kept from before an index was declared (state from an older version): AWS adds
+        // it with UpdateTable and backfills it ("Adding a global secondary index to an existing
+        // table"); dynalite's UpdateTable ignores index creation, so the table is rebuilt with it.
         const present = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
-        for (const index of indexes.filter((i) => !present.has(i.IndexName))) {
-          await client.send(new UpdateTableCommand({ TableName: input.name, AttributeDefinitions: attributes, GlobalSecondaryIndexUpdates: [{ Create: index }] }));
-          log(`dynamodb: added index ${index.IndexName} to table ${input.name}`);
-          await waitActive(input.name);
+        if (indexes.some((i) => !present.has(i.IndexName!))) {
+          await rebuildWithIndexes(input.name, attributes, existing.Table?.KeySchema ?? keySchema, indexes);
+          log(`dynamodb: added index(es) ${indexes.map((i) => i.IndexName).join(", ")} to table ${input.name}`);
         }
       }
       catalog.forget(input.name);

@@ -8,6 +8,7 @@ import {
   GetItemCommand,
   ListTablesCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
@@ -157,6 +158,45 @@ describe("local DynamoDB (dynalite)", function () {
         expect(second.ttlSettings()).to.deep.equal({ [TABLE]: "expiresAt" });
         const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: TABLE }));
         expect(ttl.TimeToLiveDescription).to.deep.equal({ TimeToLiveStatus: "ENABLED", AttributeName: "expiresAt" });
+      } finally {
+        client.destroy();
+      }
+    });
+
+    // A state dir from before the owner index: the table is kept and gets the index, as
+    // UpdateTable would add it on AWS, which backfills existing items ("Adding a global
+    // secondary index to an existing table").
+    it("adds a global secondary index missing from a kept table, with the items it already had", async () => {
+      const dir = path.join(tmpDir("ddb"), "dynamodb");
+      const first = await start({ dir });
+      await first.createTable({ name: TABLE, hashKey: "pk", attributes: [{ name: "pk", type: "S" }] });
+      first.enableTtl(TABLE, "expiresAt");
+      const streamArn = first.enableStream(TABLE, "NEW_IMAGE");
+      let client = clientFor(first);
+      await put(client, { pk: { S: "old" }, owner: { S: "alice" }, createdAt: { S: "2026-01-01T00:00:00.000Z" } });
+      client.destroy();
+      await stop(first);
+
+      const second = await start({ dir });
+      client = clientFor(second);
+      try {
+        const index = { name: "byOwner", hashKey: "owner", rangeKey: "createdAt", projectionType: "INCLUDE", nonKeyAttributes: ["status"] };
+        const attributes = [
+          { name: "pk", type: "S" },
+          { name: "owner", type: "S" },
+          { name: "createdAt", type: "S" },
+        ];
+        await second.createTable({ name: TABLE, hashKey: "pk", attributes, globalSecondaryIndexes: [index] });
+        await put(client, { pk: { S: "new" }, owner: { S: "alice" }, createdAt: { S: "2026-01-02T00:00:00.000Z" } });
+        const out = await client.send(
+          new QueryCommand({ TableName: TABLE, IndexName: "byOwner", KeyConditionExpression: "#o = :o", ExpressionAttributeNames: { "#o": "owner" }, ExpressionAttributeValues: { ":o": { S: "alice" } }, ScanIndexForward: false }),
+        );
+        expect(out.Items?.map((i) => i.pk.S)).to.deep.equal(["new", "old"]);
+        // The table keeps its TTL and its stream.
+        expect(second.ttlSettings()).to.deep.equal({ [TABLE]: "expiresAt" });
+        expect(second.enableStream(TABLE, "NEW_IMAGE")).to.equal(streamArn);
+        // A second start finds the index and leaves it be.
+        await second.createTable({ name: TABLE, hashKey: "pk", attributes, globalSecondaryIndexes: [index] });
       } finally {
         client.destroy();
       }

@@ -191,23 +191,29 @@ export function describeJobApi({ backend, store, auth, worker = "lambda" }: JobA
       expect(last.body.progress.updatedAt).to.match(/^\d{4}-\d\d-\d\dT/);
     });
 
-    // CONTRACT.md, "long poll": the answer comes as soon as the job ends or changes status, or after N seconds.
-    it(`long-polls: wait=10 on a 1-second job answers at its end, not at 10 s; wait=1 on a job still running answers at about 1 s, RUNNING`, async () => {
-      const short = await api.submit({ seconds: 1 });
+    // CONTRACT.md, "long poll": the answer comes as soon as the job ends or changes status, or after N
+    // seconds. The suite's jobTimeoutSeconds is 3, so the "3-second job" of the issue is 2.5 s here.
+    // The bound of one read's pause (at most 1 s after the change) is held exactly with a test clock in
+    // tests/lambdas/status.test.ts; here, over HTTP on a machine that runs other suites at once,
+    // the bounds leave room for load and still tell an answer at the change from one at N seconds.
+    it(`long-polls: wait=10 on a 2.5-second job answers at its end, not at 10 s; wait=2 on a running job answers by about 2 s, RUNNING`, async () => {
+      const short = await api.submit({ seconds: 2.5 });
       await api.waitFor(short.body.jobId, (s) => s === "RUNNING");
-      const asked = Date.now();
-      const res = await api.request("GET", `/jobs/${short.body.jobId}?wait=10`);
+      // Each answer that comes before the end is a progress change (the timer reports each second).
+      let res = await api.request("GET", `/jobs/${short.body.jobId}?wait=10`);
+      for (let i = 0; i < 5 && res.body.status === "RUNNING"; i++) res = await api.request("GET", `/jobs/${short.body.jobId}?wait=10`);
+      const answered = Date.now();
       expect(res.status).to.equal(200);
       expect(res.body.status).to.equal("SUCCEEDED");
-      expect(Date.now() - asked, "answered at the job's end (within a read's pause), not at 10 s").to.be.below(2500);
-      // Within jobTimeoutSeconds (3 s here), a job of 30 s is still RUNNING a second later.
+      expect(answered - Date.parse(res.body.updatedAt), "answered at the job's end, not at 10 s").to.be.below(2500);
+      // Within jobTimeoutSeconds (3 s here), a job of 30 s is still RUNNING two seconds later.
       const long = await api.submit({ seconds: 30 });
       await api.waitFor(long.body.jobId, (s) => s === "RUNNING");
       const started = Date.now();
-      const held = await api.request("GET", `/jobs/${long.body.jobId}?wait=1`);
+      const held = await api.request("GET", `/jobs/${long.body.jobId}?wait=2`);
       expect(held.body.status).to.equal("RUNNING");
-      // At 1 s, or at the job's next progress report (each second), whichever comes first.
-      expect(Date.now() - started).to.be.below(2000);
+      // At 2 s, or at the job's next progress report (each second), whichever comes first.
+      expect(Date.now() - started).to.be.below(3500);
       expect(held.headers.get("retry-after")).to.match(/^\d+$/);
       expectCleanError(await api.request("GET", `/jobs/${long.body.jobId}?wait=21`), 400, "ValidationError");
     });

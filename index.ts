@@ -50,3 +50,8 @@ export const failureBusArn = api.failureBusArn;
 export const failureRuleArn = api.failureRuleArn;
 export const failureArchiveArn = api.failureArchiveArn;
 export const deadLetterQueueUrl = api.deadLetterQueueUrl;
+// Job events and webhooks (see the README, "Job events and webhooks").
+export const jobEventsBusArn = api.jobEventsBusArn;
+export const jobEventsDeadLetterQueueUrl = api.jobEventsDeadLetterQueueUrl;
+export const webhookSecret = api.webhookSecret;
+export const webhookDeadLetterQueueUrl = api.webhookDeadLetterQueueUrl;

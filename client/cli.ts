@@ -8,7 +8,9 @@ import type { AuthOptions } from "./auth";
 import { AsyncApiClient, type ListOptions, type SubmitResult, type WaitProgress } from "./client";
 import { AuthDiscoveryError, discoverAuth, openapiUrl, type AuthKind } from "./discoverAuth";
 import { AsyncApiError } from "./errors";
+import { startWebhookListener, type WebhookListener } from "./listen";
 import { JOB_STATUSES, LIST_LIMIT, type Job, type JobStatus, type JobSummary } from "./types";
+import { isWebhookSecret } from "./webhooks";
 
 export const USAGE = `usage: async-api <command> [options]
 
@@ -20,10 +22,14 @@ commands:
   cancel <jobId>          cancel a PENDING or RUNNING job
   list [--status S[,S...]] [--limit N]
                           list your jobs, newest first
+  listen --port N [--secret S] [--path P] [--host H]
+                          receive the stack's webhooks: verify each delivery (Standard Webhooks),
+                          print it, answer 204 (401 if it fails verification), until Ctrl-C
 
 options:
   --url URL               the API's base URL (default: apiUrl of the current stack, see below)
-  --outputs FILE          read apiUrl, auth and apiKey from this stack outputs JSON file
+  --outputs FILE          read apiUrl, auth and apiKey (listen: webhookSecret) from this stack
+                          outputs JSON file
   --stack NAME            the stack for 'pulumi stack output' (default: the selected stack)
   --auth iam|apiKey|none  how to authenticate (default: the outputs' auth; else, for a URL from
                           --url or ASYNC_API_URL, the auth the API declares, see below; else iam)
@@ -35,9 +41,15 @@ options:
   --status S[,S...]       list: only jobs in these statuses (PENDING, RUNNING, SUCCEEDED, FAILED,
                           CANCELLED, TIMED_OUT)
   --limit N               list: print at most N jobs (default 20), reading as many pages as it takes
+  --port N                listen: the port (0: any free port; the URL is printed on stderr)
+  --host H                listen: the address to bind (default 127.0.0.1)
+  --path P                listen: take deliveries on this path only (default: any path)
+  --secret S              listen: the webhook secret, whsec_<base64> (default: env
+                          ASYNC_API_WEBHOOK_SECRET, else the outputs file's webhookSecret)
   --retries N             retries of a failed request (default 3)
-  --json                  print one JSON document on stdout (progress still goes to stderr)
-  --quiet                 no progress on stderr
+  --json                  print one JSON document on stdout (progress still goes to stderr);
+                          listen: each verified delivery's body, one JSON line each
+  --quiet                 no progress on stderr (listen: no listening and stopped lines)
   -h, --help              this text
 
 The API URL, first found: --url; env ASYNC_API_URL; the outputs file given by --outputs or env
@@ -52,8 +64,14 @@ Auth iam signs with the default AWS credential chain (env, profiles, SSO, assume
 local cloud any key id works with the secret 'test':
 AWS_ACCESS_KEY_ID=alice AWS_SECRET_ACCESS_KEY=test async-api submit '{"seconds": 2}' --wait
 
-exit codes: 0 done (waited job SUCCEEDED), 1 job FAILED, 2 job TIMED_OUT, 3 job CANCELLED,
-4 usage, API or transport error, 5 --timeout passed while the job was still running, 130 interrupted`;
+Webhooks on the local cloud (it may call http:// on loopback):
+async-api listen --port 9000, then submit with the header 'Callback-Url: http://127.0.0.1:9000/'.
+The secret: the stack's webhookSecret output (pulumi stack output webhookSecret --show-secrets);
+prefer the env variable to --secret, which other users of the machine can see in the process list.
+
+exit codes: 0 done (waited job SUCCEEDED; listen stopped by SIGINT or SIGTERM), 1 job FAILED,
+2 job TIMED_OUT, 3 job CANCELLED, 4 usage, API or transport error, 5 --timeout passed while the
+job was still running, 130 interrupted`;
 
 /** Exit codes, one per outcome. */
 export const EXIT = { OK: 0, FAILED: 1, TIMED_OUT: 2, CANCELLED: 3, ERROR: 4, WAIT_TIMEOUT: 5, INTERRUPTED: 130 } as const;
@@ -67,6 +85,8 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Runs `pulumi stack output`: returns stdout, or throws with the reason. */
   stackOutputs(args: string[]): string;
+  /** `listen`: resolves with the signal's name when it should stop (default: SIGINT or SIGTERM). */
+  untilStopped?(): Promise<string>;
 }
 
 export interface CliOptions {
@@ -84,6 +104,10 @@ export interface CliOptions {
   retries?: number;
   status?: string;
   limit?: number;
+  port?: number;
+  host?: string;
+  path?: string;
+  secret?: string;
   json: boolean;
   quiet: boolean;
   help: boolean;
@@ -103,6 +127,10 @@ const VALUE_FLAGS: Record<string, keyof CliOptions> = {
   "--retries": "retries",
   "--status": "status",
   "--limit": "limit",
+  "--port": "port",
+  "--host": "host",
+  "--path": "path",
+  "--secret": "secret",
 };
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -142,6 +170,10 @@ export function parseArgs(argv: string[]): CliOptions {
       if (value.trim() === "" || !Number.isFinite(n) || n < 0 || (key === "retries" && !Number.isInteger(n))) {
         throw new UsageError(`${flag} takes a number >= 0${key === "retries" ? " (an integer)" : ""}, got '${value}'`);
       }
+      options[key] = n;
+    } else if (key === "port") {
+      const n = Number(value);
+      if (value.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} takes an integer 0..65535 (0: any free port), got '${value}'`);
       options[key] = n;
     } else if (key === "limit") {
       const n = Number(value);
@@ -500,6 +532,56 @@ async function listAndReport(client: AsyncApiClient, options: CliOptions, io: Cl
   return EXIT.OK;
 }
 
+/** The webhook secret and where it came from: --secret, env, then an outputs file's webhookSecret. */
+function webhookSecret(options: CliOptions, io: CliIo): { secret: string; source: string } {
+  if (options.secret !== undefined) return { secret: options.secret, source: "--secret" };
+  if (io.env.ASYNC_API_WEBHOOK_SECRET) return { secret: io.env.ASYNC_API_WEBHOOK_SECRET, source: "ASYNC_API_WEBHOOK_SECRET" };
+  const file = options.outputs ?? io.env.ASYNC_API_OUTPUTS ?? (fs.existsSync(path.join(io.cwd, DEFAULT_OUTPUTS)) ? DEFAULT_OUTPUTS : undefined);
+  const fromFile = file === undefined ? undefined : readOutputsFile(path.resolve(io.cwd, file)).webhookSecret;
+  // A file written without --show-secrets holds "[secret]" in place of the secret.
+  if (typeof fromFile === "string" && fromFile !== "[secret]") return { secret: fromFile, source: `${file} (webhookSecret)` };
+  throw new UsageError(
+    `listen needs the stack's webhook secret${file ? ` (${file} has no usable webhookSecret)` : ""}: set env ASYNC_API_WEBHOOK_SECRET or pass --secret, ` +
+      `e.g. ASYNC_API_WEBHOOK_SECRET="$(pulumi stack output webhookSecret --show-secrets)" async-api listen --port ${options.port ?? 9000}`,
+  );
+}
+
+/** Resolves with the name of the first SIGINT or SIGTERM (and stops catching them). */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.removeListener("SIGINT", stop);
+      process.removeListener("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+/** `listen`: receives and verifies webhooks until stopped. */
+async function listenAndReport(options: CliOptions, io: CliIo): Promise<number> {
+  if (options.args.length > 0) throw new UsageError(`listen takes no argument, got '${options.args[0]}'`);
+  if (options.port === undefined) throw new UsageError("listen needs --port N (0: any free port)");
+  if (options.path !== undefined && !options.path.startsWith("/")) throw new UsageError(`--path takes a path that starts with '/', got '${options.path}'`);
+  const { secret, source } = webhookSecret(options, io);
+  if (!isWebhookSecret(secret)) throw new UsageError(`the webhook secret from ${source} is not whsec_<base64> (the stack's webhookSecret output)`);
+  const host = options.host ?? "127.0.0.1";
+  let listener: WebhookListener;
+  try {
+    listener = await startWebhookListener({ secret, host, port: options.port, json: options.json, stdout: io.stdout, stderr: io.stderr, ...(options.path !== undefined ? { path: options.path } : {}) });
+  } catch (err) {
+    io.stderr.write(`async-api: cannot listen on ${host} port ${options.port}: ${(err as Error).message}\n`);
+    return EXIT.ERROR;
+  }
+  const stopped = (io.untilStopped ?? untilSignal)();
+  if (!options.quiet) io.stderr.write(`listening on ${listener.url} (verifying with the secret from ${source}); Ctrl-C stops\n`);
+  const signal = await stopped;
+  await listener.close();
+  if (!options.quiet) io.stderr.write(`stopped listening (${signal})\n`);
+  return EXIT.OK;
+}
+
 function needId(options: CliOptions): string {
   const id = options.args[0];
   if (!id) throw new UsageError(`${options.command} needs a job id: async-api ${options.command} <jobId>`);
@@ -514,13 +596,17 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
   }
   const command = options.command;
   if (!command) throw new UsageError("no command");
-  if (!["submit", "status", "wait", "cancel", "list"].includes(command)) throw new UsageError(`unknown command '${command}'`);
+  if (!["submit", "status", "wait", "cancel", "list", "listen"].includes(command)) throw new UsageError(`unknown command '${command}'`);
   if (command !== "submit" && (options.wait || options.idempotencyKey !== undefined)) {
     throw new UsageError(`--wait and --idempotency-key go with submit, not ${command}`);
   }
   if (command !== "list" && (options.status !== undefined || options.limit !== undefined)) {
     throw new UsageError(`--status and --limit go with list, not ${command}`);
   }
+  if (command !== "listen" && [options.port, options.host, options.path, options.secret].some((v) => v !== undefined)) {
+    throw new UsageError(`--port, --host, --path and --secret go with listen, not ${command}`);
+  }
+  if (command === "listen") return listenAndReport(options, io);
   if (command === "list") {
     if (options.args.length > 0) throw new UsageError(`list takes no argument, got '${options.args[0]}' (filter with --status)`);
     statusFilter(options.status);

@@ -8,3 +8,5 @@ export type { AuthOptions, AwsCredentials, AwsCredentialsProvider } from "./auth
 export { backoffBounds, backoffDelay, parseRetryAfter } from "./retry";
 export { HEADERS, IDEMPOTENCY_KEY_PATTERN, JOB_STATUSES, LIST_LIMIT, ROUTES, TERMINAL_STATUSES, isTerminalStatus, routePath } from "./types";
 export type { CancelAccepted, ErrorBody, ErrorInfo, Job, JobAccepted, JobList, JobProgress, JobStatus, JobSummary, TerminalStatus } from "./types";
+export { DEFAULT_WEBHOOK_TOLERANCE_SECONDS, WEBHOOK_EVENT_TYPES, WebhookVerificationError, isWebhookSecret, signWebhook, verifyWebhook } from "./webhooks";
+export type { HeadersLike, VerifyWebhookOptions, WebhookEvent, WebhookEventType, WebhookHeaders, WebhookVerificationReason } from "./webhooks";

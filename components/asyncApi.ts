@@ -11,6 +11,8 @@ import { createFailureChannel, failureRecordingSettings, routeFailures, type Fai
 import { createGateway } from "./asyncApi/gateway";
 import { createLambdaBackend } from "./asyncApi/lambdaBackend";
 import { createResultReader } from "./asyncApi/resultReader";
+import { createJobEvents } from "./asyncApi/jobEvents";
+import { createWebhooks } from "./asyncApi/webhooks";
 import { createStreamBackend, streamWorkerSettings } from "./asyncApi/streamBackend";
 import { streamSubmitIntegration } from "./api/streamSubmit";
 import type { ApiGatewayIntegration } from "./api/openapiTypes";
@@ -40,6 +42,8 @@ const ROUTES: Record<Route, { method: string; path: string; description: string 
 /** The components an AsyncApi is made of (see the getters). */
 interface AsyncApiParts {
   store: ResultStore;
+  eventsPublisher: BundledFunction;
+  webhookDelivery: BundledFunction;
   functions: { submit?: BundledFunction; list: BundledFunction; status: BundledFunction; cancel: BundledFunction };
   workflow?: JobStateMachine;
   worker?: BundledFunction;
@@ -80,6 +84,14 @@ export class AsyncApi extends pulumi.ComponentResource {
   public readonly failureArchiveArn?: pulumi.Output<string>;
   /** Where failures that could not be delivered or recorded end (SQS, encrypted). */
   public readonly deadLetterQueueUrl?: pulumi.Output<string>;
+  /** The bus of job events: every status change, source `async-api`, detail-type `Job Status Change`. */
+  public readonly jobEventsBusArn: pulumi.Output<string>;
+  /** Job status changes the events publisher gave up on (SQS). */
+  public readonly jobEventsDeadLetterQueueUrl: pulumi.Output<string>;
+  /** The webhook signing secret, `whsec_<base64>` (secret). */
+  public readonly webhookSecret: pulumi.Output<string>;
+  /** Webhook deliveries given up on (SQS): refused addresses, and retries past 24 hours. */
+  public readonly webhookDeadLetterQueueUrl: pulumi.Output<string>;
 
   // The components it is made of are getters, not fields: Pulumi's schema inference (for other
   // languages) takes every field as an output, and it cannot describe this package's own components.
@@ -98,6 +110,14 @@ export class AsyncApi extends pulumi.ComponentResource {
   /** backend `lambda`: the worker invoked asynchronously; backend `stream`: the worker the table's stream feeds. */
   get worker(): BundledFunction | undefined {
     return partsOf(this).worker;
+  }
+  /** Puts every job status change on the job events bus (from the table's stream, or the bucket's notifications). */
+  get eventsPublisher(): BundledFunction {
+    return partsOf(this).eventsPublisher;
+  }
+  /** POSTs ended jobs to their `Callback-Url`. */
+  get webhookDelivery(): BundledFunction {
+    return partsOf(this).webhookDelivery;
   }
   /**
    * Records jobs that ended without a recorded outcome, from the failures bus (absent for EXPRESS
@@ -129,7 +149,7 @@ export class AsyncApi extends pulumi.ComponentResource {
     const logRetentionInDays = args.logRetentionInDays ?? 30;
     if (!["stepfunctions", "lambda", "stream"].includes(this.backend)) throw new Error(`${self}: backend must be "stepfunctions", "lambda" or "stream", got "${this.backend}"`);
     if (this.backend === "stream" && (args.store ?? "dynamodb") !== "dynamodb") throw new Error(`${self}: backend "stream" needs store "dynamodb" (the jobs table's stream feeds the worker), got store "${args.store}"`);
-    if (this.backend === "stream" && args.resultStore && args.resultStore.tableStreamArn === undefined) throw new Error(`${self}: backend "stream" needs a resultStore with a table stream (resultStore.tableStreamArn, view type NEW_IMAGE)`);
+    if (this.backend === "stream" && args.resultStore && args.resultStore.tableStreamArn === undefined) throw new Error(`${self}: backend "stream" needs a resultStore with a table stream (resultStore.tableStreamArn, view type NEW_AND_OLD_IMAGES)`);
     if (!["iam", "apiKey", "none"].includes(this.auth)) throw new Error(`${self}: auth must be "iam", "apiKey" or "none", got "${this.auth}"`);
     if (args.store && args.resultStore) throw new Error(`${self}: give either store (to create a ResultStore) or resultStore (to use one), not both`);
     if (args.workflowType && this.backend !== "stepfunctions") throw new Error(`${self}: workflowType applies only to backend "stepfunctions"`);
@@ -145,7 +165,13 @@ export class AsyncApi extends pulumi.ComponentResource {
       `${name}-store`,
       existing
         ? { kind: existing.kind ?? "dynamodb", resultTtlMinutes: args.resultTtlMinutes, jobTimeoutSeconds, existing: { bucketName: existing.bucketName, tableName: existing.tableName, tableStreamArn: existing.tableStreamArn } }
-        : { kind: args.store ?? "dynamodb", resultTtlMinutes: args.resultTtlMinutes, jobTimeoutSeconds, ...(this.backend === "stream" ? { streamViewType: "NEW_IMAGE" as const } : {}) },
+        : {
+            kind: args.store ?? "dynamodb",
+            resultTtlMinutes: args.resultTtlMinutes,
+            jobTimeoutSeconds,
+            // The job events publisher compares each write's old image with its new one.
+            ...((args.store ?? "dynamodb") === "dynamodb" ? { streamViewType: "NEW_AND_OLD_IMAGES" as const } : {}),
+          },
       { parent: this },
     );
     this.storeKind = own.store.kind;
@@ -159,6 +185,12 @@ export class AsyncApi extends pulumi.ComponentResource {
       [ENV.WORKER]: worker,
       [ENV.CORS_ORIGINS]: JSON.stringify(corsOrigins),
     }));
+
+    // Job events, from the store's change feed (CONTRACT.md, "Events").
+    const events = createJobEvents(name, this, { store, environment: baseEnv, logRetentionInDays });
+    own.eventsPublisher = events.publisher;
+    this.jobEventsBusArn = events.bus.arn;
+    this.jobEventsDeadLetterQueueUrl = events.deadLetterQueue.url;
 
     // Where a job's failure goes when recording it failed too: the failures bus, its recorder, its
     // archive and the dead-letter queue (STANDARD workflows and the Lambda backend: EXPRESS
@@ -227,14 +259,18 @@ export class AsyncApi extends pulumi.ComponentResource {
       status: pulumi.all([store.recordLocation, store.bucketArn]).apply(([location, bucketArn]) => [...recordStatements(location, "read"), resultStatement(bucketArn, "read")]),
       cancel: pulumi.all([store.recordLocation, cancelStatements]).apply(([location, stop]) => [...recordStatements(location, "readWrite"), ...stop]),
     };
-    // The result-reader role trusts the status function's role alone, and that function signs as it.
+    // The result-reader role trusts the roles of the status and webhook delivery functions alone,
+    // and they sign as it. The delivery function comes later: its role's ARN is filled in then.
     let resultReader: aws.iam.Role | undefined;
+    let deliveryRoleArn!: (arn: pulumi.Output<string>) => void;
+    const laterDeliveryRoleArn = pulumi.output(new Promise<pulumi.Output<string>>((resolve) => (deliveryRoleArn = resolve)));
+    const signAsReader = (reader: aws.iam.Role) => ({
+      environment: reader.arn.apply((arn): Record<string, string> => ({ [ENV.RESULT_READER_ROLE_ARN]: arn })),
+      policyStatements: reader.arn.apply((arn) => [assumeRoleStatement("SignResultUrls", arn)]),
+    });
     const signResultUrls = (role: aws.iam.Role) => {
-      resultReader = createResultReader(name, this, { resultsBucketArn: store.bucketArn, statusRoleArn: role.arn });
-      return {
-        environment: resultReader.arn.apply((arn): Record<string, string> => ({ [ENV.RESULT_READER_ROLE_ARN]: arn })),
-        policyStatements: resultReader.arn.apply((arn) => [assumeRoleStatement("SignResultUrls", arn)]),
-      };
+      resultReader = createResultReader(name, this, { resultsBucketArn: store.bucketArn, signerRoleArns: [role.arn, laterDeliveryRoleArn] });
+      return signAsReader(resultReader);
     };
     const specs = { submit: submitSpec(args.job), list: handlerSpec("list"), status: handlerSpec("status"), cancel: handlerSpec("cancel") };
     const fns = {} as Record<Route, BundledFunction>;
@@ -258,6 +294,21 @@ export class AsyncApi extends pulumi.ComponentResource {
     }
     own.functions = fns;
     this.resultReaderRole = resultReader!;
+
+    // Webhooks, from the job events bus (CONTRACT.md, "Webhooks").
+    const webhooks = createWebhooks(name, this, {
+      store,
+      bus: events.bus,
+      environment: apiEnv,
+      logRetentionInDays,
+      withRole: (role) => {
+        deliveryRoleArn(role.arn);
+        return signAsReader(resultReader!);
+      },
+    });
+    own.webhookDelivery = webhooks.delivery;
+    this.webhookSecret = webhooks.secretValue;
+    this.webhookDeadLetterQueueUrl = webhooks.deadLetterQueue.url;
 
     const submitRoute: pulumi.Output<string | ApiGatewayIntegration> = submitIntegration ?? fns.submit.invokeArn;
     const body = pulumi.all([submitRoute, fns.list.invokeArn, fns.status.invokeArn, fns.cancel.invokeArn]).apply(([submit, list, status, cancel]) => {
@@ -315,6 +366,10 @@ export class AsyncApi extends pulumi.ComponentResource {
       failureRuleArn: this.failureRuleArn,
       failureArchiveArn: this.failureArchiveArn,
       deadLetterQueueUrl: this.deadLetterQueueUrl,
+      jobEventsBusArn: this.jobEventsBusArn,
+      jobEventsDeadLetterQueueUrl: this.jobEventsDeadLetterQueueUrl,
+      webhookSecret: this.webhookSecret,
+      webhookDeadLetterQueueUrl: this.webhookDeadLetterQueueUrl,
     });
   }
 

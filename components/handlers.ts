@@ -20,6 +20,9 @@ export const HANDLERS = {
   streamWorker: { module: "worker/streamWorker", factory: "createStreamWorker" },
   streamFailures: { module: "worker/streamFailures", factory: "createStreamFailureRecorder" },
   containerWorker: { module: "worker/containerWorker", factory: "createContainerWorker" },
+  tablePublisher: { module: "events/tablePublisher", factory: "createTablePublisher" },
+  bucketPublisher: { module: "events/bucketPublisher", factory: "createBucketPublisher" },
+  webhookDelivery: { module: "webhooks/delivery", factory: "createWebhookDelivery" },
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;

@@ -45,8 +45,10 @@ export interface ResultStoreArgs {
    * its table (partition key `pk` of type S, TTL on `expiresAt`, and for `GET /jobs` a global
    * secondary index `byOwner` on `owner` (S) + `createdAt` (S), projecting at least `kind`, `jobId`,
    * `status`, `updatedAt`, `deadline`, `expiresAt`, `progress` and `error`). Nothing is created or
-   * changed; the bucket should expire old objects under `jobs/`, `idempotency/`, `index/` and
-   * `results/` itself.
+   * changed; the bucket should expire old objects under `jobs/`, `idempotency/`, `index/`,
+   * `events/` and `results/` itself. Job events need, for kind `dynamodb`, the table's stream with
+   * view type NEW_AND_OLD_IMAGES (`tableStreamArn`); for kind `s3`, the bucket's notifications to
+   * EventBridge turned on ("Enabling Amazon EventBridge", Amazon S3 User Guide).
    * @default a new table and bucket
    * @example { tableName: "jobs-table", bucketName: "jobs-bucket" }
    */
@@ -204,7 +206,7 @@ export class ResultStore extends pulumi.ComponentResource {
       { parent: this },
     );
     const days = lifecycleDays(jobTimeoutSeconds, this.resultTtlMinutes);
-    const prefixes = this.kind === "s3" ? ["jobs/", "idempotency/", S3_INDEX_PREFIX, "results/"] : ["results/"];
+    const prefixes = this.kind === "s3" ? ["jobs/", "idempotency/", S3_INDEX_PREFIX, "events/", "results/"] : ["results/"];
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-expiry`,
       {

@@ -10,6 +10,7 @@ import { startEventBridgeService, type LocalEventBridgeService } from "./eventbr
 import { startLambdaService } from "./lambda";
 import { LocalMonitor, type LocalServices } from "./monitor";
 import { startS3Service } from "./s3";
+import { startSecretsManagerService } from "./secretsmanager";
 import { startSqsService } from "./sqs";
 import { loadStackConfig, readProject, type FlatConfig } from "./stackConfig";
 import { startStepFunctionsService } from "./stepfunctions";
@@ -94,6 +95,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
     started.push(s3);
     const sts = await startStsService({ log });
     started.push(sts);
+    const secretsmanager = await startSecretsManagerService({ dir: path.join(stateDir, "secretsmanager"), log });
+    started.push(secretsmanager);
     // With --faults, the admin API watches the Lambda service's log for invocation starts.
     const lambdaTaps: ((line: string) => void)[] = [];
     const lambdaLog = options.faults ? (line: string) => (lambdaTaps.forEach((tap) => tap(line)), log(line)) : log;
@@ -138,9 +141,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
       sqs: sqs.endpoint,
       ecs: ecs.endpoint,
       sts: sts.endpoint,
+      secretsmanager: secretsmanager.endpoint,
     });
 
-    const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway, eventbridge, sqs, ecs, sts };
+    const services: LocalServices = { dynamodb, s3, lambda, stepfunctions, apigateway, eventbridge, sqs, ecs, sts, secretsmanager };
     const monitor = new LocalMonitor(services, options.stack, options.projectDir);
     await pulumi.runtime.setMocks(monitor, project.name, options.stack, false);
     pulumi.runtime.setAllConfig(config);

@@ -15,6 +15,8 @@ import {
 } from "./types";
 import type { LocalEcsService } from "./ecs";
 import type { LocalStsService } from "./sts";
+import type { LocalSecretsManagerService } from "./secretsmanager";
+import type { LocalS3Service } from "./s3";
 
 export interface LocalServices {
   /** ECS (worker fargate): tasks run their image's build context as local processes. */
@@ -28,6 +30,8 @@ export interface LocalServices {
   sqs: SqsService;
   /** STS: the roles the program declares can be assumed (AssumeRole). */
   sts?: LocalStsService;
+  /** Secrets Manager: the secrets the program declares (GetSecretValue). */
+  secretsmanager?: LocalSecretsManagerService;
 }
 
 /** One resource the program declared, as the local cloud materialised it. */
@@ -133,11 +137,47 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
     return this.services.ecs;
   }
 
+  private secretsManager(resource: string): LocalSecretsManagerService {
+    if (!this.services.secretsmanager) throw new Error(`${resource}: the local cloud has no Secrets Manager service`);
+    return this.services.secretsmanager;
+  }
+
   private buildMaterialisers(): Record<string, Materialiser> {
     const s = this.services;
     const accepted: Materialiser = async (name) => ({ id: `${name}-${this.shortId(name)}`, state: {} });
     return {
       "pulumi:providers:aws": async (name) => ({ id: `${name}-provider`, state: {} }),
+      "pulumi:providers:random": async (name) => ({ id: `${name}-provider`, state: {} }),
+      // Random bytes that stay the same for a stack and resource across restarts (as they stay in
+      // a Pulumi stack's state), from a hash: the local cloud keeps no state of its own for them.
+      "random:index/randomBytes:RandomBytes": async (name, inputs) => {
+        const length = Number(inputs.length);
+        if (!Number.isInteger(length) || length < 1) throw new Error(`random bytes ${name}: length must be a positive integer`);
+        const chunks: Buffer[] = [];
+        for (let i = 0; Buffer.concat(chunks).length < length; i++) chunks.push(crypto.createHash("sha256").update(`${this.stack}/${name}/random/${i}`).digest());
+        const bytes = Buffer.concat(chunks).subarray(0, length);
+        return { id: `${name}-${this.shortId(name)}`, state: { base64: bytes.toString("base64"), hex: bytes.toString("hex"), length } };
+      },
+      "aws:secretsmanager/secret:Secret": async (name, inputs) => {
+        const secrets = this.secretsManager(name);
+        const secret = this.physicalName(name, inputs, 256);
+        const secretArn = secrets.createSecret(secret);
+        return { id: secretArn, state: { name: secret, arn: secretArn } };
+      },
+      "aws:secretsmanager/secretVersion:SecretVersion": async (name, inputs) => {
+        // A secret input reaches the mocks wrapped: {"4dabf18193072939515e22adb298388d": <sig>, value}.
+        const value = typeof inputs.secretString === "object" && inputs.secretString !== null ? inputs.secretString.value : inputs.secretString;
+        if (typeof value !== "string") throw new Error(`secret version ${name}: the local Secrets Manager keeps string values (secretString) only`);
+        this.secretsManager(name).putSecretValue(inputs.secretId, value);
+        return { id: `${inputs.secretId}|local`, state: { arn: inputs.secretId, versionId: "local" } };
+      },
+      "aws:s3/bucketNotification:BucketNotification": async (name, inputs) => {
+        for (const unsupported of ["lambdaFunctions", "queues", "topics"]) {
+          if (inputs[unsupported]?.length) throw new Error(`bucket notification ${name}: the local S3 notifies EventBridge only, not ${unsupported}`);
+        }
+        if (inputs.eventbridge) (s.s3 as LocalS3Service).enableEventBridge(inputs.bucket, () => s.eventbridge);
+        return { id: inputs.bucket, state: {} };
+      },
 
       "aws:dynamodb/table:Table": async (name, inputs) => {
         const table = this.physicalName(name, inputs, 255);

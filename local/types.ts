@@ -31,6 +31,8 @@ export interface Endpoints {
   ecs?: string;
   /** STS (query protocol): `AssumeRole`, for signing `resultUrl`s with credentials of a known lifetime. */
   sts?: string;
+  /** Secrets Manager (`secretsmanager.<Action>`, awsJson1_1): `GetSecretValue`, for the webhook signing secret. */
+  secretsmanager?: string;
 }
 
 /** The environment that points AWS SDK v3 clients at the local services. */
@@ -50,6 +52,9 @@ export function sdkEnvironment(endpoints: Endpoints): Record<string, string> {
     ...(endpoints.sqs ? { AWS_ENDPOINT_URL_SQS: endpoints.sqs } : {}),
     ...(endpoints.ecs ? { AWS_ENDPOINT_URL_ECS: endpoints.ecs } : {}),
     ...(endpoints.sts ? { AWS_ENDPOINT_URL_STS: endpoints.sts } : {}),
+    ...(endpoints.secretsmanager ? { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsmanager } : {}),
+    // Lets webhooks go to http:// and loopback receivers here, never on AWS (lambdas/shared/env.ts).
+    ASYNC_API_LOCAL_CLOUD: "1",
     AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };

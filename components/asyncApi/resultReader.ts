@@ -8,21 +8,22 @@ import { accountTrustPolicy, document, resultStatement } from "../iam/policies";
  * status function signs with a session of this role whose lifetime it chose, not with its own
  * credentials, whose lifetime Lambda does not say.
  *
- * Its trust policy lets the account's principals in only when they are the status function's role
- * (`aws:PrincipalArn`, which for a role session is the role's ARN: "AWS global condition context
- * keys"), and only that role's policy allows `sts:AssumeRole` on it. A condition rather than the
+ * Its trust policy lets the account's principals in only when they are the roles of the functions
+ * that answer with a job (the status function; the webhook delivery) (`aws:PrincipalArn`, which for
+ * a role session is the role's ARN: "AWS global condition context keys"), and only those roles'
+ * policies allow `sts:AssumeRole` on it. A condition rather than the
  * role as principal: IAM pins a role principal to the role's unique id, which a re-created role
  * with the same name would not match.
  */
-export function createResultReader(name: string, parent: pulumi.Resource, args: { resultsBucketArn: pulumi.Input<string>; statusRoleArn: pulumi.Input<string> }): aws.iam.Role {
+export function createResultReader(name: string, parent: pulumi.Resource, args: { resultsBucketArn: pulumi.Input<string>; signerRoleArns: pulumi.Input<string>[] }): aws.iam.Role {
   const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
   const role = new aws.iam.Role(
     `${name}-result-reader`,
     {
-      description: "Signs the job API's resultUrls (assumed by its status function)",
+      description: "Signs the job API's resultUrls (assumed by its status and webhook delivery functions)",
       assumeRolePolicy: pulumi
-        .all([account, args.statusRoleArn])
-        .apply(([id, statusRole]) => JSON.stringify(accountTrustPolicy(id, { ArnEquals: { "aws:PrincipalArn": statusRole } }))),
+        .all([account, pulumi.all(args.signerRoleArns)])
+        .apply(([id, roles]) => JSON.stringify(accountTrustPolicy(id, { ArnEquals: { "aws:PrincipalArn": roles.length === 1 ? roles[0] : roles } }))),
       // The most a session assumed by another role's session may last ("Methods to assume a role").
       maxSessionDuration: 3600,
     },

@@ -244,6 +244,44 @@ export function deadLetterQueuePolicy(queueArn: string, ruleArns: string[]): Pol
 }
 
 /**
+ * The policy of a queue that EventBridge rules send to (a target, or their targets' dead-letter
+ * queue): `events.amazonaws.com` may send to it on behalf of these rules only (`aws:SourceArn`).
+ */
+export function eventRuleQueuePolicy(sid: string, queueArn: string, ruleArns: string[]): PolicyDocument<ResourcePolicyStatement> {
+  if (!ruleArns.length) throw new Error("eventRuleQueuePolicy: give the ARNs of the rules that send to the queue");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: sid,
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["sqs:SendMessage"],
+        Resource: [queueArn],
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+      },
+    ],
+  };
+}
+
+/** Reading one secret's value (the webhook signing secret), and no other secret. */
+export function readSecretStatement(secretArn: string): PolicyStatement {
+  return { Sid: "ReadWebhookSecret", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [secretArn] };
+}
+
+/**
+ * The S3 events publisher: reading job records, and reading and writing the markers of the
+ * events already published (`events/<jobId>.json`); ListBucket so a missing key is a 404.
+ */
+export function bucketPublisherStatements(bucketArn: string): PolicyStatement[] {
+  return [
+    { Sid: "ReadJobRecords", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucketArn}/jobs/*`] },
+    { Sid: "PublishedMarkers", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`${bucketArn}/events/*`] },
+    { Sid: "TellMissingRecords", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn] },
+  ];
+}
+
+/**
  * API Gateway's own role for backend `stream`'s POST /jobs: the `Update` and `ConditionCheck`
  * items of one TransactWriteItems call on the jobs table (transactions need no action of their own).
  */

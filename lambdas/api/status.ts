@@ -3,7 +3,7 @@ import type { ApiHandler } from "../shared/api";
 import { config } from "../shared/config";
 import { errorResponse, json, notFound, pathJobId } from "../shared/http";
 import { isJobId } from "../shared/ids";
-import { readResult } from "../shared/results";
+import { jobBody } from "../shared/jobBody";
 import { isTerminal, retryAfterSeconds, view } from "../shared/status";
 import { nextPause, waitSecondsOf } from "./longPoll";
 import { storeFromEnv } from "../shared/store";
@@ -59,15 +59,7 @@ export function createStatusHandler(options: StatusOptions = {}): ApiHandler {
       seen = view(record, at, cfg.resultTtlSeconds) ?? seen;
     }
 
-    const body: Record<string, unknown> = {
-      jobId: seen.jobId,
-      status: seen.status,
-      createdAt: seen.createdAt,
-      updatedAt: seen.updatedAt,
-    };
-    if (seen.status === "SUCCEEDED") Object.assign(body, await readResult(seen, now));
-    if (seen.error) body.error = seen.error;
-    if (seen.progress) body.progress = seen.progress;
+    const body = await jobBody(seen, now);
 
     const headers: Record<string, string> = { "Cache-Control": "no-store" };
     if (seen.status === "PENDING" || seen.status === "RUNNING") headers["Retry-After"] = String(retryAfterSeconds(record, at));

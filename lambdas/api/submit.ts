@@ -18,6 +18,7 @@ import { ConflictError, storeFromEnv, transition } from "../shared/store";
 import type { JobStore } from "../shared/store";
 import type { IdempotencyRecord, JobRecord } from "../shared/types";
 import { compileSchema } from "../shared/validation";
+import { CALLBACK_URL_HEADER, checkCallbackUrl } from "../shared/webhooks/callbackUrl";
 
 export interface SubmitOptions {
   /** The job's input schema (draft-04). */
@@ -105,6 +106,13 @@ function accepted(event: APIGatewayProxyEvent, job: JobRecord, now: number, repl
   return json(202, { jobId: job.jobId, status: "PENDING", createdAt: job.createdAt }, headers);
 }
 
+/** The request's `Callback-Url`, checked (`undefined` without one), or its 400 message. */
+function callbackUrlOf(event: APIGatewayProxyEvent): { url?: string; invalid?: string } {
+  const raw = header(event, CALLBACK_URL_HEADER);
+  if (raw === undefined) return {};
+  return checkCallbackUrl(raw, { local: process.env[ENV.LOCAL_CLOUD] === "1" });
+}
+
 /** POST /jobs: validate, write the PENDING record (and the idempotency record), then start the job. */
 export function createSubmitHandler(options: SubmitOptions): ApiHandler {
   const validate = compileSchema(options.schema);
@@ -123,6 +131,8 @@ export function createSubmitHandler(options: SubmitOptions): ApiHandler {
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
       return errorResponse(400, "BadRequest", "Idempotency-Key must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'.");
     }
+    const callback = callbackUrlOf(event);
+    if (callback.invalid) return errorResponse(400, "ValidationError", callback.invalid);
     let input: unknown;
     try {
       input = JSON.parse(utf8.decode(bytes));
@@ -179,6 +189,7 @@ export function createSubmitHandler(options: SubmitOptions): ApiHandler {
       version: 1,
       input: canonical,
       ...(key !== undefined ? { idempotencyKey: key } : {}),
+      ...(callback.url !== undefined ? { callbackUrl: callback.url } : {}),
     };
     try {
       await store.createJob(record);

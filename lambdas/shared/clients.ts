@@ -5,6 +5,9 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { STSClient } from "@aws-sdk/client-sts";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
 
 /*
  * One client per service per container, built on first use with the default configuration: the
@@ -28,6 +31,9 @@ let sfn: SFNClient | undefined;
 let lambda: LambdaClient | undefined;
 let streams: DynamoDBStreamsClient | undefined;
 let sts: STSClient | undefined;
+let events: EventBridgeClient | undefined;
+let sqs: SQSClient | undefined;
+let secrets: SecretsManagerClient | undefined;
 
 export function dynamoDocumentClient(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: HTTP_TIMEOUTS }), {
@@ -71,8 +77,23 @@ export function dynamoStreamsClient(): DynamoDBStreamsClient {
   return streams;
 }
 
+export function eventBridgeClient(): EventBridgeClient {
+  events ??= new EventBridgeClient({ requestHandler: HTTP_TIMEOUTS });
+  return events;
+}
+
+export function sqsClient(): SQSClient {
+  sqs ??= new SQSClient({ requestHandler: HTTP_TIMEOUTS });
+  return sqs;
+}
+
+export function secretsManagerClient(): SecretsManagerClient {
+  secrets ??= new SecretsManagerClient({ requestHandler: HTTP_TIMEOUTS });
+  return secrets;
+}
+
 /** Forgets every client, so the next use builds one from the environment as it is then (tests). */
 export function resetClients(): void {
-  for (const client of [documentClient, s3, sfn, lambda, streams, sts]) client?.destroy();
-  documentClient = s3 = sfn = lambda = streams = sts = undefined;
+  for (const client of [documentClient, s3, sfn, lambda, streams, sts, events, sqs, secrets]) client?.destroy();
+  documentClient = s3 = sfn = lambda = streams = sts = events = sqs = secrets = undefined;
 }

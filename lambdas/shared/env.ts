@@ -39,6 +39,19 @@ export const ENV = {
   JOB_FUNCTION_ARN: "ASYNC_API_JOB_FUNCTION_ARN",
   /** Fargate task: the RunJob state's HeartbeatSeconds; the task sends a heartbeat every third of it. */
   HEARTBEAT_SECONDS: "ASYNC_API_HEARTBEAT_SECONDS",
+  /**
+   * `1` only on the local cloud, which sets it for every function and task it runs (never a
+   * component): webhooks may then go to `http://` and loopback receivers (CONTRACT.md, "Webhooks").
+   */
+  LOCAL_CLOUD: "ASYNC_API_LOCAL_CLOUD",
+  /** The stack's job events bus (name or ARN). */
+  JOB_EVENTS_BUS: "ASYNC_API_JOB_EVENTS_BUS",
+  /** The webhook delivery queue (URL): retries are sent back to it with a delay. */
+  WEBHOOK_QUEUE_URL: "ASYNC_API_WEBHOOK_QUEUE_URL",
+  /** Where a delivery given up on goes (URL). */
+  WEBHOOK_DEAD_LETTER_QUEUE_URL: "ASYNC_API_WEBHOOK_DEAD_LETTER_QUEUE_URL",
+  /** The Secrets Manager secret (ARN) holding the webhook signing secret `whsec_…`. */
+  WEBHOOK_SECRET_ARN: "ASYNC_API_WEBHOOK_SECRET_ARN",
 } as const;
 
 /** Seconds a PENDING job may wait for its worker to start before its deadline passes (the longest, backend lambda). */

@@ -74,6 +74,24 @@ export interface JobRecord {
   idempotencyKey?: string;
   /** Backend `lambda`: the request id of the worker delivery that moved the job to RUNNING. */
   runId?: string;
+  /** The `Callback-Url` of its POST: where the stack POSTs the job when it ends (a webhook). */
+  callbackUrl?: string;
+  /**
+   * Store `s3` only: each status the job has had, with the version that wrote it, appended by the
+   * store on every write that changes the status. S3's event notifications say that an object
+   * changed, not from what: the events publisher reads the changes from here.
+   */
+  statusChanges?: StatusChange[];
+}
+
+/** One status change of a job (store `s3`). */
+export interface StatusChange {
+  status: JobStatus;
+  previousStatus: JobStatus | null;
+  updatedAt: string;
+  /** The record's version that made the change. */
+  version: number;
+  error?: ErrorInfo;
 }
 
 /** Remembers which job an `Idempotency-Key` created, for replays within the TTL. */

@@ -23,14 +23,14 @@
  * expire", whatever its `X-Amz-Expires` ("Download and upload objects with presigned URLs").
  */
 import { AsyncLocalStorage } from "async_hooks";
-import { createHash } from "crypto";
+import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import type { Readable } from "stream";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
-import type { S3Service } from "../types";
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
+import type { EventsSink, S3Service } from "../types";
 import { KeyedRwLock } from "./keyedLock";
 import { interceptListObjectsV2, type ListPage } from "./listObjectsV2";
 import { sessionTokenExpiry } from "../sts/sessionToken";
@@ -76,6 +76,12 @@ export interface S3ServiceOptions {
 }
 
 export interface LocalS3Service extends S3Service {
+  /**
+   * Sends an "Object Created" event to EventBridge's default bus for every object written to the
+   * bucket (`aws.s3.BucketNotification` with `eventbridge: true`), in the shape of "Amazon S3
+   * event notifications with EventBridge" (Amazon S3 User Guide, "EventBridge message structure").
+   */
+  enableEventBridge(bucket: string, events: () => EventsSink | undefined): void;
   /** Our HTTP server (listening on `endpoint`). */
   readonly server: http.Server;
   /** A client of this service (path-style, local credentials). */
@@ -184,6 +190,24 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
     return { size: content.length, md5 };
   }
 
+  // Buckets whose writes EventBridge hears of, and the sequencer S3 gives each event of a key.
+  const eventBridgeBuckets = new Map<string, () => EventsSink | undefined>();
+  let sequencer = 0;
+  function notifyCreated(bucket: string, key: string, size: number, md5: string, req: http.IncomingMessage): void {
+    const events = eventBridgeBuckets.get(bucket)?.();
+    if (!events) return;
+    const detail = {
+      version: "0",
+      bucket: { name: bucket },
+      object: { key, size, etag: md5, sequencer: (++sequencer).toString(16).toUpperCase().padStart(18, "0") },
+      "request-id": randomUUID(),
+      requester: LOCAL_ACCOUNT_ID,
+      "source-ip-address": req.socket.remoteAddress ?? "127.0.0.1",
+      reason: header(req, "x-amz-copy-source") ? "CopyObject" : "PutObject",
+    };
+    events.publish("default", { source: "aws.s3", detailType: "Object Created", detail, resources: [`arn:aws:s3:::${bucket}`] }).catch((err) => log(`s3: could not send an Object Created event: ${(err as Error).message}`));
+  }
+
   // Wrap s3rver's store methods (called after its authentication and bucket checks).
   const original = {
     putObject: store.putObject.bind(store),
@@ -209,12 +233,15 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
     if (!ctx) return original.putObject(object);
     injectFault();
     const release = await locks.acquire(lockKey(object.bucket, object.key), true);
+    let written: { size: number; md5: string };
     try {
       await checkPreconditions(ctx.req, object.bucket, object.key);
-      return await writeObject(object);
+      written = await writeObject(object);
     } finally {
       release();
     }
+    notifyCreated(object.bucket, object.key, written.size, written.md5, ctx.req);
+    return written;
   };
 
   store.copyObject = async (srcBucket, srcKey, destBucket, destKey, replacementMetadata) => {
@@ -329,6 +356,10 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
         const code = (err as Error).name;
         if (code !== "BucketAlreadyOwnedByYou" && code !== "BucketAlreadyExists") throw err;
       }
+    },
+
+    enableEventBridge(bucket, events) {
+      eventBridgeBuckets.set(bucket, events);
     },
 
     failNextWrites(count, status = 503) {

@@ -68,5 +68,21 @@ describe("the client package (client/, async-api-client)", function () {
     expect(execFileSync(process.execPath, [app], { cwd: base, encoding: "utf8" }).trim()).to.equal("function");
     const help = execFileSync(process.execPath, [path.join(installed, pkg.bin["async-api"]), "--help"], { cwd: base, encoding: "utf8" });
     expect(help).to.match(/^usage: async-api <command>/);
+    expect(help).to.include("listen --port N");
+  });
+
+  it("works as installed: verifyWebhook takes what signWebhook signs, and rejects a forgery", () => {
+    const app = path.join(base, "webhook.js");
+    fs.writeFileSync(
+      app,
+      `const { signWebhook, verifyWebhook } = require('async-api-client');
+       const secret = 'whsec_' + Buffer.alloc(32, 1).toString('base64');
+       const body = JSON.stringify({ type: 'job.cancelled', timestamp: new Date().toISOString(), data: { jobId: 'j', status: 'CANCELLED', createdAt: 'c', updatedAt: 'u' } });
+       const headers = signWebhook(secret, 'msg_1', Math.floor(Date.now() / 1000), body);
+       let forged;
+       try { verifyWebhook(secret, headers, body.replace('"j"', '"k"')); } catch (err) { forged = err.reason; }
+       console.log(verifyWebhook(secret, headers, body).data.jobId, forged);`,
+    );
+    expect(execFileSync(process.execPath, [app], { cwd: base, encoding: "utf8" }).trim()).to.equal("j BadSignature");
   });
 });

@@ -51,7 +51,11 @@ describe("components/AsyncApi", function () {
   }
 
   it("uses an existing store, by name, instead of creating one: no table, no bucket, its names in the handlers' environment", async () => {
-    const { api, seen } = await build("reuse", { backend: "lambda", resultStore: { kind: "dynamodb", tableName: "shared-jobs", bucketName: "shared-bucket" }, auth: "none" });
+    const tableStreamArn = "arn:aws:dynamodb:us-east-1:123456789012:table/shared-jobs/stream/2026-01-01T00:00:00.000";
+    const { api, seen } = await build("reuse", { backend: "lambda", resultStore: { kind: "dynamodb", tableName: "shared-jobs", bucketName: "shared-bucket", tableStreamArn }, auth: "none" });
+    // The job events publisher reads the existing table's stream.
+    expect(seen.some((s) => s.type === "aws:lambda/eventSourceMapping:EventSourceMapping" && s.name === "reuse-events-mapping")).to.equal(true);
+    expect(await valueOf(api.store.tableStreamArn!)).to.equal(tableStreamArn);
     expect(seen.filter((s) => s.type === "aws:dynamodb/table:Table" || s.type === "aws:s3/bucket:Bucket")).to.have.length(0);
     expect(await valueOf(api.store.environment)).to.include({ ASYNC_API_JOBS_TABLE: "shared-jobs", ASYNC_API_RESULTS_BUCKET: "shared-bucket" });
     expect(await valueOf(api.store.tableArn!)).to.match(/^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/shared-jobs$/);
@@ -72,6 +76,7 @@ describe("components/AsyncApi", function () {
     ["a parallelization factor over 10", { backend: "stream", streamWorker: { parallelizationFactor: 11 } }, /streamWorker.parallelizationFactor must be an integer from 1 to 10/],
     ["a resultStore without a stream on backend stream", { backend: "stream", resultStore: { kind: "dynamodb", tableName: "t", bucketName: "b" } }, /needs a resultStore with a table stream/],
     ["a bad stage name", { stageName: "v 1" }, /stageName must be/],
+    ["an existing table without its stream (job events read it)", { backend: "lambda", resultStore: { kind: "dynamodb", tableName: "t", bucketName: "b" } }, /job events need the jobs table's stream/],
     ["too many worker retries", { backend: "lambda", lambdaWorker: { maximumRetryAttempts: 3 } }, /maximumRetryAttempts must be 0, 1 or 2/],
     ["a relative job module", { job: { ...job, module: "lambdas/jobs/timer.ts" } }, /job.module must be an absolute path/],
   ];

@@ -62,7 +62,7 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
 
         it("declares the backend's functions and state machine, and none of the other backend's", () => {
           const fns = names(run, T.fn);
-          const api = ["jobs-cancel-function", "jobs-list-function", "jobs-status-function", "jobs-submit-function"];
+          const api = ["jobs-cancel-function", "jobs-events-publisher-function", "jobs-list-function", "jobs-status-function", "jobs-submit-function", "jobs-webhook-delivery-function"];
           if (backend === "stepfunctions") {
             const wf = store === "s3" ? ["jobs-workflow-recorder-function", "jobs-workflow-worker-function"] : ["jobs-workflow-worker-function"];
             expect(fns).to.deep.equal([...api, "jobs-failure-recorder-function", ...wf].sort());
@@ -130,6 +130,8 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
               for (const a of s.Action) expect(a, `${p.name} action`).to.match(/^[a-z0-9-]+:[A-Za-z]+$/);
               for (const res of s.Resource) {
                 if (ALLOWED_TYPE_WILDCARDS[res]) continue;
+                // An action that takes no resource in IAM, each named: the stream mapping's ListStreams.
+                if (res === "*" && JSON.stringify(s.Action) === JSON.stringify(["dynamodb:ListStreams"]) && p.name === "jobs-events-publisher-policy") continue;
                 expect(res, `${p.name} resource`).to.match(/^arn:aws:/);
                 // A wildcard may only follow a named resource (versions, log streams, object keys, executions).
                 expect(res, `${p.name} resource`).not.to.match(/^arn:aws:[^:]*:[^:]*:[^:]*:\*/);
@@ -229,7 +231,11 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
               Effect: "Allow",
               Action: ["sts:AssumeRole"],
               Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` },
-              Condition: { ArnEquals: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT_ID}:role/jobs-status-role-0123abcd` } },
+              Condition: {
+                ArnEquals: {
+                  "aws:PrincipalArn": [`arn:aws:iam::${ACCOUNT_ID}:role/jobs-status-role-0123abcd`, `arn:aws:iam::${ACCOUNT_ID}:role/jobs-webhook-delivery-role-0123abcd`],
+                },
+              },
             },
           ]);
           const readerPolicy = policyOf(run, "jobs-result-reader");
@@ -239,8 +245,11 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           expect(env(run, "jobs-status")[ENV.RESULT_READER_ROLE_ARN]).to.equal(readerArn);
           expect(await simulate(policyOf(run, "jobs-status"), "sts:AssumeRole", readerArn)).to.equal("Allowed");
           expect(await simulate(policyOf(run, "jobs-status"), "sts:AssumeRole", `arn:aws:iam::${ACCOUNT_ID}:role/other`)).to.equal("ImplicitlyDenied");
+          // The webhook delivery sends a large result's URL too, signed the same way.
+          expect(env(run, "jobs-webhook-delivery")[ENV.RESULT_READER_ROLE_ARN]).to.equal(readerArn);
+          expect(await simulate(policyOf(run, "jobs-webhook-delivery"), "sts:AssumeRole", readerArn)).to.equal("Allowed");
           // No other role of the stack may assume it.
-          for (const p of run.byType(T.rolePolicy).filter((p) => p.name !== "jobs-status-policy")) {
+          for (const p of run.byType(T.rolePolicy).filter((p) => p.name !== "jobs-status-policy" && p.name !== "jobs-webhook-delivery-policy")) {
             expect(p.inputs.policy, p.name).not.to.contain("sts:AssumeRole");
           }
         });
@@ -268,12 +277,14 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
                 };
 
           it("declares the failures bus, its rule, archive and dead-letter queue; on stepfunctions the default-bus rule that forwards to it", () => {
-            expect(names(run, T.bus)).to.deep.equal(["jobs-failures"]);
+            // The failure channel's own resources (the job events and webhooks have theirs).
+            const failureNames = (type: string) => names(run, type).filter((n) => n.includes("failures"));
+            expect(failureNames(T.bus)).to.deep.equal(["jobs-failures"]);
             expect(names(run, T.archive)).to.deep.equal(["jobs-failures-archive"]);
-            expect(names(run, T.queue)).to.deep.equal(["jobs-failures-dlq"]);
-            expect(names(run, T.queuePolicy)).to.deep.equal(["jobs-failures-dlq-policy"]);
-            expect(names(run, T.rule)).to.deep.equal(backend === "stepfunctions" ? ["jobs-execution-failures", "jobs-failures-rule"] : ["jobs-failures-rule"]);
-            expect(names(run, T.target)).to.deep.equal(backend === "stepfunctions" ? ["jobs-execution-failures-target", "jobs-failures-target"] : ["jobs-failures-target"]);
+            expect(failureNames(T.queue)).to.deep.equal(["jobs-failures-dlq"]);
+            expect(failureNames(T.queuePolicy)).to.deep.equal(["jobs-failures-dlq-policy"]);
+            expect(failureNames(T.rule)).to.deep.equal(backend === "stepfunctions" ? ["jobs-execution-failures", "jobs-failures-rule"] : ["jobs-failures-rule"]);
+            expect(failureNames(T.target)).to.deep.equal(backend === "stepfunctions" ? ["jobs-execution-failures-target", "jobs-failures-target"] : ["jobs-failures-target"]);
             expect(names(run, T.role).includes("jobs-execution-failures-role")).to.equal(backend === "stepfunctions");
           });
 
@@ -372,7 +383,7 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           const expiring = rules.filter((r) => r.expiration);
           // 2880 minutes + the job's deadline (120 s + 300 s start allowance), in whole days: 3.
           for (const r of expiring) expect(r.expiration.days, r.id).to.equal(3);
-          expect(expiring.map((r) => r.filter.prefix).sort()).to.deep.equal(store === "s3" ? ["idempotency/", "index/", "jobs/", "results/"] : ["results/"]);
+          expect(expiring.map((r) => r.filter.prefix).sort()).to.deep.equal(store === "s3" ? ["events/", "idempotency/", "index/", "jobs/", "results/"] : ["results/"]);
           expect(env(run, "jobs-status")[ENV.RESULT_TTL_SECONDS]).to.equal(String(TTL_MINUTES * 60));
         });
 
@@ -427,8 +438,12 @@ describe("program: config errors", () => {
     // Express executions cannot be stopped: the cancel role gets no StopExecution.
     const cancel = JSON.parse(run.one(T.rolePolicy, "jobs-cancel-policy").inputs.policy);
     expect(JSON.stringify(cancel)).not.to.contain("states:StopExecution");
-    // Step Functions sends no status-change events for EXPRESS executions: no failure routing.
-    for (const type of [T.bus, T.rule, T.target, T.archive, T.queue]) expect(run.byType(type), type).to.have.length(0);
+    // Step Functions sends no status-change events for EXPRESS executions: no failure routing (the
+    // job events bus, its webhook rule and queues are all there is).
+    expect(names(run, T.bus)).to.deep.equal(["jobs-job-events"]);
+    expect(names(run, T.rule)).to.deep.equal(["jobs-webhooks"]);
+    expect(run.byType(T.archive)).to.have.length(0);
+    expect(names(run, T.queue).sort()).to.deep.equal(["jobs-job-events-dlq", "jobs-webhooks", "jobs-webhooks-dlq"]);
     expect(run.outputs.failureArchiveArn).to.equal(undefined);
   });
 

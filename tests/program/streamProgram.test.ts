@@ -40,16 +40,28 @@ for (const auth of ["iam", "apiKey", "none"] as const) {
       run = await runProgram({ backend: "stream", store: "dynamodb", auth, resultTtlMinutes: "60", jobTimeoutSeconds: "120" });
     });
 
-    it("turns on the jobs table's stream with new images", () => {
+    // The worker reads new images; the job events publisher compares them with the old ones.
+    it("turns on the jobs table's stream with new and old images", () => {
       const table = run.one(T.table, "jobs-store-jobs").inputs;
-      expect(table).to.include({ streamEnabled: true, streamViewType: "NEW_IMAGE", hashKey: "pk" });
+      expect(table).to.include({ streamEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES", hashKey: "pk" });
       expect(table.ttl).to.deep.equal({ attributeName: "expiresAt", enabled: true });
     });
 
     it("has no submit function, no state machine, no failures bus: API Gateway writes the job, the stream feeds the worker", () => {
-      expect(names(run, T.fn)).to.deep.equal(["jobs-cancel-function", "jobs-list-function", "jobs-status-function", "jobs-stream-failure-recorder-function", "jobs-worker-function"]);
+      expect(names(run, T.fn)).to.deep.equal([
+        "jobs-cancel-function",
+        "jobs-events-publisher-function",
+        "jobs-list-function",
+        "jobs-status-function",
+        "jobs-stream-failure-recorder-function",
+        "jobs-webhook-delivery-function",
+        "jobs-worker-function",
+      ]);
       expect(names(run, T.sm)).to.deep.equal([]);
-      for (const type of [T.bus, T.rule, T.archive, T.invokeConfig]) expect(run.byType(type), type).to.have.length(0);
+      // The job events bus and its webhook rule are the only ones.
+      expect(names(run, T.bus)).to.deep.equal(["jobs-job-events"]);
+      expect(names(run, T.rule)).to.deep.equal(["jobs-webhooks"]);
+      for (const type of [T.archive, T.invokeConfig]) expect(run.byType(type), type).to.have.length(0);
       const perms = run.byType(T.permission).map((p) => p.inputs.sourceArn).sort();
       expect(perms).to.deep.equal([
         `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:a1b2c3d4e5/*/DELETE/jobs/*`,
@@ -133,7 +145,8 @@ for (const auth of ["iam", "apiKey", "none"] as const) {
         for (const s of JSON.parse(p.inputs.policy).Statement) {
           for (const a of s.Action) expect(a, `${p.name} action`).not.to.contain("*");
           if (s.Resource.includes("*")) {
-            expect([p.name, s.Action], "the only wildcard resource").to.deep.equal(["jobs-worker-policy", ["dynamodb:ListStreams"]]);
+            expect(["jobs-worker-policy", "jobs-events-publisher-policy"], "the only roles with a wildcard resource").to.include(p.name);
+            expect(s.Action, "the only wildcard resource").to.deep.equal(["dynamodb:ListStreams"]);
             continue;
           }
           for (const r of s.Resource) expect(r.indexOf("*"), `${p.name} ${r}`).to.satisfy((i: number) => i === -1 || i === r.length - 1);

@@ -65,6 +65,10 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
       return { id: physical, state: { name: physical, arn: `${arnPrefix("events")}:archive/${physical}` } };
     case "aws:sqs/queue:Queue":
       return { id: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/${physical}`, state: { name: physical, arn: `${arnPrefix("sqs")}:${physical}`, url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/${physical}` } };
+    case "aws:secretsmanager/secret:Secret":
+      return { id: `${arnPrefix("secretsmanager")}:secret:${physical}-AbCdEf`, state: { name: physical, arn: `${arnPrefix("secretsmanager")}:secret:${physical}-AbCdEf` } };
+    case "random:index/randomBytes:RandomBytes":
+      return { id: "random-bytes", state: { base64: Buffer.alloc(inputs.length ?? 32, 7).toString("base64"), hex: Buffer.alloc(inputs.length ?? 32, 7).toString("hex") } };
     case "aws:apigateway/apiKey:ApiKey":
       return { id: "k3y1d", state: { value: inputs.value ?? "generated-api-key-value-0123456789" } };
     case "aws:ecs/cluster:Cluster":

@@ -2,7 +2,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import type { S3Client } from "@aws-sdk/client-s3";
 import { s3Client } from "../clients";
 import { isExpired } from "../status";
-import type { IdempotencyRecord, JobRecord } from "../types";
+import type { IdempotencyRecord, JobRecord, StatusChange } from "../types";
 import { s3IndexKey, s3IndexPosition, s3OwnerPrefix } from "./listIndex";
 import { isOwnWrite } from "./ownWrite";
 import { ConflictError } from "./types";
@@ -114,6 +114,7 @@ export class S3JobStore implements JobStore {
    * listed, while an entry whose job could not be written is only skipped by the list.
    */
   async createJob(record: JobRecord): Promise<void> {
+    record = withStatusChange(record);
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: s3IndexKey(record.owner, record), Body: "", ContentType: "application/octet-stream" }),
     );
@@ -130,7 +131,7 @@ export class S3JobStore implements JobStore {
       }
       known = { version: expectedVersion, etag: current.etag };
     }
-    const written: JobRecord = { ...record, version: expectedVersion + 1 };
+    const written: JobRecord = withStatusChange({ ...record, version: expectedVersion + 1 });
     this.etags.delete(record.jobId);
     const etag = await this.write(jobKey(record.jobId), written, { IfMatch: known.etag }, `job ${record.jobId} is not at version ${expectedVersion}`);
     if (etag) this.remember(record.jobId, written.version, etag);
@@ -195,4 +196,17 @@ export class S3JobStore implements JobStore {
 function withoutBulk(record: JobRecord): ListedJob {
   const { jobId, status, owner, createdAt, updatedAt, deadline, expiresAt, progress, error } = record;
   return { jobId, status, owner, createdAt, updatedAt, deadline, expiresAt, ...(progress ? { progress } : {}), ...(error ? { error } : {}) };
+}
+
+/**
+ * The record with its status change appended when its status differs from the last one it
+ * recorded (the record a writer replaces carries the changes made so far: types.ts, statusChanges).
+ */
+export function withStatusChange(record: JobRecord): JobRecord {
+  const changes = record.statusChanges ?? [];
+  const last = changes[changes.length - 1];
+  if (last && last.status === record.status) return record;
+  const change: StatusChange = { status: record.status, previousStatus: last?.status ?? null, updatedAt: record.updatedAt, version: record.version };
+  if (record.error && (record.status === "FAILED" || record.status === "TIMED_OUT")) change.error = { ...record.error };
+  return { ...record, statusChanges: [...changes, change] };
 }

@@ -1,5 +1,6 @@
 import { CORS_EXPOSE_HEADERS } from "../../lambdas/shared/http";
 import { JOB_ID_PATTERN } from "../../lambdas/shared/ids";
+import { CALLBACK_URL_HEADER, MAX_CALLBACK_URL_CHARS } from "../../lambdas/shared/webhooks/callbackUrl";
 import type { AuthMode } from "../../lambdas/shared/types";
 import type { ApiGatewayIntegration } from "./openapiTypes";
 import { IN_PROGRESS_RETRY_AFTER, SERVICE_UNAVAILABLE_RETRY_AFTER } from "../../lambdas/shared/retryAfter";
@@ -38,11 +39,37 @@ export const SUBMIT_REJECTIONS = {
   EmptyBody: { status: 400, code: "BadRequest", message: "The body is not valid JSON." },
   // auth iam or apiKey: API Gateway always names the caller; a request without one is not recorded under a shared name.
   NoCaller: { status: 403, code: "Forbidden", message: "The request has no caller identity." },
+  CallbackUrl: {
+    status: 400,
+    code: "ValidationError",
+    message: "Callback-Url must be an https:// URL of at most 2,048 characters, without a user name or password, naming a public host.",
+  },
 } as const;
 
 export type SubmitRejection = keyof typeof SUBMIT_REJECTIONS;
 
 const REJECTION_STATUSES = [...new Set(Object.values(SUBMIT_REJECTIONS).map((r) => r.status))];
+
+/**
+ * `Callback-Url` in VTL (the Lambda backends: lambdas/shared/webhooks/callbackUrl.ts): at most
+ * 2,048 characters; `https://`, no white space, no user info; not a name of this network
+ * (localhost, a single label) and no private, loopback, link-local or metadata IPv4 literal, nor
+ * any IPv6 literal (a template cannot parse one). On the local cloud (the request's own host is
+ * localhost) `http://` and loopback are allowed too. Names that resolve to such an address are
+ * refused where the webhook is sent (lambdas/webhooks/send.ts).
+ */
+function callbackUrlVtl(): string[] {
+  const host = "[^\\s/?#@:\\[\\]]+";
+  const privateHost =
+    "(localhost|[^.]+|(\\d+\\.)*localhost|0\\.\\d+\\.\\d+\\.\\d+|10\\.\\d+\\.\\d+\\.\\d+|127\\.\\d+\\.\\d+\\.\\d+|169\\.254\\.\\d+\\.\\d+|172\\.(1[6-9]|2\\d|3[01])\\.\\d+\\.\\d+|192\\.168\\.\\d+\\.\\d+|100\\.(6[4-9]|[7-9]\\d|1[01]\\d|12[0-7])\\.\\d+\\.\\d+|2(2[4-9]|[3-5]\\d)\\.\\d+\\.\\d+\\.\\d+)";
+  // Single-quoted: Velocity interpolates $ and # (directives) in double-quoted strings.
+  return [
+    `#set($local = $context.domainName.startsWith("localhost") || $context.domainName.startsWith("127.0.0.1"))`,
+    `#set($callbackOk = $callback.length() <= ${MAX_CALLBACK_URL_CHARS} && $callback.matches('https://${host}(:\\d+)?([/?#][^\\s]*)?'))`,
+    `#if($callbackOk && $callback.matches('https://${privateHost}([:/?#].*)?'))#set($callbackOk = false)#end`,
+    `#if($local && $callback.length() <= ${MAX_CALLBACK_URL_CHARS} && $callback.matches('https?://(localhost|127\\.0\\.0\\.1|${host})(:\\d+)?([/?#][^\\s]*)?') && !$callback.matches('https?://(10|172|192|169|100|0)\\..*'))#set($callbackOk = true)#end`,
+  ];
+}
 
 /** The contract's body limit, in UTF-8 bytes. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -179,12 +206,12 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
   const names = (keys: string[]) => `{${nameList(keys)}}`;
   const jobUpdate = [
     `{"Update":{"TableName":"${table}","Key":{"pk":{"S":"$jobId"}},`,
-    `"UpdateExpression":"SET \${h}kind = :kind, \${h}jobId = :jobId, \${h}status = :pending, \${h}owner = :owner, \${h}createdAt = :at, \${h}updatedAt = :at, \${h}expiresAt = :now + :life, \${h}version = :one, \${h}input = :input#if($key != ""), \${h}idempotencyKey = :key#end",`,
+    `"UpdateExpression":"SET \${h}kind = :kind, \${h}jobId = :jobId, \${h}status = :pending, \${h}owner = :owner, \${h}createdAt = :at, \${h}updatedAt = :at, \${h}expiresAt = :now + :life, \${h}version = :one, \${h}input = :input#if($key != ""), \${h}idempotencyKey = :key#end#if($hasCallback), \${h}callbackUrl = :callback#end",`,
     `"ConditionExpression":"attribute_not_exists(pk)",`,
     // A taken id hands back its record (kind "job"): told apart from a rejection's missing item.
     `"ReturnValuesOnConditionCheckFailure":"ALL_OLD",`,
-    `"ExpressionAttributeNames":{${nameList(["kind", "jobId", "status", "owner", "createdAt", "updatedAt", "expiresAt", "version", "input"])}#if($key != ""),"\${h}idempotencyKey":"idempotencyKey"#end},`,
-    `"ExpressionAttributeValues":{":kind":{"S":"job"},":jobId":{"S":"$jobId"},":pending":{"S":"PENDING"},":owner":{"S":"$util.escapeJavaScript($owner).replaceAll("\\\\'", "'")"},":at":{"S":"$createdAt"},":now":{"N":"$nowSeconds"},":life":{"N":"${life}"},":one":{"N":"1"},":input":{"S":"$body"}#if($key != ""),":key":{"S":"$key"}#end}}}`,
+    `"ExpressionAttributeNames":{${nameList(["kind", "jobId", "status", "owner", "createdAt", "updatedAt", "expiresAt", "version", "input"])}#if($key != ""),"\${h}idempotencyKey":"idempotencyKey"#end#if($hasCallback),"\${h}callbackUrl":"callbackUrl"#end},`,
+    `"ExpressionAttributeValues":{":kind":{"S":"job"},":jobId":{"S":"$jobId"},":pending":{"S":"PENDING"},":owner":{"S":"$util.escapeJavaScript($owner).replaceAll("\\\\'", "'")"},":at":{"S":"$createdAt"},":now":{"N":"$nowSeconds"},":life":{"N":"${life}"},":one":{"N":"1"},":input":{"S":"$body"}#if($key != ""),":key":{"S":"$key"}#end#if($hasCallback),":callback":{"S":"$util.escapeJavaScript($callback).replaceAll("\\\\'", "'")"}#end}}}`,
   ].join("");
   const keyUpdate = [
     `{"Update":{"TableName":"${table}","Key":{"pk":{"S":"idem/$key/$util.escapeJavaScript($owner).replaceAll("\\\\'", "'")"}},`,
@@ -206,13 +233,17 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
     // Headers by name, whatever their case; an empty Idempotency-Key is a bad one, not none.
     `#set($key = "")`,
     `#set($hasKey = false)`,
+    `#set($callback = "")`,
+    `#set($hasCallback = false)`,
     `#set($contentType = "")`,
     `#set($headers = $input.params().header)`,
     ...bodyTooLargeVtl(),
     `#foreach($name in $headers.keySet())`,
     `#if($name.equalsIgnoreCase("Idempotency-Key"))#set($hasKey = true)#set($key = $headers.get($name))#end`,
     `#if($name.equalsIgnoreCase("Content-Type"))#set($contentType = $headers.get($name))#end`,
+    `#if($name.equalsIgnoreCase("${CALLBACK_URL_HEADER}"))#set($hasCallback = true)#set($callback = $headers.get($name))#end`,
     `#end`,
+    ...callbackUrlVtl(),
     `#set($reject = "")`,
     `#if(!$jobId.matches("${JOB_ID_PATTERN.slice(1, -1)}"))#set($reject = "RequestId")`,
     `#elseif($contentType.trim() == "")#set($reject = "ContentType")`,
@@ -220,6 +251,7 @@ export function submitRequestTemplate(args: StreamSubmitArgs): string {
     `#elseif($tooLarge)#set($reject = "PayloadTooLarge")`,
     `#elseif($bodyText.trim() == "")#set($reject = "EmptyBody")`,
     `#elseif($hasKey && !$key.matches("[A-Za-z0-9_-]{1,64}"))#set($reject = "IdempotencyKey")`,
+    `#elseif($hasCallback && !$callbackOk)#set($reject = "CallbackUrl")`,
     `#end`,
     `#if($reject != "")`,
     // A condition that cannot hold: the transaction always fails, and hands back the error item.

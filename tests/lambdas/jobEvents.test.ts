@@ -43,7 +43,7 @@ describe("job events", () => {
     const running = { ...pending, status: "RUNNING" as const, updatedAt: iso(T0 + 1) };
     expect(statusChangeEvent(undefined, pending)).to.deep.equal({ jobId: A, status: "PENDING", previousStatus: null, owner: ALICE, createdAt: iso(T0), updatedAt: iso(T0) });
     expect(statusChangeEvent(pending, running)).to.deep.include({ status: "RUNNING", previousStatus: "PENDING" });
-    expect(statusChangeEvent(running, { ...running, progress: { percent: 5, updatedAt: iso(T0) } })).to.equal(undefined);
+    expect(statusChangeEvent(running, { ...running, progress: { percent: 5, updatedAt: iso(T0) } } as JobRecord)).to.equal(undefined);
     expect(statusChangeEvent(undefined, { kind: "idempotency" } as any)).to.equal(undefined);
     const failed = statusChangeEvent(running, { ...running, status: "FAILED", error: { code: "TimerFailed", message: "m" }, input: "{}", result: "1" } as JobRecord)!;
     expect(failed.error).to.deep.equal({ code: "TimerFailed", message: "m" });

@@ -152,6 +152,47 @@ describe("components/api/streamSubmit: the request template", () => {
     expect(renderRequest(ARGS, request("{}", { requestId: REQUEST_ID.toUpperCase() })).TransactItems[0].Update.Key.pk.S).to.equal(REQUEST_ID);
   });
 
+  // CONTRACT.md, "Webhooks": Callback-Url, as the Lambda backends check it (lambdas/shared/webhooks/callbackUrl.ts),
+  // but for IPv6 literals, which a template cannot parse: all are refused.
+  it("keeps a good Callback-Url with the job and refuses a bad one (400 ValidationError), any header case", () => {
+    const withCallback = (url: string, header = "Callback-Url", domainName?: string) => {
+      const req = request("{}");
+      req.headers = { ...req.headers, [header]: url };
+      if (domainName) req.context = { ...req.context, domainName };
+      return renderRequest(ARGS, req);
+    };
+    const kept = withCallback("https://hooks.example.com/a?b=c&d='e'", "callback-url").TransactItems[0].Update;
+    expect(kept.UpdateExpression).to.contain("#callbackUrl = :callback");
+    expect(kept.ExpressionAttributeNames["#callbackUrl"]).to.equal("callbackUrl");
+    expect(kept.ExpressionAttributeValues[":callback"]).to.deep.equal({ S: "https://hooks.example.com/a?b=c&d='e'" });
+    expect(renderRequest(ARGS, request("{}")).TransactItems[0].Update.UpdateExpression, "none without the header").to.not.contain("callbackUrl");
+    for (const bad of [
+      "http://hooks.example.com/",
+      "ftp://hooks.example.com/",
+      "https://user:pw@hooks.example.com/",
+      "https://hooks.example.com/a b",
+      `https://hooks.example.com/${"a".repeat(2048)}`,
+      "https://localhost/h",
+      "https://intranet/h",
+      "https://10.0.0.1/h",
+      "https://127.0.0.1:8080/h",
+      "https://169.254.169.254/latest/meta-data",
+      "https://172.20.1.1/h",
+      "https://192.168.0.10/h",
+      "https://100.64.0.1/h",
+      "https://[::1]/h",
+      "https://[fd00:ec2::254]/h",
+      "",
+    ]) {
+      expect(rejected(withCallback(bad)), bad).to.equal("error/CallbackUrl");
+    }
+    expect(SUBMIT_REJECTIONS.CallbackUrl).to.include({ status: 400, code: "ValidationError" });
+    // The local cloud (its own host is localhost): http and loopback receivers, nothing else private.
+    expect(withCallback("http://127.0.0.1:9000/hook", "Callback-Url", "localhost:8080").TransactItems[0].Update.ExpressionAttributeValues[":callback"]).to.deep.equal({ S: "http://127.0.0.1:9000/hook" });
+    expect(rejected(withCallback("http://10.0.0.1/hook", "Callback-Url", "localhost:8080"))).to.equal("error/CallbackUrl");
+    expect(rejected(withCallback("http://127.0.0.1:9000/hook"))).to.equal("error/CallbackUrl");
+  });
+
   // CONTRACT.md: "a body over 256 KiB: 413", in bytes, as the Lambda backends count it. VTL sees a
   // Java string (UTF-16 units); $util.base64Encode encodes its UTF-8 bytes ("API Gateway mapping
   // template and access logging variable reference").

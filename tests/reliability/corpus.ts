@@ -57,7 +57,7 @@ export type BodyRecipe =
 
 export interface HostileRequest {
   name: string;
-  category: "method" | "route" | "contentType" | "json" | "size" | "schema" | "id" | "idempotency" | "sigv4" | "apiKey" | "wait" | "list";
+  category: "method" | "route" | "contentType" | "json" | "size" | "schema" | "id" | "idempotency" | "sigv4" | "apiKey" | "wait" | "list" | "callback";
   auth: "any" | "iam" | "apiKey";
   method: string;
   path: string;
@@ -140,6 +140,30 @@ export const CORPUS: HostileRequest[] = [
   ),
   { name: "GET /jobs/{id}?wait=1&wait=2 (twice)", category: "wait", auth: "any", method: "GET", path: "/jobs/{job}?wait=1&wait=2", expect: invalid },
   { name: "GET /jobs/{unknown}?wait=20: 404 at once", category: "wait", auth: "any", method: "GET", path: "/jobs/00000000-0000-4000-8000-000000000000?wait=20", expect: notFound },
+
+  // --- Callback-Url (CONTRACT.md, "Webhooks": https, at most 2,048 characters; http and loopback
+  // only on the local cloud, where this corpus runs; never a private, link-local or metadata address)
+  submit("Callback-Url: https (control)", "callback", VALID, accepted, { ...JSON_CT, "Callback-Url": "https://hooks.example.com/async-api" }),
+  submit("Callback-Url: http to loopback on the local cloud (control)", "callback", VALID, accepted, { ...JSON_CT, "Callback-Url": "http://127.0.0.1:9/hook" }),
+  ...[
+    ["ftp", "ftp://hooks.example.com/"],
+    ["javascript:", "javascript:alert(1)"],
+    ["file:", "file:///etc/passwd"],
+    ["no scheme", "hooks.example.com/hook"],
+    ["empty", ""],
+    ["white space", "https://hooks.example.com/a b"],
+    ["user info", "https://user:secret@hooks.example.com/"],
+    ["2,049 characters", `https://hooks.example.com/${"a".repeat(2049 - "https://hooks.example.com/".length)}`],
+    ["10.0.0.1", "https://10.0.0.1/hook"],
+    ["172.16.5.4", "http://172.16.5.4/hook"],
+    ["192.168.1.1", "https://192.168.1.1/hook"],
+    ["the metadata address", "http://169.254.169.254/latest/meta-data/"],
+    ["100.64.0.1 (shared)", "https://100.64.0.1/hook"],
+    ["0.0.0.0", "http://0.0.0.0/hook"],
+    ["IPv6 unique-local (fd00:ec2::254, the metadata service)", "http://[fd00:ec2::254]/latest"],
+    ["IPv6 link-local", "https://[fe80::1]/hook"],
+    ["an ARN", "arn:aws:lambda:us-east-1:123456789012:function:x"],
+  ].map(([what, url]) => submit(`Callback-Url: ${what}`, "callback", VALID, invalid, { ...JSON_CT, "Callback-Url": url })),
 
   // --- the list's query (CONTRACT.md, "GET /jobs": a bad status, limit or cursor is 400 ValidationError)
   { name: "GET /jobs (control)", category: "list", auth: "any", method: "GET", path: "/jobs", expect: { status: 200 } },

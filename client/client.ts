@@ -353,6 +353,7 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
     let polls = 0;
     let backoffAttempt = 0;
     let previous: JobStatus | undefined;
+    let previousProgress = "null";
     let last: Job<TResult> | undefined;
     const timedOut = () =>
       new AsyncApiError({
@@ -375,8 +376,12 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
         const { job, retryAfterMs } = await this.read(jobId, signal, waitSeconds).catch(stopped);
         last = job;
         polls++;
+        // A long poll also answers a progress report: that is a change too, not an API that answers at once.
+        const progress = JSON.stringify(job.progress ?? null);
         const changed = job.status !== previous;
+        const progressed = progress !== previousProgress;
         previous = job.status;
+        previousProgress = progress;
         if (isTerminalStatus(job.status)) {
           if (job.status === "SUCCEEDED" && job.result === undefined && job.resultUrl) {
             job.result = await this.downloadResult(job, { signal }).catch(stopped);
@@ -387,7 +392,7 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
         // After the first read, or when the API held the request (or answered a change): long-poll
         // at once. An API that answered a long poll at once, unchanged, is polled by Retry-After.
         const leftAfter = options.timeoutMs !== undefined ? options.timeoutMs - (now() - started) : Infinity;
-        if (this.options.longPollSeconds > 0 && leftAfter >= 1000 && (waitSeconds === undefined || changed || now() - asked >= 1000)) {
+        if (this.options.longPollSeconds > 0 && leftAfter >= 1000 && (waitSeconds === undefined || changed || progressed || now() - asked >= 1000)) {
           options.onProgress?.({ jobId, status: job.status, job, elapsedMs: now() - started, polls, changed, nextPollMs: 0 });
           continue;
         }

@@ -199,6 +199,21 @@ describe("client AsyncApiClient (injected fetch)", () => {
       expect(new URL(near.calls[1].url).searchParams.get("wait")).to.equal("7");
     });
 
+    // CONTRACT.md, "long poll": the answer also comes when the job's progress changes. Such an
+    // answer is a change, not an API without ?wait (bench:webhook found wait() sleeping 5 s here).
+    it("long-polls again at once after an answer that only brought new progress", async () => {
+      const progress = (percent: number) => job("RUNNING", { progress: { percent, updatedAt: new Date(percent).toISOString() } });
+      const { client, calls, time } = fakeClient([
+        json(200, progress(10), { "Retry-After": "6" }),
+        json(200, progress(20), { "Retry-After": "6" }),
+        json(200, progress(30), { "Retry-After": "6" }),
+        json(200, job("SUCCEEDED", { result: 1 })),
+      ]);
+      await client.wait("job-1");
+      expect(calls.map((c) => new URL(c.url).searchParams.get("wait"))).to.deep.equal([null, "20", "20", "20"]);
+      expect(time.sleeps, "no Retry-After sleeps").to.deep.equal([]);
+    });
+
     it("falls back to Retry-After polls when the API answers a long poll at once (an API without ?wait)", async () => {
       const { client, calls, time } = fakeClient([
         json(200, job("RUNNING"), { "Retry-After": "2" }),

@@ -15,7 +15,7 @@ import { isWebhookSecret } from "./webhooks";
 export const USAGE = `usage: async-api <command> [options]
 
 commands:
-  submit <json|-|@file> [--wait] [--idempotency-key K]
+  submit <json|-|@file> [--wait] [--idempotency-key K] [--callback-url URL]
                           submit a job (input as JSON, '-' for stdin, @file for a file)
   status <jobId>          print the job as it is now
   wait <jobId>            wait until the job finishes; print it (with its result)
@@ -37,6 +37,7 @@ options:
   --region REGION         SigV4 region (default: from the execute-api host name, else AWS_REGION)
   --wait                  submit: wait for the job to finish
   --idempotency-key K     submit: 1-64 of A-Za-z0-9_- (default: a random key)
+  --callback-url URL      submit: POST the job there, signed, when it ends (a webhook; see listen)
   --timeout SECONDS       wait: give up after this long (exit 5; the job keeps running)
   --status S[,S...]       list: only jobs in these statuses (PENDING, RUNNING, SUCCEEDED, FAILED,
                           CANCELLED, TIMED_OUT)
@@ -100,6 +101,7 @@ export interface CliOptions {
   region?: string;
   wait: boolean;
   idempotencyKey?: string;
+  callbackUrl?: string;
   timeoutSeconds?: number;
   retries?: number;
   status?: string;
@@ -123,6 +125,7 @@ const VALUE_FLAGS: Record<string, keyof CliOptions> = {
   "--api-key": "apiKey",
   "--region": "region",
   "--idempotency-key": "idempotencyKey",
+  "--callback-url": "callbackUrl",
   "--timeout": "timeoutSeconds",
   "--retries": "retries",
   "--status": "status",
@@ -597,8 +600,8 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
   const command = options.command;
   if (!command) throw new UsageError("no command");
   if (!["submit", "status", "wait", "cancel", "list", "listen"].includes(command)) throw new UsageError(`unknown command '${command}'`);
-  if (command !== "submit" && (options.wait || options.idempotencyKey !== undefined)) {
-    throw new UsageError(`--wait and --idempotency-key go with submit, not ${command}`);
+  if (command !== "submit" && (options.wait || options.idempotencyKey !== undefined || options.callbackUrl !== undefined)) {
+    throw new UsageError(`--wait, --idempotency-key and --callback-url go with submit, not ${command}`);
   }
   if (command !== "list" && (options.status !== undefined || options.limit !== undefined)) {
     throw new UsageError(`--status and --limit go with list, not ${command}`);
@@ -619,7 +622,10 @@ async function run(options: CliOptions, io: CliIo): Promise<number> {
 
   switch (command) {
     case "submit": {
-      const submitted = await client.submit(input, options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {});
+      const submitted = await client.submit(input, {
+        ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+        ...(options.callbackUrl !== undefined ? { callbackUrl: options.callbackUrl } : {}),
+      });
       if (!options.wait) {
         io.stdout.write(options.json ? `${JSON.stringify(submitted)}\n` : describeSubmit(submitted));
         return EXIT.OK;

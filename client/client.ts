@@ -61,6 +61,11 @@ export interface SubmitOptions {
    * `resultTtlMinutes` return the same job. @default a new random key, so retries are safe
    */
   idempotencyKey?: string;
+  /**
+   * `Callback-Url`: when the job ends, the stack POSTs it there, signed (check it with
+   * `verifyWebhook`). `https://`, at most 2,048 characters, a public host. @default none
+   */
+  callbackUrl?: string;
   signal?: AbortSignal;
 }
 
@@ -252,7 +257,11 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
     const res = await this.request({
       method: ROUTES.submit.method,
       url: this.url(routePath("submit")),
-      headers: { "content-type": "application/json", [HEADERS.idempotencyKey.toLowerCase()]: idempotencyKey },
+      headers: {
+        "content-type": "application/json",
+        [HEADERS.idempotencyKey.toLowerCase()]: idempotencyKey,
+        ...(options.callbackUrl !== undefined ? { [HEADERS.callbackUrl.toLowerCase()]: options.callbackUrl } : {}),
+      },
       body,
       ...(options.signal ? { signal: options.signal } : {}),
       authorize: this.authorize,

@@ -95,6 +95,7 @@ export const HEADERS = {
   retryAfter: "Retry-After",
   idempotentReplayed: "Idempotent-Replayed",
   idempotencyKey: "Idempotency-Key",
+  callbackUrl: "Callback-Url",
   apiKey: "x-api-key",
 } as const;
 

@@ -6,7 +6,7 @@ export { CORS_EXPOSE_HEADERS } from "../../lambdas/shared/http";
  * Request headers a browser may send: the contract's plus those SigV4 and API keys need (the
  * SigV4 signers, @smithy/signature-v4 included, add X-Amz-Content-Sha256 by default).
  */
-export const CORS_ALLOW_HEADERS = "Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Amz-Content-Sha256,X-Api-Key,Idempotency-Key";
+export const CORS_ALLOW_HEADERS = "Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Amz-Content-Sha256,X-Api-Key,Idempotency-Key,Callback-Url";
 
 /** How long (seconds) a browser may cache a preflight answer. */
 export const CORS_MAX_AGE_SECONDS = 600;

@@ -63,6 +63,16 @@ const idempotencyKeyParameter = (): ParameterObject => ({
   schema: { type: "string", pattern: IDEMPOTENCY_KEY_PATTERN },
 });
 
+const callbackUrlParameter = (): ParameterObject => ({
+  name: "Callback-Url",
+  in: "header",
+  required: false,
+  description:
+    "Where to POST the job when it ends: a webhook signed as Standard Webhooks says, with the stack's secret (output webhookSecret); " +
+    "retried for at least 24 hours. https://, at most 2,048 characters, a public host (else 400 ValidationError).",
+  schema: { type: "string", format: "uri", maxLength: 2048, pattern: "^https://" },
+});
+
 /** Error responses every route can get (from API Gateway itself or from the backend). */
 function commonErrors(): Record<string, ResponseObject> {
   return {
@@ -88,7 +98,7 @@ export function submitOperation(integration: string | ApiGatewayIntegration): Op
   return {
     operationId: "submitJob",
     summary: "Submit a job",
-    parameters: [idempotencyKeyParameter()],
+    parameters: [idempotencyKeyParameter(), callbackUrlParameter()],
     requestBody: {
       required: true,
       description: "The job's input, checked against the job's JSON Schema before anything runs.",
@@ -105,8 +115,8 @@ export function submitOperation(integration: string | ApiGatewayIntegration): Op
       }),
       "400": json(
         direct
-          ? "BadRequest (Idempotency-Key) or ValidationError (malformed JSON, or input fails the job's schema)."
-          : "BadRequest (malformed JSON or Idempotency-Key) or ValidationError (input fails the job's schema).",
+          ? "BadRequest (Idempotency-Key) or ValidationError (malformed JSON, input fails the job's schema, or a bad Callback-Url)."
+          : "BadRequest (malformed JSON or Idempotency-Key) or ValidationError (input fails the job's schema, or a bad Callback-Url).",
         "Error",
       ),
       "409": json(

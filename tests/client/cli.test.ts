@@ -429,7 +429,13 @@ describe("client CLI (in-process)", () => {
         const second = fakeIo({ cwd: io.cwd });
         expect(await main(["submit", "@input.json", "--url", api.url, "--auth", "none"], second.io)).to.equal(EXIT.OK);
         expect(api.requests[1].body).to.equal('{"seconds":4}');
+        expect(api.requests[1].headers["callback-url"], "no Callback-Url unless asked").to.equal(undefined);
         expect(second.out.stdout).to.include("job       j1").and.include("follow it: async-api wait j1");
+        // --callback-url: the webhook's Callback-Url header; only on submit.
+        const third = fakeIo({ cwd: io.cwd });
+        expect(await main(["submit", "@input.json", "--url", api.url, "--auth", "none", "--callback-url", "https://hooks.example.com/h"], third.io)).to.equal(EXIT.OK);
+        expect(api.requests[2].headers["callback-url"]).to.equal("https://hooks.example.com/h");
+        expect(await main(["status", "j1", "--url", api.url, "--auth", "none", "--callback-url", "https://x.example.com/"], fakeIo().io)).to.equal(EXIT.ERROR);
       } finally {
         await api.close();
       }

@@ -71,6 +71,13 @@ describe("components/api buildApiDocument", () => {
     expect(wait).to.deep.include({ name: "wait", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 20 } });
   });
 
+  it("declares Callback-Url as an optional https header on POST, at most 2,048 characters", () => {
+    const params = op(build(), "/jobs", "post").parameters!;
+    const callback = params.find((p) => p.name === "Callback-Url")!;
+    expect(callback).to.deep.include({ in: "header", required: false });
+    expect(callback.schema).to.deep.include({ maxLength: 2048, pattern: "^https://" });
+  });
+
   it("declares Idempotency-Key as an optional header on POST with the contract's pattern", () => {
     const params = op(build(), "/jobs", "post").parameters ?? [];
     const key = params.find((p) => p.name === "Idempotency-Key");
@@ -252,7 +259,7 @@ describe("components/api buildApiDocument", () => {
           expect(response.responseParameters).to.deep.equal({
             "method.response.header.Access-Control-Allow-Methods": `'${methods}'`,
             "method.response.header.Access-Control-Allow-Headers":
-              "'Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Amz-Content-Sha256,X-Api-Key,Idempotency-Key'",
+              "'Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Amz-Content-Sha256,X-Api-Key,Idempotency-Key,Callback-Url'",
             "method.response.header.Access-Control-Max-Age": "'600'",
             "method.response.header.Vary": "'Origin'",
           });

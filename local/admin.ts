@@ -36,6 +36,8 @@
  *       the Streams API, not the local TTL sweep) fail with this error, as dynamodbWrites.
  *   {"kind": "s3Reads", "count": n, "status": 503}
  *       The next n S3 object reads (GetObject, HeadObject) fail with 503 SlowDown (or 500 InternalError).
+ *   Each of the four takes an optional "function": then only that function's calls fail (the local
+ *   Lambda sets AWS_SDK_UA_APP_ID to the function's name, and the SDK sends it in its User-Agent).
  *   {"kind": "duplicateDelivery", "function": "worker", "sameRequestId": true, "delayMs": 0}
  *       The next Event invoke of the function is delivered twice; by default with the same
  *       request id (as Lambda's own at-least-once duplicates are), `sameRequestId: false` for a new one.
@@ -64,8 +66,8 @@ import type { Endpoints } from "./types";
 import { close, listen } from "./listen";
 
 export type Fault =
-  | { kind: "dynamodbWrites" | "dynamodbReads"; count: number; code: InjectedDynamoDbError }
-  | { kind: "s3Writes" | "s3Reads"; count: number; status: 500 | 503 }
+  | { kind: "dynamodbWrites" | "dynamodbReads"; count: number; code: InjectedDynamoDbError; function?: string }
+  | { kind: "s3Writes" | "s3Reads"; count: number; status: 500 | 503; function?: string }
   | { kind: "duplicateDelivery"; function: string; sameRequestId: boolean; delayMs: number }
   | { kind: "workerCrash" | "workerHang"; function: string; count: number; afterMs: number; jobId?: string };
 
@@ -153,13 +155,13 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
       case "dynamodbReads": {
         const code = (f.code ?? "InternalServerError") as InjectedDynamoDbError;
         if (!DYNAMODB_CODES.includes(code)) throw new BadFault(`code must be one of ${DYNAMODB_CODES.join(", ")}`);
-        return { kind: f.kind, count: integer(f.count, "count", 0, 10_000), code };
+        return { kind: f.kind, count: integer(f.count, "count", 0, 10_000), code, ...(f.function !== undefined ? { function: resolveFunction(f.function) } : {}) };
       }
       case "s3Writes":
       case "s3Reads": {
         const status = f.status ?? 503;
         if (status !== 500 && status !== 503) throw new BadFault("status must be 500 or 503");
-        return { kind: f.kind, count: integer(f.count, "count", 0, 10_000), status };
+        return { kind: f.kind, count: integer(f.count, "count", 0, 10_000), status, ...(f.function !== undefined ? { function: resolveFunction(f.function) } : {}) };
       }
       case "duplicateDelivery":
         if (f.sameRequestId !== undefined && typeof f.sameRequestId !== "boolean") throw new BadFault("sameRequestId must be a boolean");
@@ -179,16 +181,16 @@ export async function startAdminServer(options: AdminOptions): Promise<AdminServ
   function arm(fault: Fault): void {
     switch (fault.kind) {
       case "dynamodbWrites":
-        options.dynamodb.failNextWrites(fault.count, fault.code);
+        options.dynamodb.failNextWrites(fault.count, fault.code, fault.function);
         break;
       case "dynamodbReads":
-        options.dynamodb.failNextReads(fault.count, fault.code);
+        options.dynamodb.failNextReads(fault.count, fault.code, fault.function);
         break;
       case "s3Writes":
-        options.s3.failNextWrites(fault.count, fault.status);
+        options.s3.failNextWrites(fault.count, fault.status, fault.function);
         break;
       case "s3Reads":
-        options.s3.failNextReads(fault.count, fault.status);
+        options.s3.failNextReads(fault.count, fault.status, fault.function);
         break;
       case "duplicateDelivery":
         options.lambda.deliverTwice(fault.function, { sameRequestId: fault.sameRequestId, delayMs: fault.delayMs });

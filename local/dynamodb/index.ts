@@ -27,6 +27,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
 import type { DynamoDbItem, DynamoDbService, DynamoDbStreamSource, LocalGlobalSecondaryIndex, StreamViewType } from "../types";
 import { close, listen } from "../listen";
 import { dynaliteCaller } from "./dynaliteCall";
+import { firesOn } from "../callerOf";
 import { readBody, sendError, sendJson, sendReply } from "./protocol";
 import type { Reply } from "./protocol";
 import { StreamStore } from "./streams";
@@ -90,12 +91,12 @@ export interface LocalDynamoDbService extends DynamoDbService {
    * BatchWriteItem, TransactWriteItems) fail with this error before they reach the table. The AWS
    * SDK retries both kinds by default.
    */
-  failNextWrites(count: number, error?: InjectedDynamoDbError): void;
+  failNextWrites(count: number, error?: InjectedDynamoDbError, fromFunction?: string): void;
   /**
    * Fault injection: the next `count` item reads (GetItem, BatchGetItem, Query, Scan,
    * TransactGetItems; not the Streams API, not this service's own TTL sweep) fail with this error.
    */
-  failNextReads(count: number, error?: InjectedDynamoDbError): void;
+  failNextReads(count: number, error?: InjectedDynamoDbError, fromFunction?: string): void;
   /** TTL attribute of each table with TTL enabled. */
   ttlSettings(): Record<string, string>;
   /**
@@ -243,13 +244,14 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
   }
 
   // ---- Built-in interceptor 1: fault injection --------------------------------------------
-  let faults: { remaining: number; error: InjectedDynamoDbError } = { remaining: 0, error: "InternalServerError" };
-  let readFaults: { remaining: number; error: InjectedDynamoDbError } = { remaining: 0, error: "InternalServerError" };
+  type Armed = { remaining: number; error: InjectedDynamoDbError; function?: string };
+  let faults: Armed = { remaining: 0, error: "InternalServerError" };
+  let readFaults: Armed = { remaining: 0, error: "InternalServerError" };
   const isItemRead = (operation: string, req: http.IncomingMessage) =>
     READ_OPERATIONS.has(operation) && String(req.headers["x-amz-target"] ?? "").startsWith(DYNAMODB_TARGET_PREFIX) && req.headers[TTL_DELETE_HEADER] !== "1";
   interceptors.push(({ operation, req, res }, next) => {
     const armed = WRITE_OPERATIONS.has(operation) ? faults : isItemRead(operation, req) ? readFaults : undefined;
-    if (!armed || armed.remaining <= 0) return next();
+    if (!armed || armed.remaining <= 0 || !firesOn(armed, req)) return next();
     armed.remaining--;
     const error = armed.error;
     req.resume();
@@ -489,12 +491,12 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
       };
     },
 
-    failNextWrites(count, error = "InternalServerError") {
-      faults = { remaining: count, error };
+    failNextWrites(count, error = "InternalServerError", fromFunction) {
+      faults = { remaining: count, error, function: fromFunction };
     },
 
-    failNextReads(count, error = "InternalServerError") {
-      readFaults = { remaining: count, error };
+    failNextReads(count, error = "InternalServerError", fromFunction) {
+      readFaults = { remaining: count, error, function: fromFunction };
     },
 
     enableStream(tableName, viewType) {

@@ -329,6 +329,9 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
         _HANDLER: c.handler,
         AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
         AWS_LAMBDA_FUNCTION_NAME: c.name,
+        // The SDK puts "app/<id>" in the User-Agent of every call ("sdkUaAppId"): the local
+        // services tell the callers apart by it (store faults aimed at one function).
+        AWS_SDK_UA_APP_ID: c.name.slice(0, 50),
         AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(c.memorySize),
         AWS_LAMBDA_FUNCTION_TIMEOUT: String(c.timeoutSeconds),

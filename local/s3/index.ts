@@ -32,6 +32,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../types";
 import type { EventsSink, S3Service } from "../types";
 import { KeyedRwLock } from "./keyedLock";
+import { firesOn } from "../callerOf";
 import { interceptListObjectsV2, type ListPage } from "./listObjectsV2";
 import { sessionTokenExpiry } from "../sts/sessionToken";
 import { close, listen } from "../listen";
@@ -91,9 +92,9 @@ export interface LocalS3Service extends S3Service {
    * CompleteMultipartUpload) fail with 500 InternalError or 503 SlowDown before anything is
    * written. The AWS SDK retries both by default (3 attempts in all).
    */
-  failNextWrites(count: number, status?: 500 | 503): void;
+  failNextWrites(count: number, status?: 500 | 503, fromFunction?: string): void;
   /** Fault injection: the next `count` object reads (GetObject, HeadObject) fail the same way, before anything is read. */
-  failNextReads(count: number, status?: 500 | 503): void;
+  failNextReads(count: number, status?: 500 | 503, fromFunction?: string): void;
 }
 
 interface RequestContext {
@@ -135,11 +136,12 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
   const context = new AsyncLocalStorage<RequestContext>();
   const lockKey = (bucket: string, key: string) => `${bucket}\u0000${key}`;
 
-  type Armed = { remaining: number; status: 500 | 503 };
+  type Armed = { remaining: number; status: 500 | 503; function?: string };
   let faults: Armed = { remaining: 0, status: 503 };
   let readFaults: Armed = { remaining: 0, status: 503 };
   function injectFault(armed: Armed = faults): void {
-    if (armed.remaining <= 0) return;
+    const req = context.getStore()?.req;
+    if (armed.remaining <= 0 || (req && !firesOn(armed, req))) return;
     armed.remaining--;
     throw armed.status === 500
       ? new S3Error("InternalError", "We encountered an internal error. Please try again.")
@@ -362,12 +364,12 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
       eventBridgeBuckets.set(bucket, events);
     },
 
-    failNextWrites(count, status = 503) {
-      faults = { remaining: count, status };
+    failNextWrites(count, status = 503, fromFunction) {
+      faults = { remaining: count, status, function: fromFunction };
     },
 
-    failNextReads(count, status = 503) {
-      readFaults = { remaining: count, status };
+    failNextReads(count, status = 503, fromFunction) {
+      readFaults = { remaining: count, status, function: fromFunction };
     },
 
     async stop() {

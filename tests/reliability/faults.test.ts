@@ -30,7 +30,8 @@ const SDK_ATTEMPTS: Record<string, number> = { dynamodb: 4, s3: 3 };
  */
 function storeFault(ctx: { store: string; backend: string }, calls: number, variant: "submit" | "run" = "submit") {
   const count = ctx.backend === "stream" && variant === "submit" ? calls : SDK_ATTEMPTS[ctx.store] * calls;
-  if (ctx.store === "s3") return { kind: "s3Writes" as const, count, status: (variant === "run" ? 503 : 500) as 500 | 503 };
+  // A submit's writes only: the events publisher of earlier jobs writes the bucket too (its markers).
+  if (ctx.store === "s3") return { kind: "s3Writes" as const, count, status: (variant === "run" ? 503 : 500) as 500 | 503, ...(variant === "submit" ? { function: "submit" } : {}) };
   return { kind: "dynamodbWrites" as const, count, code: variant === "run" && ctx.backend === "lambda" ? "ThrottlingException" : "InternalServerError" };
 }
 

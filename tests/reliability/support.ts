@@ -38,8 +38,9 @@ export function removeState(cloud: FaultCloud): void {
 // The admin API
 
 export type FaultSpec =
-  | { kind: "dynamodbWrites" | "dynamodbReads"; count: number; code?: string }
-  | { kind: "s3Writes" | "s3Reads"; count: number; status?: 500 | 503 }
+  /** `function`: only that function's calls fail (the local services know a caller by its User-Agent's app id). */
+  | { kind: "dynamodbWrites" | "dynamodbReads"; count: number; code?: string; function?: string }
+  | { kind: "s3Writes" | "s3Reads"; count: number; status?: 500 | 503; function?: string }
   | { kind: "duplicateDelivery"; function: string; sameRequestId?: boolean; delayMs?: number }
   | { kind: "workerCrash" | "workerHang"; function: string; count?: number; afterMs?: number; jobId?: string };
 

@@ -285,6 +285,13 @@ describe("lambdas/api/submit: Callback-Url", () => {
       } finally {
         delete process.env[ENV.LOCAL_CLOUD];
       }
+      // An idempotent replay keeps the first Callback-Url.
+      const keyed = (url: string) => apiEvent({ headers: { ...headers(url), "Idempotency-Key": `cb-${store}` } });
+      const first = await call(submit, keyed("https://first.example.com/h"));
+      const replay = await call(submit, keyed("https://second.example.com/h"));
+      expect(replay.headers["Idempotent-Replayed"]).to.equal("true");
+      expect(replay.body.jobId).to.equal(first.body.jobId);
+      expect(rawJob(fake, first.body.jobId)?.callbackUrl).to.equal("https://first.example.com/h");
       for (const bad of ["http://hooks.example.com/", "https://10.0.0.1/", `https://x.example.com/${"a".repeat(2048)}`, "https://u:p@hooks.example.com/"]) {
         const res = await call(submit, apiEvent({ headers: headers(bad) }));
         expect([res.status, res.body.error.code], bad).to.deep.equal([400, "ValidationError"]);

@@ -124,6 +124,33 @@ describe("job events", () => {
       expect(JSON.parse(fake.objects.get(`${JOBS_BUCKET}/${publishedKey(A)}`)!.body)).to.deep.equal({ version: 4 });
     });
 
+    // Notifications of one job handled side by side (two batches at once): one publisher at a time
+    // holds the marker's lease; the other marks it dirty, and the holder reads the record again.
+    it("two notifications of one job handled at once put its events once each, in order", async () => {
+      const clock = new Clock();
+      const store = storeFromEnv({ now: clock.now });
+      await store.createJob(makeRecord({ jobId: A }));
+      const publish = createBucketPublisher({ now: clock.now });
+      let during: Promise<unknown> | undefined;
+      let first = true;
+      events.on(PutEventsCommand).callsFake(async (input) => {
+        const entries = input.Entries.map((e: any) => JSON.parse(e.Detail));
+        if (first) {
+          first = false;
+          // While the first publisher puts PENDING: the job moves on and its notification is handled.
+          await transition(store, A, () => ({ status: "RUNNING", startedAt: iso(clock.t) }), { now: clock.now });
+          during = publish({ Records: [notification(A, 9)] } as unknown as SQSEvent, { awsRequestId: "second" });
+          await during;
+        }
+        put.push(entries);
+        return { FailedEntryCount: 0, Entries: entries.map((_e: unknown, i: number) => ({ EventId: `e${i}` })) };
+      });
+      expect(await publish({ Records: [notification(A, 0)] } as unknown as SQSEvent, { awsRequestId: "first" })).to.deep.equal({ batchItemFailures: [] });
+      await during;
+      expect(put.flat().map((d) => `${d.previousStatus}→${d.status}`)).to.deep.equal(["null→PENDING", "PENDING→RUNNING"]);
+      expect(JSON.parse(fake.objects.get(`${JOBS_BUCKET}/${publishedKey(A)}`)!.body)).to.deep.equal({ version: 2 });
+    });
+
     it("a notification whose events could not all be put is retried from the first one left", async () => {
       const clock = new Clock();
       const store = storeFromEnv({ now: clock.now });

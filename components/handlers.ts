@@ -1,6 +1,7 @@
 import * as path from "path";
 import type { JobArgs } from "./job";
 import type { HandlerSpec } from "./lambda/bundle";
+import { compiledSchemaModule } from "./lambda/schemaValidator";
 
 const HANDLERS_DIR = path.resolve(__dirname, "..", "lambdas");
 
@@ -9,7 +10,7 @@ const HANDLERS_DIR = path.resolve(__dirname, "..", "lambdas");
  * source in this tree, the compiled JavaScript in the installed package) and its factory.
  */
 export const HANDLERS = {
-  submit: { module: "api/submit", factory: "createSubmitHandler" },
+  submit: { module: "api/submitCore", factory: "createPrecompiledSubmitHandler" },
   list: { module: "api/list", factory: "createListHandler" },
   status: { module: "api/status", factory: "createStatusHandler" },
   cancel: { module: "api/cancel", factory: "createCancelHandler" },
@@ -40,7 +41,7 @@ export function workerSpec(name: "asyncWorker" | "stepFunctionsWorker" | "stream
   return { ...handlerSpec(name), args: [{ module, exportName }] };
 }
 
-/** The submit handler's spec: the job's input schema is inlined into the bundle. */
+/** The submit handler's spec: the job's input schema, compiled now (components/lambda/schemaValidator.ts). */
 export function submitSpec(job: JobArgs): HandlerSpec {
-  return { ...handlerSpec("submit"), args: [{ json: { schema: job.schema } }] };
+  return { ...handlerSpec("submit"), args: [{ module: compiledSchemaModule(job.schema), exportName: "default" }] };
 }

@@ -101,13 +101,14 @@ for (const signal of ["SIGTERM", "SIGINT"]) process.once(signal, () => setTimeou
  * updates on its own schedule, with no list of packages (AWS, "Building Lambda functions with
  * Node.js"); the S3 store's locking needs PutObject's IfMatch (SDK releases from late November
  * 2024), which an older SDK drops without an error. Bundled, the handlers run the SDK this
- * package's lock file names, tested here. Bundles are cached per spec for the life of the process.
+ * package's lock file names, tested here. Bundles are cached per spec for the life of the process. `external`: packages left out (bench/coldStart.ts measures the SDK left to the runtime).
  */
-export function bundleHandler(spec: HandlerSpec): string {
-  const key = JSON.stringify(spec);
+export function bundleHandler(spec: HandlerSpec, options: { external?: string[] } = {}): string {
+  const external = options.external ?? [];
+  const key = JSON.stringify({ spec, external });
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const code = build(entrySource(spec), "lambda-entry.ts", []);
+  const code = build(entrySource(spec), "lambda-entry.ts", external);
   cache.set(key, code);
   return code;
 }

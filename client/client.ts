@@ -378,9 +378,10 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
     };
     try {
       for (;;) {
-        // After the first read, a long poll of what is left of the wait (whole seconds, at most longPollSeconds).
+        // Every read a long poll of what is left of the wait (whole seconds, at most longPollSeconds):
+        // the first too, which answers as soon as the job starts or ends.
         const left = options.timeoutMs !== undefined ? Math.floor((options.timeoutMs - (now() - started)) / 1000) : Infinity;
-        const waitSeconds = polls > 0 && this.options.longPollSeconds > 0 && left >= 1 ? Math.min(this.options.longPollSeconds, left) : undefined;
+        const waitSeconds = this.options.longPollSeconds > 0 && left >= 1 ? Math.min(this.options.longPollSeconds, left) : undefined;
         const asked = now();
         const { job, retryAfterMs } = await this.read(jobId, signal, waitSeconds).catch(stopped);
         last = job;

@@ -53,7 +53,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Sleeps `seconds`, reporting its progress each whole second meanwhile ("Slept 2 of 5 s", 40 %),
+ * How often the timer reports: each second for a job of up to 5 s, else about a fifth of the job
+ * (whole seconds, at most a minute). A long poll answers every report, so a report each second
+ * would cost a client that waits a request each second; four or five per job keep a 60-second
+ * job's wait to a handful of requests (README, "The long poll and what it costs").
+ */
+export function progressStepMs(seconds: number): number {
+  return Math.max(1, Math.min(60, Math.ceil(seconds / 5))) * 1000;
+}
+
+/**
+ * Sleeps `seconds`, reporting its progress meanwhile ("Slept 12 of 60 s", 20 %; `progressStepMs`),
  * then answers `Done after <seconds> seconds`, or throws `TimerFailed`.
  */
 export const timerJob: JobDefinition<TimerInput, TimerOutput> = {
@@ -62,7 +72,8 @@ export const timerJob: JobDefinition<TimerInput, TimerOutput> = {
   async run(input, { signal, progress }) {
     const total = input.seconds * 1000;
     const started = Date.now();
-    for (let slept = 1000; slept < total; slept += 1000) {
+    const step = progressStepMs(input.seconds);
+    for (let slept = step; slept < total; slept += step) {
       await sleep(Math.max(0, started + slept - Date.now()), signal);
       progress({ percent: Math.floor((slept / total) * 100), message: `Slept ${slept / 1000} of ${input.seconds} s` });
     }

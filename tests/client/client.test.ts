@@ -179,7 +179,8 @@ describe("client AsyncApiClient (injected fetch)", () => {
   });
 
   describe("wait", () => {
-    it("long-polls after the first read: ?wait=20 (less when the wait's timeout is nearer), again at once when the API held it or the status changed", async () => {
+    // The first read is a long poll too: a 1-second job is then awaited in two requests after the submit.
+    it("long-polls from the first read: ?wait=20 (less when the wait's timeout is nearer), again at once when the API held it or the status changed", async () => {
       const held = (status: string) => (call: { url: string }) => {
         // The API holds a long poll for its N seconds when nothing changes.
         const wait = new URL(call.url).searchParams.get("wait");
@@ -190,7 +191,7 @@ describe("client AsyncApiClient (injected fetch)", () => {
       const { client, calls, time } = fakeClient(script);
       const done = await client.wait("job-1", { timeoutMs: 60_000 });
       expect(done.status).to.equal("SUCCEEDED");
-      expect(calls.map((c) => new URL(c.url).searchParams.get("wait"))).to.deep.equal([null, "20", "20", "20"]);
+      expect(calls.map((c) => new URL(c.url).searchParams.get("wait"))).to.deep.equal(["20", "20", "20", "20"]);
       expect(time.sleeps, "no sleeps between long polls").to.deep.equal([]);
       // Near the wait's own timeout, the long poll asks for what is left.
       const near = fakeClient([json(200, job("RUNNING")), json(200, job("SUCCEEDED", { result: 1 }))]);
@@ -210,7 +211,7 @@ describe("client AsyncApiClient (injected fetch)", () => {
         json(200, job("SUCCEEDED", { result: 1 })),
       ]);
       await client.wait("job-1");
-      expect(calls.map((c) => new URL(c.url).searchParams.get("wait"))).to.deep.equal([null, "20", "20", "20"]);
+      expect(calls.map((c) => new URL(c.url).searchParams.get("wait"))).to.deep.equal(["20", "20", "20", "20"]);
       expect(time.sleeps, "no Retry-After sleeps").to.deep.equal([]);
     });
 

@@ -10,7 +10,7 @@ describe("lambdas/jobs/timer", () => {
 
   it("reports its progress while it sleeps, none at the end (the result says it), and returns its message", async () => {
     const reports: { percent?: number; message?: string }[] = [];
-    const out = await timerJob.run({ seconds: 2.2 }, { signal: new AbortController().signal, progress: (p) => void reports.push(p) } as any);
+    const out = await timerJob.run({ seconds: 2.2 }, { signal: new AbortController().signal, progress: (p: { percent?: number; message?: string }) => void reports.push(p) } as any);
     expect(reports).to.deep.equal([
       { percent: 45, message: "Slept 1 of 2.2 s" },
       { percent: 90, message: "Slept 2 of 2.2 s" },

@@ -15,15 +15,12 @@ import * as zlib from "zlib";
 import { HANDLERS, handlerSpec, submitSpec, workerSpec, type HandlerName } from "../components/handlers";
 import { bundleHandler, type HandlerSpec } from "../components/lambda/bundle";
 import { timerJob } from "../lambdas/jobs/timer";
+import { option, runMain } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 const SDK = ["@aws-sdk/*", "@smithy/*", "@aws-crypto/*"];
 const job = { name: timerJob.name, module: path.join(ROOT, "lambdas", "jobs", "timer.ts"), exportName: "timerJob", schema: timerJob.schema };
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 function spec(name: HandlerName): HandlerSpec {
   if (name === "submit") return submitSpec(job);
@@ -119,4 +116,4 @@ function main(): void {
   }
 }
 
-main();
+runMain(main);

@@ -14,13 +14,10 @@ import { AsyncApiClient } from "../client/index";
 import { startLocalCloud } from "../local/cloud";
 import type { LocalDynamoDbService } from "../local/dynamodb";
 import { readBody } from "../local/dynamodb/protocol";
+import { option, runMain } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 async function main(): Promise<void> {
   const seconds = Number(option("seconds", "60"));
@@ -75,10 +72,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  },
-);
+runMain(main);

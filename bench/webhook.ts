@@ -14,13 +14,10 @@ import * as os from "os";
 import * as path from "path";
 import { AsyncApiClient, verifyWebhook } from "../client/index";
 import { startLocalCloud } from "../local/cloud";
+import { option, runMain } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 interface Row {
   how: string;
@@ -89,10 +86,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  },
-);
+runMain(main);

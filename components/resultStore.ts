@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, START_ALLOWANCE_SECONDS } from "../lambdas/shared/env";
-import { OWNER_INDEX, S3_INDEX_PREFIX } from "../lambdas/shared/store/listIndex";
+import { jobsTableKeys, S3_INDEX_PREFIX } from "../lambdas/shared/store/listIndex";
 import type { StoreKind } from "../lambdas/shared/types";
 import type { RecordLocation } from "./iam/policies";
 
@@ -166,24 +166,10 @@ export class ResultStore extends pulumi.ComponentResource {
         `${name}-jobs`,
         {
           billingMode: "PAY_PER_REQUEST",
-          hashKey: "pk",
-          attributes: [
-            { name: "pk", type: "S" },
-            { name: OWNER_INDEX.hashKey, type: "S" },
-            { name: OWNER_INDEX.rangeKey, type: "S" },
-          ],
           // GET /jobs: one owner's jobs, newest first, without a scan. Sparse: only job items
           // have an owner. INCLUDE keeps the inputs and results out of the index ("Projections"
           // in "Using Global Secondary Indexes in DynamoDB").
-          globalSecondaryIndexes: [
-            {
-              name: OWNER_INDEX.name,
-              hashKey: OWNER_INDEX.hashKey,
-              rangeKey: OWNER_INDEX.rangeKey,
-              projectionType: "INCLUDE",
-              nonKeyAttributes: [...OWNER_INDEX.nonKeyAttributes],
-            },
-          ],
+          ...jobsTableKeys(),
           ttl: { attributeName: "expiresAt", enabled: true },
           pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
           serverSideEncryption: { enabled: true },

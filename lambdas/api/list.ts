@@ -2,6 +2,7 @@ import { apiHandler, callerOf } from "../shared/api";
 import type { ApiHandler } from "../shared/api";
 import { config } from "../shared/config";
 import { errorResponse, json } from "../shared/http";
+import { jobSummary } from "../shared/jobBody";
 import { view } from "../shared/status";
 import { storeFromEnv, type ListPosition } from "../shared/store";
 import { encodeCursor, listQueryOf } from "./listQuery";
@@ -45,10 +46,7 @@ export function createListHandler(options: ListOptions = {}): ApiHandler {
       for (const record of page.jobs) {
         const seen = view(record, now(), cfg.resultTtlSeconds);
         if (!seen || (statuses && !statuses.includes(seen.status))) continue;
-        const job: Record<string, unknown> = { jobId: seen.jobId, status: seen.status, createdAt: seen.createdAt, updatedAt: seen.updatedAt };
-        if (seen.error) job.error = seen.error;
-        if (seen.progress) job.progress = seen.progress;
-        found.push({ job, position: { createdAt: record.createdAt, jobId: record.jobId } });
+        found.push({ job: jobSummary(seen), position: { createdAt: record.createdAt, jobId: record.jobId } });
         if (found.length > limit) break;
       }
       more = page.next !== undefined;

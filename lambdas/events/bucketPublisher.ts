@@ -6,7 +6,7 @@ import { ENV } from "../shared/env";
 import { isJobId } from "../shared/ids";
 import type { JobEventDetail } from "../shared/jobEvents";
 import { errorDetails, logger } from "../shared/logger";
-import { jobKey } from "../shared/store/s3";
+import { isMissing, isPreconditionFailure, jobKey } from "../shared/store/s3";
 import type { JobRecord } from "../shared/types";
 import { putJobEvents } from "./putJobEvents";
 
@@ -32,8 +32,7 @@ async function readJson<T>(bucket: string, key: string): Promise<{ value: T; eta
     const out = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return { value: JSON.parse(await out.Body!.transformToString("utf-8")) as T, etag: out.ETag! };
   } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404) return undefined;
+    if (isMissing(err)) return undefined;
     throw err;
   }
 }
@@ -149,8 +148,8 @@ async function writeMarker(bucket: string, jobId: string, marker: Marker, etag: 
     );
     return out.ETag ?? "";
   } catch (err) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 412 || status === 409 || (etag && status === 404)) return undefined;
+    // Another publisher wrote the marker (or, with If-Match, removed it) since it was read.
+    if (isPreconditionFailure(err) || (etag !== undefined && isMissing(err))) return undefined;
     throw err;
   }
 }

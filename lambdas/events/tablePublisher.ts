@@ -8,6 +8,9 @@ import { errorDetails, logger } from "../shared/logger";
 import type { JobRecord } from "../shared/types";
 import { putJobEvents } from "./putJobEvents";
 
+/** A stream record's image as a job record. */
+const image = (value: unknown) => (value ? (unmarshall(value as Record<string, AttributeValue>) as JobRecord) : undefined);
+
 /**
  * Job events from the jobs table's stream (view type NEW_AND_OLD_IMAGES): each write whose new
  * image has another status than the old one (or a new job) is one event. The stream hands a
@@ -19,7 +22,6 @@ export function createTablePublisher() {
     const bus = required(process.env[ENV.JOB_EVENTS_BUS], ENV.JOB_EVENTS_BUS);
     const pending: { detail: JobEventDetail; sequence: string }[] = [];
     for (const record of event.Records ?? []) {
-      const image = (value: unknown) => (value ? (unmarshall(value as Record<string, AttributeValue>) as JobRecord) : undefined);
       const detail = record.eventName === "REMOVE" ? undefined : statusChangeEvent(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
       if (detail) pending.push({ detail, sequence: record.dynamodb!.SequenceNumber! });
     }

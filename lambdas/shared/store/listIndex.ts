@@ -21,6 +21,27 @@ export const OWNER_INDEX = {
   nonKeyAttributes: ["kind", "jobId", "status", "updatedAt", "deadline", "expiresAt", "progress", "error"],
 } as const;
 
+/** The jobs table's attributes and its owner index, in `aws.dynamodb.Table`'s terms (components/resultStore.ts, and the local tables the tests make). */
+export function jobsTableKeys() {
+  return {
+    hashKey: "pk",
+    attributes: [
+      { name: "pk", type: "S" },
+      { name: OWNER_INDEX.hashKey, type: "S" },
+      { name: OWNER_INDEX.rangeKey, type: "S" },
+    ],
+    globalSecondaryIndexes: [
+      {
+        name: OWNER_INDEX.name,
+        hashKey: OWNER_INDEX.hashKey,
+        rangeKey: OWNER_INDEX.rangeKey,
+        projectionType: "INCLUDE",
+        nonKeyAttributes: [...OWNER_INDEX.nonKeyAttributes],
+      },
+    ],
+  };
+}
+
 /** S3: the prefix of the index objects of all owners. */
 export const S3_INDEX_PREFIX = "index/";
 

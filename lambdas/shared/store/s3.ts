@@ -25,13 +25,13 @@ function status(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
-function isMissing(err: unknown): boolean {
+export function isMissing(err: unknown): boolean {
   const name = (err as Error | undefined)?.name;
   return name === "NoSuchKey" || name === "NotFound" || status(err) === 404;
 }
 
 /** A conditional PutObject that lost: 412 PreconditionFailed, or 409 when a concurrent conditional write is in flight. */
-function isPreconditionFailure(err: unknown): boolean {
+export function isPreconditionFailure(err: unknown): boolean {
   const name = (err as Error | undefined)?.name;
   return name === "PreconditionFailed" || name === "ConditionalRequestConflict" || status(err) === 412 || status(err) === 409;
 }

@@ -18,7 +18,7 @@ import { config, required } from "../../../lambdas/shared/config";
 import { ENV } from "../../../lambdas/shared/env";
 import { ConflictError, DynamoDbJobStore, S3JobStore } from "../../../lambdas/shared/store";
 import type { JobStore, ListPosition } from "../../../lambdas/shared/store";
-import { OWNER_INDEX } from "../../../lambdas/shared/store";
+import { jobsTableKeys } from "../../../lambdas/shared/store/listIndex";
 import { idempotencyKey, jobKey } from "../../../lambdas/shared/store/s3";
 import type { IdempotencyRecord, JobRecord } from "../../../lambdas/shared/types";
 import { cleanupTmpDirs, rejection, setEnv, tmpDir } from "./support";
@@ -168,18 +168,7 @@ describe("the job stores on the local emulators", function () {
     dynamodb = await startDynamoDbService({ dir: path.join(dir, "dynamodb"), ttlSweepMs: 0 });
     s3 = await startS3Service({ dir: path.join(dir, "s3") });
     // The table as components/resultStore.ts declares it.
-    await dynamodb.createTable({
-      name: TABLE,
-      hashKey: "pk",
-      attributes: [
-        { name: "pk", type: "S" },
-        { name: OWNER_INDEX.hashKey, type: "S" },
-        { name: OWNER_INDEX.rangeKey, type: "S" },
-      ],
-      globalSecondaryIndexes: [
-        { name: OWNER_INDEX.name, hashKey: OWNER_INDEX.hashKey, rangeKey: OWNER_INDEX.rangeKey, projectionType: "INCLUDE", nonKeyAttributes: [...OWNER_INDEX.nonKeyAttributes] },
-      ],
-    });
+    await dynamodb.createTable({ name: TABLE, ...jobsTableKeys() });
     dynamodb.enableTtl(TABLE, "expiresAt");
     await s3.createBucket(BUCKET);
     restoreEnv = setEnv({

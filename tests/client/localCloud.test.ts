@@ -282,27 +282,29 @@ describe("client against the local cloud", function () {
     });
 
     it("submit, status, cancel, then wait exits 3 (CANCELLED)", async () => {
-      const submitted = await cli(["submit", '{"seconds": 60}', "--json", "--idempotency-key", `cli-${Date.now()}`, ...url()], { env: creds });
+      // On the apiKey stack (jobTimeoutSeconds 900): four CLI processes can take longer than the iam stack's 5 s timeout under load.
+      const keyed = () => ["--url", apiKey.apiUrl, "--api-key", String(apiKey.outputs.apiKey)];
+      const submitted = await cli(["submit", '{"seconds": 60}', "--json", "--idempotency-key", `cli-${Date.now()}`, ...keyed()], { env: creds });
       expect(submitted.code, submitted.stderr).to.equal(0);
       const { jobId, status, location } = JSON.parse(submitted.stdout);
       expect(status).to.equal("PENDING");
-      expect(location).to.equal(`${iam.apiUrl}/jobs/${jobId}`);
+      expect(location).to.equal(`${apiKey.apiUrl}/jobs/${jobId}`);
 
-      const shown = await cli(["status", jobId, "--json", ...url()], { env: creds });
+      const shown = await cli(["status", jobId, "--json", ...keyed()], { env: creds });
       expect(shown.code, shown.stderr).to.equal(0);
       expect(JSON.parse(shown.stdout).status).to.be.oneOf(["PENDING", "RUNNING"]);
 
-      const cancelled = await cli(["cancel", jobId, ...url()], { env: creds });
+      const cancelled = await cli(["cancel", jobId, ...keyed()], { env: creds });
       expect(cancelled.code, cancelled.stderr).to.equal(0);
       expect(cancelled.stdout).to.equal(`job ${jobId} CANCELLED\n`);
 
-      const human = await cli(["status", jobId, ...url()], { env: creds });
+      const human = await cli(["status", jobId, ...keyed()], { env: creds });
       expect(human.stdout).to.include("status    CANCELLED");
 
-      const waited = await cli(["wait", jobId, ...url()], { env: creds });
+      const waited = await cli(["wait", jobId, ...keyed()], { env: creds });
       expect(waited.code).to.equal(3);
 
-      const again = await cli(["cancel", jobId, ...url()], { env: creds });
+      const again = await cli(["cancel", jobId, ...keyed()], { env: creds });
       expect(again.code).to.equal(4);
       expect(again.stderr).to.include("Conflict (HTTP 409)");
     });

@@ -7,8 +7,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import * as fs from "fs";
 import * as path from "path";
 import { startLocalCloud } from "./cloud";
+import { formatUsage, usageDocument } from "./usage/report";
 
-const USAGE = "usage: npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--state-dir DIR] [--quiet] [--faults] [--lambda-max-timeout SECONDS]";
+const USAGE = "usage: npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--state-dir DIR] [--quiet] [--faults] [--lambda-max-timeout SECONDS] [--usage]";
 
 export interface CliOptions {
   stack: string;
@@ -22,10 +23,12 @@ export interface CliOptions {
   faults: boolean;
   /** Lambda's timeout limit on this local cloud (default 900): lower it to see what a job longer than Lambda's limit does. */
   lambdaMaxTimeoutSeconds?: number;
+  /** Print what AWS would bill for what was served (local/usage/) when the cloud stops. */
+  usage: boolean;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { stack: "dev", config: [], port: 8080, quiet: false, faults: false };
+  const options: CliOptions = { stack: "dev", config: [], port: 8080, quiet: false, faults: false, usage: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") && !arg.startsWith("--config=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -60,6 +63,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case "--faults":
         options.faults = true;
+        break;
+      case "--usage":
+        options.usage = true;
         break;
       case "--lambda-max-timeout": {
         const v = value();
@@ -126,6 +132,8 @@ async function main(): Promise<void> {
   });
   const outputs = cloud.outputs;
   await waitUntilAnswering(String(outputs.apiUrl));
+  // Usage counts from here: not the deployment's calls nor the readiness probe.
+  cloud.meter.reset();
 
   if (options.outputs) {
     const file = path.resolve(options.outputs);
@@ -140,6 +148,7 @@ async function main(): Promise<void> {
   if (outputs.auth === "none") console.log("\n  WARNING: auth is 'none': anyone who can reach this port can submit jobs.");
   if (options.faults) console.log(`\n  Fault injection is on: POST ${outputs.adminUrl}/_local/faults (see local/admin.ts).`);
   console.log(`\nTry it:\n  ${curlExample(outputs)}\n`);
+  console.log(`What it would cost on AWS so far: GET ${new URL(String(outputs.apiUrl)).origin}/__local/usage${options.usage ? " (printed at exit too)" : ""}\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -155,6 +164,7 @@ async function main(): Promise<void> {
       console.log("the services took more than 10 s to stop; exiting anyway");
       process.exit(0);
     }, 10_000);
+    if (options.usage) console.log(`\n${formatUsage(usageDocument(cloud.meter))}`);
     await cloud.stop();
     clearTimeout(limit);
     process.exit(0);

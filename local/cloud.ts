@@ -17,6 +17,8 @@ import { startStepFunctionsService } from "./stepfunctions";
 import { startStsService } from "./sts";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type Endpoints } from "./types";
 import { lockStateDir } from "./stateLock";
+import { UsageMeter } from "./usage/meter";
+import { usageDocument } from "./usage/report";
 
 export interface LocalCloudOptions {
   /** Directory with Pulumi.yaml and the program it names (`main`, else index.ts). */
@@ -40,6 +42,8 @@ export interface StartedCloud {
   config: FlatConfig;
   monitor: LocalMonitor;
   services: LocalServices;
+  /** What each service served that AWS would bill (local/usage/): also `GET /__local/usage` on the API's port. */
+  meter: UsageMeter;
   stateDir: string;
   stop(): Promise<void>;
 }
@@ -84,27 +88,29 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
   const lock = lockStateDir(stateDir, options.stack, log);
 
   const endpoints = {} as Endpoints;
+  const meter = new UsageMeter();
   const started: { stop(): Promise<void> }[] = [{ stop: async () => lock.release() }];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
   };
   try {
-    const dynamodb = await startDynamoDbService({ dir: path.join(stateDir, "dynamodb"), log });
+    const dynamodb = await startDynamoDbService({ dir: path.join(stateDir, "dynamodb"), log, meter });
     started.push(dynamodb);
-    const s3 = await startS3Service({ dir: path.join(stateDir, "s3"), log });
+    const s3 = await startS3Service({ dir: path.join(stateDir, "s3"), log, meter });
     started.push(s3);
     const sts = await startStsService({ log });
     started.push(sts);
-    const secretsmanager = await startSecretsManagerService({ dir: path.join(stateDir, "secretsmanager"), log });
+    const secretsmanager = await startSecretsManagerService({ dir: path.join(stateDir, "secretsmanager"), log, meter });
     started.push(secretsmanager);
     // With --faults, the admin API watches the Lambda service's log for invocation starts.
     const lambdaTaps: ((line: string) => void)[] = [];
     const lambdaLog = options.faults ? (line: string) => (lambdaTaps.forEach((tap) => tap(line)), log(line)) : log;
-    const sqs = await startSqsService({ dir: path.join(stateDir, "sqs"), log });
+    const sqs = await startSqsService({ dir: path.join(stateDir, "sqs"), log, meter });
     started.push(sqs);
     // Lambda destinations reach EventBridge, which reaches Lambda: bound once both run.
     let eventbridge: LocalEventBridgeService | undefined;
     const lambda = await startLambdaService({
+      meter,
       stateDir: path.join(stateDir, "lambda"),
       maxTimeoutSeconds: options.lambdaMaxTimeoutSeconds,
       environment: () => sdkEnvironment(endpoints),
@@ -115,12 +121,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
       queues: () => sqs,
     });
     started.push(lambda);
-    eventbridge = await startEventBridgeService({ dir: path.join(stateDir, "eventbridge"), lambda, sqs, log });
+    eventbridge = await startEventBridgeService({ dir: path.join(stateDir, "eventbridge"), lambda, sqs, log, meter });
     started.push(eventbridge);
     // worker fargate: tasks run as local processes with the functions' SDK environment.
-    const ecs = await startEcsService({ stateDir: path.join(stateDir, "ecs"), environment: () => sdkEnvironment(endpoints), log });
+    const ecs = await startEcsService({ stateDir: path.join(stateDir, "ecs"), environment: () => sdkEnvironment(endpoints), log, meter });
     started.push(ecs);
-    const stepfunctions = await startStepFunctionsService({ lambda, dynamodbEndpoint: () => endpoints.dynamodb, log, events: () => eventbridge, ecs: () => ecs });
+    const stepfunctions = await startStepFunctionsService({ lambda, dynamodbEndpoint: () => endpoints.dynamodb, log, events: () => eventbridge, ecs: () => ecs, meter });
     started.push(stepfunctions);
     const apigateway = await startApiGatewayService({
       port: options.port ?? 8080,
@@ -130,6 +136,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
       log,
       // Direct service integrations (backend stream's POST /jobs writes DynamoDB).
       awsEndpoints: () => ({ dynamodb: endpoints.dynamodb }),
+      meter,
+      usage: () => usageDocument(meter),
     });
     started.push(apigateway);
     Object.assign(endpoints, {
@@ -175,7 +183,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Start
       outputs.adminUrl = admin.url;
       outputs.localEndpoints = { ...endpoints };
     }
-    return { outputs, config, monitor, services, stateDir, stop: stopAll };
+    return { outputs, config, monitor, services, meter, stateDir, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -17,6 +17,7 @@ import type { LocalEcsService } from "./ecs";
 import type { LocalStsService } from "./sts";
 import type { LocalSecretsManagerService } from "./secretsmanager";
 import type { LocalS3Service } from "./s3";
+import { lifecycleRulesOfPulumi } from "./s3/lifecycle";
 
 export interface LocalServices {
   /** ECS (worker fargate): tasks run their image's build context as local processes. */
@@ -213,7 +214,11 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
       "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": accepted,
       "aws:s3/bucketOwnershipControls:BucketOwnershipControls": accepted,
       "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": accepted,
-      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": accepted,
+      // The rules' expirations are how long an object is stored (the cost meter's GB-months).
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": async (name, inputs) => {
+        await (s.s3 as LocalS3Service).setLifecycleRules(inputs.bucket, lifecycleRulesOfPulumi(inputs.rules));
+        return { id: `${name}-${this.shortId(name)}`, state: {} };
+      },
 
       "aws:cloudwatch/logGroup:LogGroup": async (name, inputs) => {
         const group = this.physicalName(name, inputs, 512);
@@ -240,6 +245,7 @@ export class LocalMonitor implements pulumi.runtime.Mocks {
           environment: inputs.environment?.variables ?? {},
           timeoutSeconds: inputs.timeout ?? 3,
           memorySize: inputs.memorySize ?? 128,
+          ...(inputs.architectures ? { architectures: inputs.architectures } : {}),
         });
         return {
           id: fn,

@@ -75,6 +75,8 @@ export interface LocalFunctionConfig {
   environment: Record<string, string>;
   timeoutSeconds: number;
   memorySize: number;
+  /** `["arm64"]` or `["x86_64"]` (absent: x86_64, as on AWS): which GB-second price the cost meter uses. */
+  architectures?: string[];
 }
 
 export interface EventInvokeConfig {

@@ -21,6 +21,8 @@ import { verifySigV4 } from "./sigv4";
 import { bodyValidationError } from "./bodyValidation";
 import { missingParameters } from "./validation";
 import { close, listen } from "../listen";
+import type { UsageMeter } from "../usage/meter";
+import { countGatewayRequest } from "./usage";
 
 export type { AwsEndpoints } from "./awsIntegration";
 
@@ -59,7 +61,17 @@ export interface ApiGatewayServiceOptions {
    * (no auth). Default: the repository's `console/`; `null` turns the route off.
    */
   consoleDir?: string | null;
+  /** The cost meter: counts `apigateway.requests` as API Gateway bills them (usage.ts). */
+  meter?: UsageMeter;
+  /**
+   * Local only: when set, `GET /__local/usage` (at the server's root, outside any stage, no auth)
+   * answers 200 with this value as JSON. Not counted by the meter.
+   */
+  usage?: () => unknown;
 }
+
+/** Where the gateway serves `options.usage`. */
+export const USAGE_PATH = "/__local/usage";
 
 export interface LocalApiGatewayService extends ApiGatewayService {
   port: number;
@@ -100,6 +112,8 @@ interface Exchange {
   identity: ProxyIdentity;
   /** Appended to the access-log line. */
   note?: string;
+  /** A local-only route (console files, the usage report): not an API call, not metered. */
+  local?: boolean;
 }
 
 /** A request that ends in a gateway response. */
@@ -264,6 +278,17 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
       }
     }
     res.end(x.method === "HEAD" ? undefined : body);
+    if (options.meter && x.stage && !x.local) {
+      const route = x.route;
+      countGatewayRequest(options.meter, {
+        method: x.method,
+        resourcePath: route?.resource.path ?? x.path,
+        pathParameters: route?.pathParameters ?? {},
+        status,
+        body,
+        rejectedAs: errorType,
+      });
+    }
     const took = Date.now() - x.t0;
     log(`${x.sourceIp} "${x.method} ${x.url}" ${status} ${body.length} ${took}ms ${x.requestId}${errorType ? ` ${errorType}` : ""}${x.note ? ` ${x.note}` : ""}`);
   }
@@ -497,6 +522,14 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
       res.once("finish", () => req.destroy());
     }
 
+    if (options.usage && x.method === "GET" && rawPath === USAGE_PATH) {
+      x.local = true;
+      x.note = "(usage)";
+      const report = Buffer.from(JSON.stringify(options.usage() ?? null));
+      send(res, x, 200, [["Content-Type", "application/json; charset=utf-8"], ["Cache-Control", "no-store"]], report);
+      return;
+    }
+
     // /<stage>/<path below the stage>
     const m = /^\/([^/]*)(\/.*)?$/.exec(rawPath);
     let stageName = m?.[1] ?? "";
@@ -527,6 +560,7 @@ export async function startApiGatewayService(options: ApiGatewayServiceOptions):
       const asset = await consoleAsset(consoleDir, x.path, rawQuery);
       if (asset) {
         x.note = "(console)";
+        x.local = true;
         send(res, x, asset.status, asset.headers, asset.body);
         return;
       }

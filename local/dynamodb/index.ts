@@ -2,7 +2,8 @@
  * Local DynamoDB: dynalite (LevelDB-backed) in this process on 127.0.0.1, plus what dynalite
  * lacks and the program relies on: TTL (`UpdateTimeToLive`/`DescribeTimeToLive` and a periodic
  * sweep that deletes expired items), `TransactWriteItems` (transactions.ts), DynamoDB Streams
- * (streams.ts) and the Streams API on the same endpoint (streamsApi.ts).
+ * (streams.ts) and the Streams API on the same endpoint (streamsApi.ts). With a cost meter, the
+ * request units item reads and writes consume (capacity.ts, usage.ts; reads.ts answers the reads).
  *
  * Every request passes through a chain of interceptors (`use`) before it reaches the end of the
  * chain: an interceptor sees the operation name (`PutItem`, …), the raw request and response, and
@@ -30,12 +31,15 @@ import { dynaliteCaller } from "./dynaliteCall";
 import { firesOn } from "../callerOf";
 import { readBody, sendError, sendJson, sendReply } from "./protocol";
 import type { Reply } from "./protocol";
+import type { UsageMeter } from "../usage/meter";
+import { handleItemRead, ITEM_READS } from "./reads";
 import { StreamStore } from "./streams";
 import { STREAMS_TARGET_PREFIX, StreamsApi } from "./streamsApi";
 import { handleTableOperation, TableCatalog } from "./tables";
 import { TransactWriteItems } from "./transactions";
 import { handleBatchWrite, handleItemWrite, TTL_DELETE_HEADER } from "./writes";
 import type { ItemWrite, WriteContext } from "./writes";
+import { countCharges, type Charge } from "./usage";
 import { WriteLock } from "./writeLock";
 
 export { TTL_DELETE_HEADER };
@@ -61,6 +65,11 @@ export interface DynamoDbServiceOptions {
   ttlSweepMs?: number;
   /** The clock of stream records, their 24-hour retention and shard iterators (tests move it). @default Date.now */
   now?: () => number;
+  /**
+   * The cost meter: counts the read and write request units of item reads and writes (usage.ts)
+   * and the Streams API's GetRecords calls. Absent = nothing counted.
+   */
+  meter?: UsageMeter;
 }
 
 /** One DynamoDB JSON-protocol request on its way to dynalite. */
@@ -170,19 +179,26 @@ export async function startDynamoDbService(options: DynamoDbServiceOptions = {})
   const callDynalite = dynaliteCaller(dynaliteHandler);
   const catalog = new TableCatalog(callDynalite);
   const streams = await StreamStore.open({ dir: options.dir ? path.join(options.dir, "streams") : undefined, now, log });
-  const writes: WriteContext = { call: callDynalite, catalog, streams, lock: new WriteLock() };
+  const meter = options.meter;
+  const charge = meter ? (charges: Charge[]) => countCharges(meter, charges) : undefined;
+  const writes: WriteContext = { call: callDynalite, catalog, streams, lock: new WriteLock(), charge };
   const transactions = new TransactWriteItems(writes, now);
-  const streamsApi = new StreamsApi(streams, catalog, now);
+  // GetRecords over HTTP; a Lambda trigger reads the stream in this process (DynamoDbStreamSource), which its poller counts.
+  const countGetRecords = meter ? (table: string) => meter.count("dynamodb.streamReadRequests", 1, { source: `dynamodb:${table}` }) : undefined;
+  const streamsApi = new StreamsApi(streams, catalog, now, countGetRecords);
 
   /** The end of the chain: this service's handlers, or dynalite itself. */
   const answer = async (call: DynamoDbCall, req: http.IncomingMessage): Promise<void> => {
     const target = String(req.headers["x-amz-target"] ?? "");
     const { operation } = call;
-    const ours = target.startsWith(STREAMS_TARGET_PREFIX) || (target.startsWith(DYNAMODB_TARGET_PREFIX) && (WRITE_OPERATIONS.has(operation) || TABLE_OPERATIONS.has(operation)));
+    // Item reads, for the capacity they consume; not the TTL sweep's own Scan (TTL deletes are free).
+    const read = ITEM_READS.has(operation) && req.headers[TTL_DELETE_HEADER] !== "1";
+    const ours = target.startsWith(STREAMS_TARGET_PREFIX) || (target.startsWith(DYNAMODB_TARGET_PREFIX) && (WRITE_OPERATIONS.has(operation) || TABLE_OPERATIONS.has(operation) || read));
     if (!ours || req.method !== "POST") return dynaliteHandler(req, call.res);
     const text = (await readBody(req)).toString("utf8");
     let reply: Reply;
     if (target.startsWith(STREAMS_TARGET_PREFIX)) reply = await streamsApi.handle(operation, text);
+    else if (read) reply = await handleItemRead(operation, text, req.headers, { call: callDynalite, charge });
     else if (operation === "TransactWriteItems") reply = await transactions.handle(text, req.headers);
     else if (operation === "BatchWriteItem") reply = await handleBatchWrite(text, req.headers, writes);
     else if (WRITE_OPERATIONS.has(operation)) reply = await handleItemWrite(operation as ItemWrite, text, req.headers, writes);

@@ -43,7 +43,13 @@ export function sameItem(a: DynamoDbItem | undefined, b: DynamoDbItem | undefine
   return canonical(a) === canonical(b);
 }
 
-/** An item's size as DynamoDB counts it, roughly: attribute names plus values (UTF-8 bytes). */
+/**
+ * An item's size as DynamoDB counts it (AWS, "DynamoDB item sizes and formats",
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html):
+ * attribute names and strings in UTF-8 bytes, a number 1 byte per two significant digits (leading
+ * and trailing zeroes trimmed) plus 1, binary its raw bytes, null and Boolean 1 byte, a list or
+ * map 3 bytes plus 1 per element plus its elements.
+ */
 export function itemSize(item: DynamoDbItem | undefined): number {
   if (!item) return 0;
   let size = 0;
@@ -57,7 +63,7 @@ function valueSize(value: Record<string, unknown>): number {
     case "S":
       return Buffer.byteLength(String(v));
     case "N":
-      return Math.ceil(String(v).replace(/^-|\.|e.*$/gi, "").length / 2) + 1;
+      return Math.ceil(significantDigits(String(v)) / 2) + 1;
     case "B":
       return Buffer.from(String(v), "base64").length;
     case "SS":
@@ -71,4 +77,9 @@ function valueSize(value: Record<string, unknown>): number {
     default:
       return 1;
   }
+}
+
+/** The significant digits of a DynamoDB number (`"-0012.500e3"` → 3: `125`). */
+function significantDigits(n: string): number {
+  return n.replace(/^[+-]/, "").replace(/e.*$/i, "").replace(".", "").replace(/^0+|0+$/g, "").length;
 }

@@ -53,6 +53,8 @@ export class StreamsApi {
     private readonly streams: StreamStore,
     private readonly catalog: TableCatalog,
     private readonly now: () => number = Date.now,
+    /** Told of each GetRecords call answered (the cost meter: one streams read request each). */
+    private readonly onGetRecords?: (tableName: string) => void,
   ) {}
 
   async handle(action: string, text: string): Promise<Reply> {
@@ -154,6 +156,7 @@ export class StreamsApi {
     const info = this.stream(state.a);
     if (!info) return notFound(`Stream: ${state.a} not found`);
     const records = this.streams.readRecords(info.arn, state.s, limit);
+    this.onGetRecords?.(info.tableName);
     const position = records.length ? records[records.length - 1].dynamodb.SequenceNumber : state.s;
     // A disabled stream's shard is closed: once read to its end there is no next iterator.
     const latest = this.streams.latestSequenceNumber(info.arn);

@@ -1,16 +1,19 @@
 /**
  * Table-level operations dynalite answers without streams: `CreateTable`/`UpdateTable` accept a
  * `StreamSpecification`, `DescribeTable` reports `StreamSpecification`/`LatestStreamArn`/
- * `LatestStreamLabel`, and `DeleteTable` disables the table's stream. Also a cache of key schemas,
- * which the write path needs to find an item's key.
+ * `LatestStreamLabel`, and `DeleteTable` disables the table's stream. Also a cache of key schemas
+ * and global secondary indexes, which the write path needs to find an item's key and the
+ * capacity a write consumes.
  */
 import type * as http from "http";
 import type { StreamViewType } from "../types";
+import type { IndexSchema } from "./capacity";
 import type { DynaliteCaller } from "./dynaliteCall";
 import { parseObject, replaceBody, replyJson, validationError } from "./protocol";
 import type { Reply } from "./protocol";
 import { STREAM_VIEW_TYPES } from "./streams";
 import type { StreamStore } from "./streams";
+import type { TableSchema } from "./usage";
 
 export interface KeySchemaElement {
   AttributeName: string;
@@ -18,29 +21,53 @@ export interface KeySchemaElement {
 }
 
 export class TableCatalog {
-  private readonly schemas = new Map<string, KeySchemaElement[]>();
+  private readonly described = new Map<string, { keySchema: KeySchemaElement[]; indexes: IndexSchema[] }>();
 
   constructor(private readonly call: DynaliteCaller) {}
 
   /** The table's key schema (HASH first), or `undefined` when there is no such table. */
   async keySchema(table: string): Promise<KeySchemaElement[] | undefined> {
-    const known = this.schemas.get(table);
-    if (known) return known;
-    const reply = await this.call("DescribeTable", { TableName: table });
-    if (reply.status !== 200) return undefined;
-    const schema = replyJson<{ Table?: { KeySchema?: KeySchemaElement[] } }>(reply).Table?.KeySchema ?? [];
-    schema.sort((a, b) => (a.KeyType === "HASH" ? -1 : b.KeyType === "HASH" ? 1 : 0));
-    this.schemas.set(table, schema);
-    return schema;
+    return (await this.describe(table))?.keySchema;
   }
 
   async keyNames(table: string): Promise<string[] | undefined> {
     return (await this.keySchema(table))?.map((k) => k.AttributeName);
   }
 
-  forget(table: string): void {
-    this.schemas.delete(table);
+  /** The table's key names and global secondary indexes (what capacity.ts needs), or `undefined` when there is no such table. */
+  async schema(table: string): Promise<TableSchema | undefined> {
+    const described = await this.describe(table);
+    return described && { keyNames: described.keySchema.map((k) => k.AttributeName), indexes: described.indexes };
   }
+
+  forget(table: string): void {
+    this.described.delete(table);
+  }
+
+  private async describe(table: string): Promise<{ keySchema: KeySchemaElement[]; indexes: IndexSchema[] } | undefined> {
+    const known = this.described.get(table);
+    if (known) return known;
+    const reply = await this.call("DescribeTable", { TableName: table });
+    if (reply.status !== 200) return undefined;
+    const description = replyJson<{ Table?: { KeySchema?: KeySchemaElement[]; GlobalSecondaryIndexes?: DescribedIndex[] } }>(reply).Table;
+    const keySchema = description?.KeySchema ?? [];
+    keySchema.sort((a, b) => (a.KeyType === "HASH" ? -1 : b.KeyType === "HASH" ? 1 : 0));
+    const indexes = (description?.GlobalSecondaryIndexes ?? []).map(indexSchema);
+    this.described.set(table, { keySchema, indexes });
+    return { keySchema, indexes };
+  }
+}
+
+interface DescribedIndex {
+  IndexName: string;
+  KeySchema: KeySchemaElement[];
+  Projection?: { ProjectionType?: string; NonKeyAttributes?: string[] };
+}
+
+function indexSchema(index: DescribedIndex): IndexSchema {
+  const keys = [...index.KeySchema].sort((a, b) => (a.KeyType === "HASH" ? -1 : b.KeyType === "HASH" ? 1 : 0));
+  const projection = (index.Projection?.ProjectionType ?? "ALL") as IndexSchema["projection"];
+  return { name: index.IndexName, keyNames: keys.map((k) => k.AttributeName), projection, nonKeyAttributes: index.Projection?.NonKeyAttributes };
 }
 
 interface StreamSpecification {
@@ -124,6 +151,7 @@ export async function handleTableOperation(
     }
 
     case "UpdateTable": {
+      catalog.forget(table);
       if (!spec) return withStreamFields(await call(operation, text, headers), "TableDescription", streams);
       const error = specError(spec);
       if (error) return error;

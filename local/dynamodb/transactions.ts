@@ -17,6 +17,8 @@ import { mayUnderCount, oversized } from "./itemSizeLimit";
 import { canonical, isExactKey, keyOf } from "./items";
 import { ERROR_PREFIX, errorReply, jsonReply, parseObject, replyErrorType, replyMessage, serializationError, validationError } from "./protocol";
 import type { Reply } from "./protocol";
+import { asksCapacity, cancelledCharges, committedCharges, replayCharges, settle } from "./usage";
+import type { TransactedItem } from "./usage";
 import type { WriteContext } from "./writes";
 
 const KINDS = ["ConditionCheck", "Put", "Delete", "Update"] as const;
@@ -103,25 +105,60 @@ export class TransactWriteItems {
     const ops = parseOps(data);
     if (!Array.isArray(ops)) return Promise.resolve(ops);
     const token = typeof data.ClientRequestToken === "string" ? data.ClientRequestToken : undefined;
-    return this.ctx.lock.run(() => this.run(ops, token, canonical(data.TransactItems), data.ReturnConsumedCapacity, mayUnderCount(text)));
+    return this.ctx.lock.run(() => this.run(ops, data, token, mayUnderCount(text)));
   }
 
-  private async run(ops: Op[], token: string | undefined, fingerprint: string, consumed: unknown, checkSizes: boolean): Promise<Reply> {
-    const { call, catalog, streams } = this.ctx;
+  private async run(ops: Op[], data: Record<string, unknown>, token: string | undefined, checkSizes: boolean): Promise<Reply> {
+    const { call, streams } = this.ctx;
     for (const [t, seen] of this.tokens) if (seen.at < this.now() - IDEMPOTENCY_MS) this.tokens.delete(t);
+    const fingerprint = canonical(data.TransactItems);
     const seen = token ? this.tokens.get(token) : undefined;
     if (seen) {
       if (seen.fingerprint !== fingerprint) {
         return errorReply(400, "IdempotentParameterMismatchException", "Request parameters do not match those of the original request with the same ClientRequestToken");
       }
-      return jsonReply(200, {});
+      return this.replay(ops, data);
     }
+    const keys = await this.keysOf(ops);
+    if (!Array.isArray(keys)) return keys;
 
-    // Tables and keys, before reading any item.
+    // Every item as it is now; every condition against it.
+    const before = await this.read(ops, keys);
+    if (!Array.isArray(before)) return before;
+    const reasons: CancellationReason[] = ops.map((op, i) =>
+      conditionHolds(op.parsed, before[i])
+        ? { Code: "None" }
+        : { Code: "ConditionalCheckFailed", Message: "The conditional request failed", ...(op.returnOld && before[i] ? { Item: before[i] } : {}) },
+    );
+    const metered = this.ctx.charge !== undefined || asksCapacity(data);
+    if (reasons.some((r) => r.Code !== "None")) {
+      if (metered) this.ctx.charge?.(cancelledCharges(await this.transacted(ops, before)));
+      return cancelled(reasons);
+    }
+    const failure = await this.apply(ops, keys, before, checkSizes);
+    if (failure) return failure;
+
+    // Each written item after the transaction, for its stream and the capacity it consumed.
+    const after = [...before];
+    for (const [i, op] of ops.entries()) {
+      const streamed = streams.activeFor(op.table) !== undefined;
+      if (op.kind === "ConditionCheck" || !(streamed || metered)) continue;
+      const got = await getItem(call, op.table, keys[i]);
+      if (got.error) continue;
+      after[i] = got.item;
+      if (streamed) streams.capture({ table: op.table, keys: keys[i], oldImage: before[i], newImage: got.item });
+    }
+    if (token) this.tokens.set(token, { fingerprint, at: this.now() });
+    if (!metered) return jsonReply(200, {});
+    return settle(jsonReply(200, {}), data, committedCharges(await this.transacted(ops, before, after)), this.ctx.charge, true);
+  }
+
+  /** Each op's table and key, checked before any item is read: the keys, or the error reply. */
+  private async keysOf(ops: Op[]): Promise<DynamoDbItem[] | Reply> {
     const keys: DynamoDbItem[] = [];
     const seenKeys = new Set<string>();
     for (const op of ops) {
-      const names = await catalog.keyNames(op.table);
+      const names = await this.ctx.catalog.keyNames(op.table);
       if (!names) return errorReply(400, "ResourceNotFoundException", "Requested resource not found");
       let key: DynamoDbItem | undefined;
       if (op.kind === "Put") {
@@ -137,52 +174,68 @@ export class TransactWriteItems {
       seenKeys.add(id);
       keys.push(key);
     }
+    return keys;
+  }
 
-    // Every item as it is now; every condition against it.
-    const before: (DynamoDbItem | undefined)[] = [];
+  /** Every op's item as it is now (`undefined`: none), or the error reply. */
+  private async read(ops: Op[], keys: DynamoDbItem[]): Promise<(DynamoDbItem | undefined)[] | Reply> {
+    const items: (DynamoDbItem | undefined)[] = [];
     for (const [i, op] of ops.entries()) {
-      const got = await getItem(call, op.table, keys[i]);
+      const got = await getItem(this.ctx.call, op.table, keys[i]);
       if (got.error) return got.error;
-      before.push(got.item);
+      items.push(got.item);
     }
-    const reasons: CancellationReason[] = ops.map((op, i) =>
-      conditionHolds(op.parsed, before[i])
-        ? { Code: "None" }
-        : { Code: "ConditionalCheckFailed", Message: "The conditional request failed", ...(op.returnOld && before[i] ? { Item: before[i] } : {}) },
-    );
-    if (reasons.some((r) => r.Code !== "None")) return cancelled(reasons);
+    return items;
+  }
 
-    // Apply op by op; undo on the first one dynalite rejects.
+  /** Applies op by op; on the first one dynalite rejects (or that passes the item size limit), undoes them all and answers why. */
+  private async apply(ops: Op[], keys: DynamoDbItem[], before: (DynamoDbItem | undefined)[], checkSizes: boolean): Promise<Reply | undefined> {
     const applied: number[] = [];
+    const undoAll = () => this.undo(applied.reverse().map((j) => ({ table: ops[j].table, key: keys[j], item: before[j] })));
     for (const [i, op] of ops.entries()) {
       if (op.kind === "ConditionCheck") continue;
-      const reply = await call(ACTIONS[op.kind], op.params);
+      const reply = await this.ctx.call(ACTIONS[op.kind], op.params);
       if (reply.status === 200) {
         applied.push(i);
         continue;
       }
-      await this.undo(applied.reverse().map((j) => ({ table: ops[j].table, key: keys[j], item: before[j] })));
+      await undoAll();
       if (replyErrorType(reply) !== "ValidationException") return reply;
       return cancelled(ops.map((_, j) => (j === i ? { Code: "ValidationError", Message: replyMessage(reply) } : { Code: "None" })));
     }
-
     // The item size limit in UTF-8 bytes (itemSizeLimit.ts), which dynalite under-counts.
-    if (checkSizes) {
-      for (const i of applied) {
-        const after = await getItem(call, ops[i].table, keys[i]);
-        if (after.error || !oversized(after.item)) continue;
-        await this.undo(applied.reverse().map((j) => ({ table: ops[j].table, key: keys[j], item: before[j] })));
-        return cancelled(ops.map((_, j) => (j === i ? { Code: "ValidationError", Message: "Item size has exceeded the maximum allowed size" } : { Code: "None" })));
-      }
-    }
-
+    if (!checkSizes) return undefined;
     for (const i of applied) {
-      if (!streams.activeFor(ops[i].table)) continue;
-      const after = await getItem(call, ops[i].table, keys[i]);
-      if (!after.error) streams.capture({ table: ops[i].table, keys: keys[i], oldImage: before[i], newImage: after.item });
+      const after = await getItem(this.ctx.call, ops[i].table, keys[i]);
+      if (after.error || !oversized(after.item)) continue;
+      await undoAll();
+      return cancelled(ops.map((_, j) => (j === i ? { Code: "ValidationError", Message: "Item size has exceeded the maximum allowed size" } : { Code: "None" })));
     }
-    if (token) this.tokens.set(token, { fingerprint, at: this.now() });
-    return jsonReply(200, consumed === "TOTAL" || consumed === "INDEXES" ? { ConsumedCapacity: consumedCapacity(ops) } : {});
+    return undefined;
+  }
+
+  /**
+   * A retry of a transaction that succeeded (same token) writes nothing; DynamoDB answers it with
+   * the read units of reading the items (transaction-apis.html, "Idempotency").
+   */
+  private async replay(ops: Op[], data: Record<string, unknown>): Promise<Reply> {
+    const reply = jsonReply(200, {});
+    if (this.ctx.charge === undefined && !asksCapacity(data)) return reply;
+    const keys = await this.keysOf(ops);
+    const items = Array.isArray(keys) ? await this.read(ops, keys) : undefined;
+    if (!Array.isArray(items)) return reply;
+    return settle(reply, data, replayCharges(await this.transacted(ops, items)), this.ctx.charge, true);
+  }
+
+  /** The ops with what their charges need: table schema, images before and after. */
+  private async transacted(ops: Op[], before: (DynamoDbItem | undefined)[], after = before): Promise<TransactedItem[]> {
+    const items: TransactedItem[] = [];
+    for (const [i, op] of ops.entries()) {
+      const schema = (await this.ctx.catalog.schema(op.table)) ?? { keyNames: [], indexes: [] };
+      const written = op.kind === "Put" ? (op.params.Item as DynamoDbItem) : undefined;
+      items.push({ table: op.table, schema, requestPart: written ?? op.params.Key, written, before: before[i], after: after[i] });
+    }
+    return items;
   }
 
   /** Restores items from their snapshots (in reverse order of application). */
@@ -192,11 +245,4 @@ export class TransactWriteItems {
       if (reply.status !== 200) throw new Error(`could not undo a cancelled transaction on ${table}: ${reply.body}`);
     }
   }
-}
-
-/** AWS charges two write units per item of a transaction. */
-function consumedCapacity(ops: Op[]): { TableName: string; CapacityUnits: number; WriteCapacityUnits: number }[] {
-  const units = new Map<string, number>();
-  for (const op of ops) units.set(op.table, (units.get(op.table) ?? 0) + 2);
-  return [...units].map(([TableName, n]) => ({ TableName, CapacityUnits: n, WriteCapacityUnits: n }));
 }

@@ -18,6 +18,7 @@ import { containerCommand, DockerfileError } from "./dockerfile";
 import { clientException, EcsError, invalidParameter } from "./errors";
 import { ecsRequestHandler } from "./http";
 import { LocalTask } from "./task";
+import { meterContainerLine, meterStoppedTask, taskJobIds } from "./usage";
 import type { ContainerPlan } from "./task";
 import type {
   ContainerDefinitionInput,
@@ -241,6 +242,7 @@ export async function startEcsService(options: EcsServiceOptions): Promise<Local
       return plan(c, override?.command ?? c.command, env);
     });
     const file = logStream(def.family, id);
+    const jobIds = options.meter ? taskJobIds(overrides) : [];
     const task = new LocalTask(
       {
         id,
@@ -258,6 +260,7 @@ export async function startEcsService(options: EcsServiceOptions): Promise<Local
         line(container, text) {
           log(`[ecs ${short}/${container}] ${text}`);
           file?.write(`${container}\t${text}\n`);
+          meterContainerLine(options.meter, def.family, jobIds, text);
         },
         note(text) {
           log(`ecs: task ${short}: ${text}`);
@@ -269,6 +272,7 @@ export async function startEcsService(options: EcsServiceOptions): Promise<Local
     void task.stopped.then(() => {
       record.stoppedAt = Date.now();
       file?.end();
+      meterStoppedTask(options.meter, def.family, task.describe(), jobIds);
     });
     return task;
   }

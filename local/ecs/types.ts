@@ -4,6 +4,7 @@
  * `Date`s in process and epoch seconds on the wire.
  */
 import type { RunningService } from "../types";
+import type { UsageMeter } from "../usage/meter";
 
 export interface EcsServiceOptions {
   /** When set, each task's container output is also written to `<stateDir>/logs/<family>/<taskId>.log`. */
@@ -23,6 +24,8 @@ export interface EcsServiceOptions {
    * bundle), and a bundle that forgot one should fail here as it would on Fargate.
    */
   nodePath?: string[];
+  /** The cost meter: each task's Fargate vCPU and memory seconds when it stops, and its containers' log bytes (./usage.ts). */
+  meter?: UsageMeter;
 }
 
 /** `{name, value}`, as ECS takes environment variables. */

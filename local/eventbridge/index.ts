@@ -36,6 +36,9 @@ import type { EventBridgeService, EventEnvelope, LambdaService, LocalEventArchiv
 import { InvalidEventPattern, matchesPattern, parsePattern } from "./pattern";
 import { close, listen } from "../listen";
 import { AwsApiError } from "../apiError";
+import type { UsageMeter } from "../usage/meter";
+import { meterSqsSend } from "../sqs/usage";
+import { meterPublishedEvent } from "./usage";
 
 export { InvalidEventPattern, matchesPattern, parsePattern } from "./pattern";
 
@@ -53,6 +56,8 @@ export interface EventBridgeServiceOptions {
   retryDelaysMs?: number[];
   /** Called after each delivery (or dead-lettering) of an event to a target. */
   onDelivery?: (record: DeliveryRecord) => void;
+  /** Counts the events published and the SQS messages sent to targets (./usage.ts). */
+  meter?: UsageMeter;
 }
 
 export interface DeliveryRecord {
@@ -322,6 +327,7 @@ export async function startEventBridgeService(options: EventBridgeServiceOptions
       if (!options.sqs) throw new DeliveryError("RESOURCE_NOT_FOUND", "no local SQS", true);
       if (!options.sqs.allowsServiceSend(arn, "events.amazonaws.com", rule.arn)) throw new DeliveryError("NO_PERMISSIONS", `the policy of ${arn} does not let events.amazonaws.com send from ${rule.arn}`, true);
       await options.sqs.sendMessage(arn, payload);
+      if (options.meter) meterSqsSend(options.meter, arn, payload);
       return;
     }
     throw new DeliveryError("INVALID_PARAMETER", `the local EventBridge cannot deliver to ${arn}`, true);
@@ -380,14 +386,17 @@ export async function startEventBridgeService(options: EventBridgeServiceOptions
       return;
     }
     const s = (value: string) => ({ DataType: "String", StringValue: value });
-    await options.sqs.sendMessage(dlq, JSON.stringify(event), {
+    const body = JSON.stringify(event);
+    const attributes = {
       ERROR_CODE: s(failure.code),
       ERROR_MESSAGE: s(failure.message.slice(0, 1000)),
       ...(exhausted ? { EXHAUSTED_RETRY_CONDITION: s(exhausted) } : {}),
       RETRY_ATTEMPTS: { DataType: "Number", StringValue: String(retries) },
       RULE_ARN: s(rule.arn),
       TARGET_ARN: s(target.arn),
-    });
+    };
+    await options.sqs.sendMessage(dlq, body, attributes);
+    if (options.meter) meterSqsSend(options.meter, dlq, body, attributes);
     note(`event ${event.id} for ${target.arn} sent to the dead-letter queue ${dlq} (${failure.code})`);
     options.onDelivery?.({ ...base, outcome: "dead-lettered" });
   }
@@ -434,6 +443,7 @@ export async function startEventBridgeService(options: EventBridgeServiceOptions
         time: entry.Time === undefined ? undefined : toDate(entry.Time, "Time"),
       });
       route(bus.name, event);
+      meterPublishedEvent(options.meter, bus.name, entry);
       return { EventId: event.id };
     });
   }
@@ -785,6 +795,7 @@ export async function startEventBridgeService(options: EventBridgeServiceOptions
       const bus = mustBus(busNameOrArn);
       const e = envelope(event);
       route(bus.name, e);
+      meterPublishedEvent(options.meter, bus.name, { Source: event.source, DetailType: event.detailType, Detail: JSON.stringify(event.detail), Resources: event.resources, Time: event.time });
       return { eventId: e.id };
     },
     putEvents,

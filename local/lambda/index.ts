@@ -7,8 +7,11 @@ import type { DynamoDbStreamSource, EventInvokeConfig, EventsSink, InvokeResult,
 import { LocalClock } from "./clock";
 import { EventSourceMappings, type EventSourceMappingInfo } from "./eventSourceMappings";
 import { MappingError } from "./pollerSupport";
+import { initStartRecord, platformLine, reportRecord, startRecord, type PlatformRecord } from "./platformLog";
 import type { EventSourceQueue } from "./queuePoller";
 import { RUNNER_SOURCE } from "./runner";
+import { billedDurationMs, meterInvocation, type MeteredInvocation } from "./usage";
+import type { UsageMeter } from "../usage/meter";
 import { Worker, type FunctionRuntime, type InvocationOutcome, type WorkerHost } from "./workers";
 import { close, listen } from "../listen";
 
@@ -85,6 +88,8 @@ export interface LambdaServiceOptions {
    * `new Date()`; timers stay real). Moving it reaches warm processes at once. @default a clock at offset 0
    */
   clock?: LocalClock;
+  /** The cost meter: invocations, GB-seconds, log bytes, and the event source mappings' reads (./usage.ts). */
+  meter?: UsageMeter;
 }
 
 /** The `detail-type` of the event Lambda puts on an EventBridge bus destination for a failed async invocation. */
@@ -304,8 +309,11 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
     state.log.write(line + "\n");
   }
 
-  function platform(fn: FunctionRuntime, type: string, record: Record<string, unknown>): void {
-    writeLine(fn, JSON.stringify({ time: new Date().toISOString(), type, record }));
+  /** Writes a line of Lambda's own to the function's log, counted for the invocation it is about. */
+  function platform(fn: FunctionRuntime, entry: PlatformRecord | string, metered: MeteredInvocation | undefined, time?: Date): void {
+    const line = typeof entry === "string" ? entry : platformLine(entry, time);
+    writeLine(fn, line);
+    metered?.logged(Buffer.byteLength(line));
   }
 
   const host: WorkerHost = {
@@ -441,7 +449,10 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
       release(worker);
       return undefined;
     }
-    platform(fn, "platform.start", { requestId, version: "$LATEST" });
+    const metered = meterInvocation(options.meter, fn.config, payload);
+    worker.logTo(metered?.logged);
+    if (worker.coldStart) platform(fn, initStartRecord(fn.config, worker.logStreamName), metered, new Date(worker.spawnedAt));
+    platform(fn, startRecord(fn.config, requestId), metered);
     const invocation: RunningInvocation = { functionName: fn.config.name, requestId, invocationType, attempt, payload, pid: worker.pid, startedAt: Date.now(), ended: false };
     running.add(invocation);
     notify((o) => o.started?.(invocation));
@@ -459,16 +470,17 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
     }
     const metrics: Record<string, number> = {
       durationMs: outcome.durationMs,
-      billedDurationMs: Math.max(1, Math.ceil(outcome.durationMs)),
+      billedDurationMs: billedDurationMs(outcome.durationMs, outcome.initDurationMs),
       memorySizeMB: fn.config.memorySize,
       maxMemoryUsedMB: outcome.maxRssMB ?? 0,
     };
     if (outcome.initDurationMs !== undefined) metrics.initDurationMs = outcome.initDurationMs;
     const status = outcome.status === "crash" ? "failure" : outcome.status;
     if (outcome.status === "timeout") {
-      writeLine(fn, JSON.stringify({ timestamp: new Date().toISOString(), level: "ERROR", requestId, message: JSON.parse(outcome.payload).errorMessage }));
+      platform(fn, JSON.stringify({ timestamp: new Date().toISOString(), level: "ERROR", requestId, message: JSON.parse(outcome.payload).errorMessage }), metered);
     }
-    platform(fn, "platform.report", { requestId, metrics, status });
+    platform(fn, reportRecord(requestId, metrics, status), metered);
+    metered?.ran(outcome.durationMs, outcome.initDurationMs, outcome.payload);
     options.onInvocation?.({
       functionName: fn.config.name,
       requestId,
@@ -666,6 +678,7 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
       note,
       retryDelayMs: (retry) => mappingRetryDelays[Math.min(Math.max(retry, 1), mappingRetryDelays.length) - 1],
       pollIntervalMs: Math.max(10, options.mappingPollIntervalMs ?? 1000),
+      meter: options.meter,
     },
     resolveFunction: (ref) => lookup(ref)?.config.name,
     streams: options.streams,

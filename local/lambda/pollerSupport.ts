@@ -2,6 +2,7 @@
  * What the event source mapping pollers share: a stop signal with stop-aware sleeps, a wake-up
  * latch, Lambda event filtering and the partial batch response (`ReportBatchItemFailures`).
  */
+import type { UsageMeter } from "../usage/meter";
 import { InvalidEventPattern, matchesPattern, parsePattern } from "../eventbridge/pattern";
 
 /** A poller's life: `sleep` and `race` return early once `stop()` was called. */
@@ -177,6 +178,8 @@ export interface PollerHost {
   retryDelayMs(retry: number): number;
   /** How often a poller looks at its source when nothing woke it up. */
   pollIntervalMs: number;
+  /** The cost meter: the pollers count their reads and deletes (./usage.ts). */
+  meter?: UsageMeter;
 }
 
 /** `errorType: errorMessage` of a function error payload, for the service log. */

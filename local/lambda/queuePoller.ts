@@ -15,9 +15,16 @@
  *
  * Local simplifications: no batching window, no maximum concurrency setting, no backing off of
  * the pollers after errors; FIFO queues are not supported by the local SQS.
+ *
+ * Cost meter (./usage.ts): the receives that returned messages and the deletes are counted as the
+ * SQS requests the mapping makes on AWS (ReceiveMessage, DeleteMessageBatch). Empty receives are
+ * not: this poller looks every `pollIntervalMs` and on every send, where AWS's pollers long-poll
+ * for 20 seconds, so the local count of empty receives says nothing about AWS's (and an idle
+ * queue's polling belongs to no job anyway).
  */
 import type { QueueSink, QueueSource, ReceivedQueueMessage } from "../types";
 import { LOCAL_REGION } from "../types";
+import { meterQueueDelete, meterQueueReceive } from "./usage";
 import { errorSummary, Lifecycle, readBatchResponse, Waker, type MappingInvokeResult, type PollerHost } from "./pollerSupport";
 
 /** What an SQS mapping reads from: the local SQS (whose visibility timeout it honours when it can tell). */
@@ -146,9 +153,10 @@ export class QueuePoller {
         await this.waker.wait(this.host.pollIntervalMs);
         continue;
       }
+      meterQueueReceive(this.host.meter, c.eventSourceArn, messages);
       const records = messages.map((m) => sqsEventRecord(m, c.eventSourceArn));
       const kept = records.filter((r) => c.filter(filterView(r)));
-      for (const r of records) if (!kept.includes(r)) this.delete(source, r);
+      this.deleteAll(source, records.filter((r) => !kept.includes(r)));
       if (!kept.length) continue;
       const batch = this.runBatch(source, kept).finally(() => {
         this.inFlight.delete(batch);
@@ -158,12 +166,18 @@ export class QueuePoller {
     }
   }
 
-  private delete(source: EventSourceQueue, record: SqsEventRecord): void {
-    try {
-      source.deleteMessage(this.config.eventSourceArn, record.receiptHandle);
-    } catch (e) {
-      this.host.note(`SQS mapping ${this.config.uuid}: deleting message ${record.messageId} failed: ${(e as Error).message}`);
-    }
+  /** Deletes the messages of these records (DeleteMessageBatch calls on AWS). */
+  private deleteAll(source: EventSourceQueue, records: SqsEventRecord[]): void {
+    const deleted = records.filter((record) => {
+      try {
+        source.deleteMessage(this.config.eventSourceArn, record.receiptHandle);
+        return true;
+      } catch (e) {
+        this.host.note(`SQS mapping ${this.config.uuid}: deleting message ${record.messageId} failed: ${(e as Error).message}`);
+        return false;
+      }
+    });
+    meterQueueDelete(this.host.meter, this.config.eventSourceArn, deleted);
   }
 
   private async runBatch(source: EventSourceQueue, records: SqsEventRecord[]): Promise<void> {
@@ -197,6 +211,6 @@ export class QueuePoller {
       }
     }
     this.lastProcessingResult = "OK";
-    for (const r of done) this.delete(source, r);
+    this.deleteAll(source, done);
   }
 }

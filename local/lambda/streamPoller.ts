@@ -33,10 +33,14 @@
  * filtered (AWS may fill a batch with further matching records); no batching window or tumbling
  * window; the shard id in `DDBStreamBatchInfo` is synthesized from the stream ARN; the destination
  * record of records aged out before any invocation has no `responseContext`.
+ *
+ * Cost meter (./usage.ts): each read that returned records counts as one GetRecords call of a
+ * Lambda trigger (free on AWS); reads of a stream with nothing new are not counted.
  */
 import * as crypto from "crypto";
 import type { DynamoDbItem, DynamoDbStreamRecord, DynamoDbStreamSource, QueueSink } from "../types";
 import type { CheckpointStore } from "./checkpoints";
+import { meterStreamRead } from "./usage";
 import { errorSummary, Lifecycle, readBatchResponse, Waker, type MappingInvokeResult, type PollerHost } from "./pollerSupport";
 
 /** A stream mapping with its defaults applied. */
@@ -233,6 +237,7 @@ export class StreamPoller {
         await this.waker.wait(host.pollIntervalMs);
         continue;
       }
+      meterStreamRead(host.meter, arn, records);
       this.readPosition = seq(records[records.length - 1]);
       const shares = new Map<number, DynamoDbStreamRecord[]>();
       for (const record of records) {

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from "child_process";
+import { performance } from "perf_hooks";
 import type { LocalFunctionConfig, InvokeResult } from "../types";
 
 /** Lambda's limit on a synchronous response payload (the error message quotes this number). */
@@ -36,6 +37,7 @@ export const CLOCK_OFFSET_ENV = "_LOCAL_CLOCK_OFFSET_MS";
 export interface InvocationOutcome extends InvokeResult {
   /** `success`, `error` (handler error), `timeout`, `crash`. */
   status: "success" | "error" | "timeout" | "crash";
+  /** The handler's run (from the event handed to the process to its result), without the wait for a cold process's INIT. */
   durationMs: number;
   initDurationMs?: number;
   maxRssMB?: number;
@@ -78,6 +80,8 @@ export class Worker {
   dead = false;
   lastUsed = Date.now();
   readonly spawnedAt = Date.now();
+  /** The process's log stream (`AWS_LAMBDA_LOG_STREAM_NAME`): the `instanceId` of its platform records. */
+  readonly logStreamName: string;
   /** Init duration when the worker reported ready; reported once, on its first invocation. */
   initDurationMs?: number;
   private initReported = false;
@@ -87,6 +91,10 @@ export class Worker {
   private stderrTail = "";
   private buffers: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
   private exitWaiters: (() => void)[] = [];
+  /** Where the bytes of the lines the process prints are counted (the cost meter), see `logTo`. */
+  private logSink?: (bytes: number) => void;
+  /** Bytes printed before any invocation had a sink (the bundle's load): they go to the first one. */
+  private unclaimedLogBytes = 0;
 
   constructor(
     readonly fn: FunctionRuntime,
@@ -94,9 +102,11 @@ export class Worker {
   ) {
     this.generation = fn.generation;
     const execArgv = host.enforceMemory ? [`--max-old-space-size=${Math.max(16, fn.config.memorySize)}`] : [];
+    const env = host.environment(fn);
+    this.logStreamName = env.AWS_LAMBDA_LOG_STREAM_NAME ?? "";
     this.proc = fork(host.runnerPath, [], {
       cwd: fn.taskRoot,
-      env: { ...host.environment(fn), [CLOCK_OFFSET_ENV]: String(host.clockOffsetMs()) },
+      env: { ...env, [CLOCK_OFFSET_ENV]: String(host.clockOffsetMs()) },
       execArgv,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",
@@ -142,11 +152,27 @@ export class Worker {
     return this.proc.pid;
   }
 
+  /** The next invocation is the process's first (its INIT phase is reported with it). */
+  get coldStart(): boolean {
+    return !this.initReported;
+  }
+
+  /**
+   * Counts the bytes of the lines the process prints from now on with `sink` (the invocation
+   * starting on it: lines printed after its result still go there, until the next one takes over).
+   */
+  logTo(sink: ((bytes: number) => void) | undefined): void {
+    this.logSink = sink;
+    if (sink && this.unclaimedLogBytes > 0) sink(this.unclaimedLogBytes);
+    if (sink) this.unclaimedLogBytes = 0;
+  }
+
   /** Runs one invocation on this worker (which the caller has marked busy). */
   async invoke(requestId: string, payload: string, invokedFunctionArn: string, clientContext?: unknown): Promise<InvocationOutcome> {
-    const started = Date.now();
     const timeoutMs = this.fn.config.timeoutSeconds * 1000;
     await this.ready;
+    const begun = Date.now();
+    const runStart = performance.now();
     const initDurationMs = this.initReported ? undefined : this.initDurationMs;
     this.initReported = true;
     const logs: string[] = [];
@@ -159,7 +185,6 @@ export class Worker {
         );
         return;
       }
-      const begun = Date.now();
       const timer = setTimeout(() => {
         if (this.current?.requestId !== requestId) return;
         this.current = undefined;
@@ -184,7 +209,7 @@ export class Worker {
         this.kill();
       }
     });
-    return { ...outcome, durationMs: Date.now() - started, initDurationMs, logs };
+    return { ...outcome, durationMs: Math.round((performance.now() - runStart) * 1000) / 1000, initDurationMs, logs };
   }
 
   private onResult(msg: { requestId: string; ok: boolean; payload: string; maxRssMB?: number; fatal?: boolean }): void {
@@ -274,6 +299,8 @@ export class Worker {
 
   private emit(line: string): void {
     const l = line.replace(/\r$/, "");
+    if (this.logSink) this.logSink(Buffer.byteLength(l));
+    else this.unclaimedLogBytes += Buffer.byteLength(l);
     if (this.current) {
       this.current.logTail.push(l);
       if (this.current.logTail.length > 200) this.current.logTail.shift();

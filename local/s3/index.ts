@@ -36,6 +36,9 @@ import { firesOn } from "../callerOf";
 import { interceptListObjectsV2, type ListPage } from "./listObjectsV2";
 import { sessionTokenExpiry } from "../sts/sessionToken";
 import { close, listen } from "../listen";
+import type { UsageMeter } from "../usage/meter";
+import { BucketLifecycles, handleLifecycleRequest, type LifecycleRule } from "./lifecycle";
+import { meterS3Request, S3StorageMeter } from "./usage";
 
 // s3rver ships no type declarations: the parts used here.
 interface S3rverObject {
@@ -45,12 +48,12 @@ interface S3rverObject {
   metadata?: Record<string, string>;
 }
 interface S3rverStore {
-  getMetadata(bucket: string, key: string): Promise<{ etag: string }>;
+  getMetadata(bucket: string, key: string): Promise<{ etag: string; "content-length"?: number; "last-modified"?: string }>;
   getBucket(bucket: string): Promise<unknown>;
   getObject(bucket: string, key: string, options?: unknown): Promise<S3rverObject | null>;
   putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
   putMetadata(bucket: string, key: string, metadata: Record<string, string> | undefined, md5: string): Promise<void>;
-  getResourcePath(bucket: string, key: string, kind: "object"): string;
+  getResourcePath(bucket: string, key: string | undefined, kind: string): string;
   copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacementMetadata?: unknown): Promise<unknown>;
   deleteObject(bucket: string, key: string): Promise<void>;
   listObjects(bucket: string, options: unknown): Promise<{ objects: { key: string }[]; commonPrefixes: string[]; isTruncated: boolean }>;
@@ -74,6 +77,8 @@ export interface S3ServiceOptions {
   /** @default 0 (a free port) */
   port?: number;
   log?: (line: string) => void;
+  /** Counts the requests S3 bills and the storage of objects a lifecycle rule expires (./usage.ts). */
+  meter?: UsageMeter;
 }
 
 export interface LocalS3Service extends S3Service {
@@ -95,6 +100,8 @@ export interface LocalS3Service extends S3Service {
   failNextWrites(count: number, status?: 500 | 503, fromFunction?: string): void;
   /** Fault injection: the next `count` object reads (GetObject, HeadObject) fail the same way, before anything is read. */
   failNextReads(count: number, status?: 500 | 503, fromFunction?: string): void;
+  /** Sets the bucket's lifecycle rules (as PutBucketLifecycleConfiguration does; see ./lifecycle.ts for Pulumi's inputs). */
+  setLifecycleRules(bucket: string, rules: readonly LifecycleRule[]): Promise<void>;
 }
 
 interface RequestContext {
@@ -135,6 +142,16 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
   const locks = new KeyedRwLock();
   const context = new AsyncLocalStorage<RequestContext>();
   const lockKey = (bucket: string, key: string) => `${bucket}\u0000${key}`;
+  const lifecycles = new BucketLifecycles((bucket) => store.getResourcePath(bucket, undefined, "lifecycle.json"));
+  const storage = new S3StorageMeter(
+    options.meter,
+    lifecycles,
+    async (bucket, key) => {
+      const metadata = await store.getMetadata(bucket, key).catch(() => undefined);
+      return metadata ? { bytes: Number(metadata["content-length"] ?? 0), createdMs: Date.parse(metadata["last-modified"] ?? "") || Date.now() } : undefined;
+    },
+    log,
+  );
 
   type Armed = { remaining: number; status: 500 | 503; function?: string };
   let faults: Armed = { remaining: 0, status: 503 };
@@ -238,7 +255,7 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
     let written: { size: number; md5: string };
     try {
       await checkPreconditions(ctx.req, object.bucket, object.key);
-      written = await writeObject(object);
+      written = await storage.write(object.bucket, object.key, () => writeObject(object), (w) => w.size);
     } finally {
       release();
     }
@@ -256,7 +273,8 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
     ]);
     try {
       await checkPreconditions(ctx.req, destBucket, destKey);
-      return await original.copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+      const copy = () => original.copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+      return await storage.write(destBucket, destKey, copy, (m) => Number((m as { "content-length"?: number })["content-length"] ?? 0));
     } finally {
       release();
     }
@@ -318,13 +336,16 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
   });
   const s3rverHandler = s3rver.callback();
 
+  const bucketExists = async (bucket: string) => (await store.getBucket(bucket)) !== null;
   const server = http.createServer((req, res) => {
+    if (options.meter) meterS3Request(options.meter, req, res);
     if (sessionExpired(req)) {
       res
         .writeHead(400, { "content-type": "application/xml" })
         .end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>');
       return;
     }
+    if (handleLifecycleRequest(req, res, lifecycles, bucketExists)) return;
     const listPage = interceptListObjectsV2(req, res);
     if (listPage === "invalid") {
       res
@@ -370,6 +391,11 @@ export async function startS3Service(options: S3ServiceOptions): Promise<LocalS3
 
     failNextReads(count, status = 503, fromFunction) {
       readFaults = { remaining: count, status, function: fromFunction };
+    },
+
+    async setLifecycleRules(bucket, rules) {
+      if (!(await bucketExists(bucket))) throw new Error(`s3: no bucket ${bucket} to set lifecycle rules on`);
+      await lifecycles.set(bucket, rules);
     },
 
     async stop() {

@@ -9,12 +9,18 @@
  * find the specified secret."); a secret with no value yet is `ResourceNotFoundException` too
  * ("Secrets Manager can't find the specified secret value for staging label: AWSCURRENT").
  * Values are kept under the state folder, so a restart keeps them.
+ *
+ * Cost meter: `secretsmanager.apiCalls`, one per API call ("$0.05 per 10,000 API calls",
+ * https://aws.amazon.com/secrets-manager/pricing/): each action of the HTTP API, answered or
+ * failed, and the CreateSecret / PutSecretValue calls a deployment makes (`createSecret` for a new
+ * secret, `putSecretValue` for a new value). Not per job; the source is the secret's name.
  */
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import { close, listen } from "../listen";
+import type { UsageMeter } from "../usage/meter";
 
 export interface SecretsManagerServiceOptions {
   /** Secrets are kept in `<dir>/secrets.json`; absent = in memory. */
@@ -22,6 +28,8 @@ export interface SecretsManagerServiceOptions {
   /** @default 0 (a free port) */
   port?: number;
   log?: (line: string) => void;
+  /** Counts the API calls. */
+  meter?: UsageMeter;
 }
 
 interface StoredSecret {
@@ -74,6 +82,11 @@ export async function startSecretsManagerService(options: SecretsManagerServiceO
     if (!found) throw new SecretsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
     return found;
   };
+  /** Counts one API call on the secret `id` (a name or an ARN). */
+  const meterCall = (id: unknown) => {
+    const name = typeof id === "string" && id ? (secrets.get(id)?.name ?? /^arn:[^:]+:secretsmanager:[^:]*:\d*:secret:(.+)-[A-Za-z0-9]{6}$/.exec(id)?.[1] ?? id) : undefined;
+    options.meter?.count("secretsmanager.apiCalls", 1, { source: name ? `secretsmanager:${name}` : "secretsmanager" });
+  };
 
   const actions: Record<string, (input: Record<string, unknown>) => unknown> = {
     GetSecretValue(input) {
@@ -98,6 +111,7 @@ export async function startSecretsManagerService(options: SecretsManagerServiceO
         const action = m ? actions[m[1]] : undefined;
         if (req.method !== "POST" || !action) throw new SecretsError("UnknownOperationException", `The local Secrets Manager does not serve ${target || "this request"}`);
         const input = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>) : {};
+        meterCall(input.SecretId);
         reply(200, action(input));
       } catch (err) {
         const e = err instanceof SecretsError ? err : new SecretsError("InternalServiceError", (err as Error).message);
@@ -115,12 +129,14 @@ export async function startSecretsManagerService(options: SecretsManagerServiceO
       if (!secrets.has(arn)) {
         secrets.set(arn, { name, arn, createdAt: Date.now() });
         save();
+        meterCall(name);
       }
       return arn;
     },
     putSecretValue(secretId, value) {
       const s = find(secretId);
       if (s.value === value) return;
+      meterCall(s.arn);
       s.value = value;
       s.versionId = `${Date.now().toString(16)}-local`;
       save();

@@ -25,6 +25,8 @@ import * as path from "path";
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../types";
 import type { QueueMessageAttribute, QueueSource, ReceivedQueueMessage, SqsService } from "../types";
 import { close, listen } from "../listen";
+import type { UsageMeter } from "../usage/meter";
+import { meterSqsAction } from "./usage";
 
 export interface SqsServiceOptions {
   /** Queues and their messages are kept in `<dir>/queues.json`; absent = in memory. */
@@ -32,6 +34,8 @@ export interface SqsServiceOptions {
   /** @default 0 (a free port) */
   port?: number;
   log?: (line: string) => void;
+  /** Counts the requests of the HTTP API (./usage.ts). */
+  meter?: UsageMeter;
 }
 
 /** A message as stored. */
@@ -511,6 +515,17 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
     },
   };
 
+  /** Runs an action of the HTTP API, counting it for the meter whether it succeeds or fails. */
+  async function runAction(action: string, body: Record<string, any>): Promise<Record<string, unknown>> {
+    let result: Record<string, unknown> | undefined;
+    try {
+      result = (await actions[action](body)) as Record<string, unknown>;
+      return result;
+    } finally {
+      if (options.meter) meterSqsAction(options.meter, action, body, result);
+    }
+  }
+
   let stopped = false;
 
   async function readBody(req: http.IncomingMessage): Promise<string> {
@@ -532,15 +547,14 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
       };
       try {
         const m = /^AmazonSQS\.(\w+)$/.exec(target as string);
-        const run = m && actions[m[1]];
-        if (!run) throw new SqsError("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", `${target} is not supported by the local SQS`);
+        if (!m || !Object.hasOwn(actions, m[1])) throw new SqsError("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", `${target} is not supported by the local SQS`);
         let body: Record<string, any>;
         try {
           body = text.trim() ? JSON.parse(text) : {};
         } catch {
           throw new SqsError("InvalidParameterValue", "InvalidParameterValue", "The request body is not JSON");
         }
-        send(200, await run(body));
+        send(200, await runAction(m[1], body));
       } catch (e) {
         const err = e instanceof SqsError ? e : new SqsError("InternalError", "InternalError", (e as Error).message, 500);
         send(err.statusCode, { __type: `com.amazonaws.sqs#${err.code}`, message: err.message }, { "x-amzn-query-error": `${err.queryCode};${err.statusCode >= 500 ? "Receiver" : "Sender"}` });
@@ -555,12 +569,11 @@ export async function startSqsService(options: SqsServiceOptions = {}): Promise<
       res.end(xml);
     };
     try {
-      const run = actions[action];
-      if (!run) throw new SqsError("InvalidAction", "InvalidAction", `The action ${action} is not valid for this endpoint.`);
+      if (!Object.hasOwn(actions, action)) throw new SqsError("InvalidAction", "InvalidAction", `The action ${action} is not valid for this endpoint.`);
       const body = queryToJson(params);
       // A query request may address the queue by the URL it is posted to.
       if (!body.QueueUrl && /^\/\d{12}\/[^/]+$/.test(new URL(req.url ?? "/", "http://x").pathname)) body.QueueUrl = `http://x${new URL(req.url ?? "/", "http://x").pathname}`;
-      const result = (await run(body)) as Record<string, unknown>;
+      const result = await runAction(action, body);
       send(
         200,
         `<?xml version="1.0"?><${action}Response xmlns="http://queue.amazonaws.com/doc/2012-11-05/"><${action}Result>${jsonToQueryResult(action, result)}</${action}Result>` +

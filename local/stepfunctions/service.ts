@@ -30,6 +30,8 @@ import type { TaskHandler, TaskIntegration } from "./integrations";
 import { TaskTokens } from "./taskTokens";
 import { close, listen } from "../listen";
 import { readLimitedBody } from "../apiError";
+import type { UsageMeter } from "../usage/meter";
+import { executionJobIds, expressBilledMs, meterExecution } from "./usage";
 
 export type { HistoryEvent } from "./history";
 export { SfnError } from "./errors";
@@ -88,6 +90,8 @@ export interface StepFunctionsServiceOptions {
    * a States.Runtime error saying so.
    */
   ecs?: () => EcsTaskRunner | undefined;
+  /** The cost meter: STANDARD state transitions, EXPRESS requests and GB-seconds (usage.ts). */
+  meter?: UsageMeter;
 }
 
 /** The `detail-type` of Step Functions' execution events. */
@@ -353,7 +357,8 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
   // -------------------------------------------------------------------------------------------
   // Executions
 
-  function launch(machine: Machine, arn: string, name: string, inputText: string, input: unknown): Execution {
+  function launch(machine: Machine, arn: string, name: string, inputText: string, input: unknown, jobIds: string[]): Execution {
+    const usage = meterExecution(options.meter, machine, jobIds);
     const handlersAbort = new AbortController();
     let enteredTime = new Date().toISOString();
     let stateName = "";
@@ -442,8 +447,10 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
       tasks: machine.tasks,
       stopped: () => ({ error: execution.error, cause: execution.cause }),
     };
-    void (async () => {
+    // The engine closes its log (synchronously) before the result settles, on every ending.
+    const logged = (async () => {
       for await (const event of run.eventLogs as AsyncGenerator<EngineEvent>) {
+        usage.onEvent(event);
         const converted = historyEvent(event, historyContext);
         if (!converted) continue;
         const id = execution.events.length + 1;
@@ -467,10 +474,13 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
           return finish("FAILED", { error: inner?.name || "States.Runtime", cause: inner?.message });
         },
       )
+      // Done once the history (and the meter) hold every event of the execution.
+      .then(() => logged)
       .finally(() => {
         handlersAbort.abort(); // a Task still running (the execution timed out) is let go
         tokens.closeExecution(arn, new UncatchableError(TERMINAL_ERROR, "The execution ended"));
         const ms = (execution.stopDate ?? new Date()).getTime() - execution.startDate.getTime();
+        usage.ended(ms);
         const why = execution.error ? ` (${execution.error}${execution.cause ? `: ${execution.cause.slice(0, 200)}` : ""})` : "";
         log(`sfn: ${machine.name}/${name} ${execution.status} in ${ms} ms${why}`);
         emitStatusChange(execution);
@@ -497,8 +507,9 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     } catch (err) {
       throw new SfnError("InvalidExecutionInput", `Invalid State Machine Execution Input: '${(err as Error).message}'`);
     }
+    const jobIds = executionJobIds(inputText, request.name);
     if (machine.type === "EXPRESS") {
-      const execution = launch(machine, `${machine.arnPrefix}:express:${machine.name}:${name}:${randomUUID()}`, name, inputText, input);
+      const execution = launch(machine, `${machine.arnPrefix}:express:${machine.name}:${name}:${randomUUID()}`, name, inputText, input, jobIds);
       return { executionArn: execution.arn, startDate: execution.startDate };
     }
     const arn = `${machine.arnPrefix}:execution:${machine.name}:${name}`;
@@ -508,7 +519,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
       if (existing.status === "RUNNING" && existing.input === inputText) return { executionArn: existing.arn, startDate: existing.startDate };
       throw new SfnError("ExecutionAlreadyExists", `Execution Already Exists: '${arn}'`);
     }
-    const execution = launch(machine, arn, name, inputText, input);
+    const execution = launch(machine, arn, name, inputText, input, jobIds);
     return { executionArn: execution.arn, startDate: execution.startDate };
   }
 
@@ -627,7 +638,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
         ...done,
         inputDetails: { included: true },
         ...(done.output !== undefined ? { outputDetails: { included: true } } : {}),
-        billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: Math.max(100, Math.ceil(((done.stopDate?.getTime() ?? 0) - done.startDate.getTime()) / 100) * 100) },
+        billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: expressBilledMs((done.stopDate?.getTime() ?? 0) - done.startDate.getTime()) },
       };
     },
     DescribeExecution(body) {

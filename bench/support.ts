@@ -9,7 +9,7 @@ export function runMain(main: () => Promise<void> | void): void {
   Promise.resolve()
     .then(main)
     .then(
-      () => process.exit(0),
+      () => process.exit(process.exitCode ?? 0),
       (e) => {
         console.error(e instanceof Error ? e.message : e);
         process.exit(1);

@@ -8,7 +8,7 @@
  *
  *   MarkRunning ──▶ RunJob ──▶ CheckOutcome ──▶ RecordSucceededInline ─┐
  *        │           │  │            ├───────▶ RecordSucceededRef ────┤
- *        │           │  │            ├───────▶ RecordFailed ──────────┼──▶ Recorded
+ *        │           │  │            ├───────▶ RecordFailed ──────────┼──▶ end (store s3: ──▶ Recorded)
  *        │           │  │            ├───────▶ Discarded              │
  *        │           │  │            └───────▶ InvalidOutcome ─┐      │
  *        │           │  └─ States.Timeout ──▶ RecordTimedOut ──┼──────┤
@@ -70,7 +70,9 @@ export interface AslTaskState {
   HeartbeatSeconds?: number;
   Retry?: AslRetrier[];
   Catch?: AslCatcher[];
-  Next: string;
+  /** The next state, or `End: true` for the last (a Task may end the execution). */
+  Next?: string;
+  End?: true;
 }
 
 export type AslChoiceRule = JsonObject;
@@ -475,7 +477,9 @@ function dynamoDbRecordStates(t: Transition, tableName: string): Record<string, 
         { ErrorEquals: [CONDITION_FAILED_ERROR], Next: STATE.Discarded, ResultPath: null },
         { ErrorEquals: ["States.ALL"], Next: STATE.RecordingFailed, ResultPath: null },
       ],
-      Next: t.next,
+      // The outcome's write ends the execution itself: a Succeed state after it would be one more
+      // billed state transition per job (https://aws.amazon.com/step-functions/pricing/).
+      ...(t.next === STATE.Recorded ? { End: true as const } : { Next: t.next }),
     },
   };
 }
@@ -506,6 +510,14 @@ function recorderRecordStates(t: Transition, recorderFunctionArn: string): Recor
       Default: STATE.Discarded,
     },
   };
+}
+
+/** Whether any state goes to `name` (Next, a Choice, a Default or a Catch). */
+function referenced(states: Record<string, AslState>, name: string): boolean {
+  return Object.values(states).some((state) => {
+    const s = state as AslState & { Next?: string; Default?: string; Choices?: { Next: string }[]; Catch?: AslCatcher[] };
+    return s.Next === name || s.Default === name || (s.Choices ?? []).some((c) => c.Next === name) || (s.Catch ?? []).some((c) => c.Next === name);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -670,8 +682,9 @@ export function buildStateMachineDefinition(args: StateMachineDefinitionArgs): A
   const all = transitions(args.jobTimeoutSeconds);
   Object.assign(states, recordStates(all[0]), steps);
   for (const t of all.slice(1)) Object.assign(states, recordStates(t));
+  // store s3 ends through its `applied` Choices, which need a state to go to (a Choice cannot end).
+  if (referenced(states, STATE.Recorded)) states[STATE.Recorded] = { Type: "Succeed", Comment: "The job's outcome is in its record" };
   Object.assign(states, {
-    [STATE.Recorded]: { Type: "Succeed", Comment: "The job's outcome is in its record" },
     [STATE.Discarded]: {
       Type: "Succeed",
       Comment: "The record had moved on (cancelled, already finished, or past its deadline): nothing written",

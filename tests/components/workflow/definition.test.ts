@@ -76,6 +76,7 @@ function edges(d: AslDefinition): string[] {
   for (const [name, state] of Object.entries(d.States)) {
     const s = state as AslState & Record<string, any>;
     if (s.Next) out.push(`${name} -> ${s.Next}`);
+    if (s.End) out.push(`${name} -> (end)`);
     if (s.Default) out.push(`${name} -> ${s.Default}`);
     for (const c of s.Choices ?? []) out.push(`${name} -> ${c.Next}`);
     for (const c of s.Catch ?? []) out.push(`${name} -> ${c.Next}`);
@@ -128,7 +129,7 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
     for (const store of ["dynamodb", "s3"] as const) {
       const d = build(store);
       const seen = new Set([d.StartAt]);
-      const all = edges(d);
+      const all = edges(d).filter((e) => !e.endsWith(" -> (end)"));
       for (let grew = true; grew; ) {
         grew = false;
         for (const [from, to] of all.map((e) => e.split(" -> "))) {
@@ -316,12 +317,13 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
     const dynamodb = build("dynamodb");
     const s3 = build("s3");
     const extra = Object.keys(s3.States).filter((s) => !(s in dynamodb.States));
-    expect(extra.sort()).to.deep.equal(RECORD_STATES.map(appliedChoiceName).sort());
+    // Its Choices need a state to end in (Recorded); store dynamodb's writes end the execution.
+    expect(extra.sort()).to.deep.equal([...RECORD_STATES.map(appliedChoiceName), STATE.Recorded].sort());
     expect(Object.keys(dynamodb.States).filter((s) => !(s in s3.States))).to.deep.equal([]);
     for (const s of Object.keys(dynamodb.States)) expect(s3.States[s].Type, s).to.equal(dynamodb.States[s].Type);
-    expect(foldAppliedChoices(s3)).to.deep.equal(edges(dynamodb));
+    expect(foldAppliedChoices(s3).map((e) => e.replace(` -> ${STATE.Recorded}`, " -> (end)")).sort()).to.deep.equal(edges(dynamodb));
     // The parts that do not depend on the store are identical.
-    for (const s of [STATE.RunJob, STATE.CheckOutcome, STATE.InvalidOutcome, STATE.Recorded, STATE.Discarded, STATE.RecordingFailed]) {
+    for (const s of [STATE.RunJob, STATE.CheckOutcome, STATE.InvalidOutcome, STATE.Discarded, STATE.RecordingFailed]) {
       expect(s3.States[s], s).to.deep.equal(dynamodb.States[s]);
     }
   });
@@ -333,7 +335,18 @@ describe("workflow definition (buildStateMachineDefinition)", function () {
     expect((build("dynamodb").States[STATE.InvalidOutcome] as any).Next).to.equal(STATE.RecordCrashed);
   });
 
-  it("ends in Recorded, Discarded (both Succeed) or RecordingFailed (Fail)", function () {
+  // https://aws.amazon.com/step-functions/pricing/: each state entered is a billed transition.
+  it("store dynamodb ends with the outcome's write (End, no Succeed state after it: one transition fewer)", function () {
+    const d = build("dynamodb");
+    expect(d.States).not.to.have.property(STATE.Recorded);
+    for (const s of [STATE.RecordSucceededInline, STATE.RecordSucceededRef, STATE.RecordFailed, STATE.RecordTimedOut, STATE.RecordCrashed]) {
+      expect(d.States[s], s).to.include({ End: true });
+      expect(d.States[s], s).not.to.have.property("Next");
+    }
+    expect((d.States[STATE.MarkRunning] as AslState & Record<string, any>).Next).to.equal(STATE.RunJob);
+  });
+
+  it("ends in Recorded (store s3), Discarded (both Succeed) or RecordingFailed (Fail)", function () {
     const d = build("s3");
     expect(d.States[STATE.Recorded]).to.include({ Type: "Succeed" });
     expect(d.States[STATE.Discarded]).to.include({ Type: "Succeed" });

@@ -66,7 +66,8 @@ for (const store of ["dynamodb", "s3"] as const) {
         STATE.RunJob,
         STATE.CheckOutcome,
         STATE.RecordSucceededInline,
-        STATE.Recorded,
+        // store dynamodb's write ends the execution; store s3's `applied` Choice needs a state to end in.
+        ...(store === "s3" ? [STATE.Recorded] : []),
       ]);
       const job = fake.get(JOB)!;
       expect(job.status).to.equal("SUCCEEDED");
@@ -304,7 +305,7 @@ for (const store of ["dynamodb", "s3"] as const) {
       expect(r.ok, r.error).to.equal(true);
       expect(r.path).not.to.include(STATE.Discarded);
       expect(r.workerCalls).to.equal(1);
-      expect(r.path[r.path.length - 1]).to.equal(STATE.Recorded);
+      expect(r.path[r.path.length - 1]).to.equal(store === "s3" ? STATE.Recorded : STATE.RecordSucceededInline);
       expect(fake.writes.map((w) => [w.to, w.applied])).to.deep.equal([
         ["RUNNING", true],
         ["RUNNING", true],

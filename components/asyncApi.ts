@@ -23,6 +23,9 @@ import { BundledFunction } from "./lambda/bundledFunction";
 import { JobStateMachine } from "./jobStateMachine";
 import { ResultStore } from "./resultStore";
 
+/** The status function's memory: it mostly waits (long polls) on the store. */
+export const STATUS_MEMORY_MB = 128;
+
 export type { AsyncApiArgs, FailureRecordingArgs, LambdaWorkerArgs, StreamWorkerArgs } from "./asyncApi/args";
 
 type Route = "submit" | "list" | "status" | "cancel";
@@ -284,7 +287,9 @@ export class AsyncApi extends pulumi.ComponentResource {
           environment: apiEnv,
           logRetentionInDays,
           // GET /jobs/{id}?wait=N holds the request up to 20 s (lambdas/api/longPoll.ts).
-          ...(route === "status" ? { timeoutSeconds: STATUS_TIMEOUT_SECONDS } : {}),
+          // A long poll bills its memory for the whole wait, about the job's length per awaited job:
+          // at 128 MB it costs what polling by Retry-After does (npm run bench:cost, README "What a job costs").
+          ...(route === "status" ? { timeoutSeconds: STATUS_TIMEOUT_SECONDS, memorySize: STATUS_MEMORY_MB } : {}),
           policyStatements: routeStatements[route],
           // The status function signs resultUrls as a role that trusts its role alone.
           withRole: route === "status" ? signResultUrls : undefined,

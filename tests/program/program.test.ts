@@ -395,6 +395,9 @@ for (const backend of ["stepfunctions", "lambda"] as const) {
           for (const api of ["jobs-submit", "jobs-cancel"]) expect(run.one(T.fn, `${api}-function`).inputs.timeout).to.equal(10);
           // GET ?wait=20 and its reads, under API Gateway's 29-second integration limit ("Amazon API Gateway quotas").
           expect(run.one(T.fn, "jobs-status-function").inputs.timeout).to.equal(28);
+          // The status function mostly waits on long polls, billed by memory × time (README "What a job costs").
+          expect(run.one(T.fn, "jobs-status-function").inputs.memorySize).to.equal(128);
+          for (const api of ["jobs-submit", "jobs-cancel", "jobs-list"]) expect(run.one(T.fn, `${api}-function`).inputs.memorySize, api).to.equal(256);
           if (backend === "stepfunctions") {
             const def = JSON.parse(run.one(T.sm, "jobs-workflow-state-machine").inputs.definition);
             const timeouts = Object.values(def.States as Record<string, any>).filter((s) => s.TimeoutSeconds !== undefined).map((s) => s.TimeoutSeconds);

@@ -58,6 +58,8 @@ interface Measured {
   configuration: Configuration;
   jobs: { plan: JobPlan; units: Units }[];
   usage: UsageDocument;
+  /** Per source, what the measured jobs used (the warm-up left out). */
+  measuredBySource: Record<string, Units>;
 }
 
 async function usageOf(cloud: CloudProcess): Promise<UsageDocument> {
@@ -96,12 +98,14 @@ async function measure(configuration: Configuration): Promise<Measured> {
     // Warm first, as a busy stack is: as many 1 s jobs at once, awaited the same ways, so that each
     // function has as many warm instances as the measured jobs use. Cold starts (their INIT is
     // billed) are left out of the figures.
-    await Promise.all(plans.map((plan) => runJob(cloud, { ...plan, label: "warm-up", seconds: 1 })));
+    const warmIds = await Promise.all(plans.map((plan) => runJob(cloud, { ...plan, label: "warm-up", seconds: 1 })));
+    const warm = await settledUsage(cloud, warmIds);
     const ids = await Promise.all(plans.map((plan) => runJob(cloud, plan)));
     const usage = await settledUsage(cloud, ids);
     const jobs = plans.map((plan, i) => ({ plan, units: usage.jobs[ids[i]]?.units ?? {} }));
+    const measuredBySource = Object.fromEntries(Object.entries(usage.bySource).map(([source, { units }]) => [source, addUnits(units, scaleUnits(warm.bySource[source]?.units ?? {}, -1))]));
     console.error(`  measured: ${configuration.name}`);
-    return { configuration, jobs, usage };
+    return { configuration, jobs, usage, measuredBySource };
   } finally {
     await cloud.stop();
   }
@@ -145,7 +149,7 @@ function measuredCalls(all: Measured[]): MeasuredCalls {
   let logBytes = 0;
   let invocations = 0;
   for (const m of all) {
-    for (const [source, { units }] of Object.entries(m.usage.bySource)) {
+    for (const [source, units] of Object.entries(m.measuredBySource)) {
       if (!source.startsWith("lambda:")) continue;
       const calls = units["lambda.requests"] ?? 0;
       invocations += calls;

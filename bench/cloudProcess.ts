@@ -17,7 +17,23 @@ export interface CloudProcess {
   stop(): Promise<void>;
 }
 
+/** The clouds still running: stopped if the bench is interrupted, so that none outlives it. */
+const running = new Set<ChildProcess>();
+let handlersInstalled = false;
+
+function stopRunningOnSignals(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      for (const child of running) child.kill("SIGTERM");
+      setTimeout(() => process.exit(130), 5000).unref();
+    });
+  }
+}
+
 export async function startCloudProcess(config: string[], limitMs = 180_000): Promise<CloudProcess> {
+  stopRunningOnSignals();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "async-api-bench-"));
   const outputsFile = path.join(stateDir, "outputs.json");
   const args = ["-r", "./scripts/register-ts.js", "local/cli.ts", "--port", "0", "--outputs", outputsFile, "--state-dir", stateDir, "--quiet"];
@@ -26,8 +42,10 @@ export async function startCloudProcess(config: string[], limitMs = 180_000): Pr
   let printed = "";
   child.stdout!.on("data", (d) => (printed = (printed + d).slice(-4000)));
   child.stderr!.on("data", (d) => (printed = (printed + d).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const cleanup = () => fs.rmSync(stateDir, { recursive: true, force: true });
+  running.add(child);
+  // The state goes with the process, however it ends.
+  const exited = new Promise<void>((resolve) => child.once("exit", () => (running.delete(child), cleanup(), resolve())));
   const started = Date.now();
   while (!fs.existsSync(outputsFile)) {
     if (child.exitCode !== null || Date.now() - started > limitMs) {

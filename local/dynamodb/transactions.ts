@@ -20,6 +20,7 @@ import type { Reply } from "./protocol";
 import { asksCapacity, cancelledCharges, committedCharges, replayCharges, settle } from "./usage";
 import type { TransactedItem } from "./usage";
 import type { WriteContext } from "./writes";
+import { itemLock } from "./writeLock";
 
 const KINDS = ["ConditionCheck", "Put", "Delete", "Update"] as const;
 type Kind = (typeof KINDS)[number];
@@ -99,13 +100,16 @@ export class TransactWriteItems {
     private readonly now: () => number = Date.now,
   ) {}
 
-  handle(text: string, _headers: http.IncomingHttpHeaders): Promise<Reply> {
+  async handle(text: string, _headers: http.IncomingHttpHeaders): Promise<Reply> {
     const data = parseObject(text);
-    if (!data) return Promise.resolve(serializationError());
+    if (!data) return serializationError();
     const ops = parseOps(data);
-    if (!Array.isArray(ops)) return Promise.resolve(ops);
+    if (!Array.isArray(ops)) return ops;
     const token = typeof data.ClientRequestToken === "string" ? data.ClientRequestToken : undefined;
-    return this.ctx.lock.run(() => this.run(ops, data, token, mayUnderCount(text)));
+    // Its items' locks (and its token's), or the whole service when its keys are not valid (run answers why).
+    const keys = await this.keysOf(ops);
+    const locks = Array.isArray(keys) ? [...keys.map((key, i) => itemLock(ops[i].table, key)), ...(token ? [`token:${token}`] : [])] : undefined;
+    return this.ctx.lock.run(locks, () => this.run(ops, data, token, mayUnderCount(text)));
   }
 
   private async run(ops: Op[], data: Record<string, unknown>, token: string | undefined, checkSizes: boolean): Promise<Reply> {

@@ -20,7 +20,7 @@ import type { StreamStore } from "./streams";
 import type { TableCatalog } from "./tables";
 import { asksCapacity, jobIdsOf, settle, writeCharges } from "./usage";
 import type { Charge, ChargeSink } from "./usage";
-import type { WriteLock } from "./writeLock";
+import { itemLock, type WriteLock } from "./writeLock";
 
 /** Header on the TTL sweep's own DeleteItem requests: their stream records name DynamoDB as the user, as on AWS. */
 export const TTL_DELETE_HEADER = "x-async-api-ttl-delete";
@@ -58,13 +58,25 @@ async function chargesOf(ctx: WriteContext, table: string, requestPart: unknown,
   return writeCharges(table, schema, before, after, jobIdsOf(requestPart, after, before));
 }
 
-export function handleItemWrite(operation: ItemWrite, text: string, headers: http.IncomingHttpHeaders, ctx: WriteContext): Promise<Reply> {
+/** The lock names of a write's items, or undefined (the whole service) when one is not known. */
+async function itemLocks(ctx: WriteContext, items: { table: unknown; keySource: unknown }[]): Promise<string[] | undefined> {
+  const locks: string[] = [];
+  for (const { table, keySource } of items) {
+    const names = typeof table === "string" ? await ctx.catalog.keyNames(table) : undefined;
+    const key = names && keyOf(keySource as DynamoDbItem | undefined, names);
+    if (!key) return undefined;
+    locks.push(itemLock(table as string, key));
+  }
+  return locks;
+}
+
+export async function handleItemWrite(operation: ItemWrite, text: string, headers: http.IncomingHttpHeaders, ctx: WriteContext): Promise<Reply> {
   const data = parseObject(text);
   const table = typeof data?.TableName === "string" ? data.TableName : undefined;
   const wantsOld = data?.ReturnValuesOnConditionCheckFailure === "ALL_OLD";
   const counted = metered(ctx, data, headers);
   const requestPart = operation === "PutItem" ? data?.Item : data?.Key;
-  return ctx.lock.run(async () => {
+  return ctx.lock.run(await itemLocks(ctx, [{ table, keySource: requestPart }]), async () => {
     const streamed = table !== undefined && ctx.streams.activeFor(table) !== undefined;
     const sized = operation !== "DeleteItem" && mayUnderCount(text);
     const snap = table && (streamed || wantsOld || sized || counted) ? await snapshot(ctx, table, requestPart) : undefined;
@@ -93,11 +105,17 @@ interface WriteRequest {
   DeleteRequest?: { Key?: unknown };
 }
 
-export function handleBatchWrite(text: string, headers: http.IncomingHttpHeaders, ctx: WriteContext): Promise<Reply> {
+export async function handleBatchWrite(text: string, headers: http.IncomingHttpHeaders, ctx: WriteContext): Promise<Reply> {
   const data = parseObject(text);
   const requests = data?.RequestItems;
   const counted = metered(ctx, data, headers);
-  return ctx.lock.run(async () => {
+  const items =
+    requests && typeof requests === "object"
+      ? Object.entries(requests as Record<string, unknown>).flatMap(([table, list]) =>
+          (Array.isArray(list) ? (list as (WriteRequest | undefined)[]) : []).map((request) => ({ table, keySource: request?.PutRequest?.Item ?? request?.DeleteRequest?.Key })),
+        )
+      : [];
+  return ctx.lock.run(await itemLocks(ctx, items), async () => {
     const snaps: { table: string; part: unknown; snap: Snapshot }[] = [];
     if (requests && typeof requests === "object") {
       for (const [table, list] of Object.entries(requests as Record<string, unknown>)) {

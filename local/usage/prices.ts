@@ -4,8 +4,10 @@
  * cloud's usage report (`GET /__local/usage`), `npm start -- --usage` and `npm run bench:cost`
  * all read it.
  *
- * Each price names the AWS pricing page it comes from. PRICES_AS_OF is when the figures were read
- * from those pages; this machine cannot reach them, so re-read them before relying on a figure.
+ * Each price names the AWS pricing page it comes from. PRICES_AS_OF dates the figures: the pages'
+ * list prices as published through 2026-06 (confirmed against an archived copy of the Lambda page
+ * and excerpts of the others, since the machine this was written on cannot reach aws.amazon.com).
+ * Re-read the pages before relying on a figure.
  */
 
 export const PRICES_AS_OF = "2026-06";

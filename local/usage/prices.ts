@@ -5,9 +5,9 @@
  * all read it.
  *
  * Each price names the AWS pricing page it comes from. PRICES_AS_OF dates the figures: the pages'
- * list prices as published through 2026-06 (confirmed against an archived copy of the Lambda page
- * and excerpts of the others, since the machine this was written on cannot reach aws.amazon.com).
- * Re-read the pages before relying on a figure.
+ * list prices as published through 2026-06. The machine this was written on cannot reach
+ * aws.amazon.com: the Lambda and DynamoDB figures were checked against copies of those pages found
+ * by search, the others were not checked live. Re-read the pages before relying on a figure.
  */
 
 export const PRICES_AS_OF = "2026-06";

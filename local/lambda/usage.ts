@@ -34,11 +34,6 @@ import { jobIdsInJson } from "../usage/jobIds";
 import { messagePayloadBytes, sqsRequestsFor } from "../sqs/usage";
 import type { DynamoDbStreamRecord, LocalFunctionConfig, ReceivedQueueMessage } from "../types";
 
-/**
- * `LocalFunctionConfig` may carry the function's `architectures` (the Pulumi input); absent,
- * Lambda's default, x86_64.
- */
-export type MeteredFunctionConfig = LocalFunctionConfig;
 
 /** Most messages one ReceiveMessage or DeleteMessageBatch call carries. */
 export const SQS_MESSAGES_PER_CALL = 10;
@@ -81,7 +76,7 @@ export interface MeteredInvocation {
  * Its jobs are those the event names, else those its response names (the submit function's event
  * is the POST, whose answer names the new job): so log bytes wait for the end of the invocation.
  */
-export function meterInvocation(meter: UsageMeter | undefined, config: MeteredFunctionConfig, payload: string): MeteredInvocation | undefined {
+export function meterInvocation(meter: UsageMeter | undefined, config: LocalFunctionConfig, payload: string): MeteredInvocation | undefined {
   if (!meter) return undefined;
   const source = `lambda:${config.name}`;
   let jobIds = jobIdsInJson(payload);

@@ -99,7 +99,11 @@ describe("examples/text-stats on the local cloud (npx async-api-local in its fol
   it("serves the example's program with its config namespace and outputs", () => {
     expect(cloud.outputs.auth).to.equal("apiKey");
     expect(cloud.outputs.apiKey).to.be.a("string");
-    expect(cloud.apiUrl).to.match(/^http:\/\/(localhost|127\.0\.0\.1):\d+\/v1$/);
+    // Both APIs of the example use the stage v1: whichever stage the local gateway creates first is
+    // served at /v1, the other at /<apiId>/v1 (README, "The local cloud").
+    expect(cloud.apiUrl).to.match(/^http:\/\/(localhost|127\.0\.0\.1):\d+(\/[0-9a-f]{10})?\/v1$/);
+    expect(cloud.outputs.shoutApiUrl).to.match(/^http:\/\/(localhost|127\.0\.0\.1):\d+(\/[0-9a-f]{10})?\/v1$/);
+    expect(cloud.outputs.shoutApiUrl).to.not.equal(cloud.apiUrl);
   });
 
   it("runs one of its jobs to SUCCEEDED over HTTP, with the example's own result", async () => {

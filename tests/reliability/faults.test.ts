@@ -258,7 +258,7 @@ const SCENARIOS: Scenario[] = [
     name: "2 store write failures during the submit (retried by the SDK): 202, then SUCCEEDED",
     on: SDK_SUBMIT,
     async run(ctx) {
-      await armFault(ctx.cloud, ctx.store === "s3" ? { kind: "s3Writes", count: 2, status: 503 } : { kind: "dynamodbWrites", count: 2, code: "ProvisionedThroughputExceededException" });
+      await armFault(ctx.cloud, ctx.store === "s3" ? { kind: "s3Writes", count: 2, status: 503, function: "submit" } : { kind: "dynamodbWrites", count: 2, code: "ProvisionedThroughputExceededException", function: "submit" });
       const jobId = await ctx.ledger.accept({ seconds: 0 });
       await terminalByDeadline(ctx, jobId, "SUCCEEDED");
       await clearFaults(ctx.cloud);

@@ -6,14 +6,14 @@
 // API requests the client made, the store reads made for that job (every GetItem of its record:
 // the status function's and the worker's), and how late the client saw the job's end. Store
 // reads are counted on the local DynamoDB, so `--store` must be dynamodb. Not part of `npm test`.
-import "../local/stepfunctions/polyfill";
+import "../local/aws/stepfunctions/polyfill";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AsyncApiClient } from "../client/index";
-import { startLocalCloud } from "../local/cloud";
-import type { LocalDynamoDbService } from "../local/dynamodb";
-import { readBody } from "../local/dynamodb/protocol";
+import { startLocalCloud } from "../local/cloud/localCloud";
+import type { LocalDynamoDbService } from "../local/aws/dynamodb";
+import { readBody } from "../local/aws/dynamodb/protocol";
 import { option, runMain } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -6,14 +6,14 @@
 // here, with no read at all. For each it prints the API requests the caller made, the HTTP
 // requests the stack made to it (the deliveries), and how late the caller learnt of the job's end.
 // Not part of `npm test`.
-import "../local/stepfunctions/polyfill";
+import "../local/aws/stepfunctions/polyfill";
 import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { AsyncApiClient, verifyWebhook } from "../client/index";
-import { startLocalCloud } from "../local/cloud";
+import { startLocalCloud } from "../local/cloud/localCloud";
 import { option, runMain } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");

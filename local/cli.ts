@@ -1,12 +1,12 @@
 // `npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--faults]`, or
 // `npx async-api-local` with the same flags in the folder of any program that uses the components.
-import "./stepfunctions/polyfill";
+import "./aws/stepfunctions/polyfill";
 // The SDK's notice about Node 20 support would be printed by every function: once is in the README.
 process.env.AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING ??= "1";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import * as fs from "fs";
 import * as path from "path";
-import { startLocalCloud } from "./cloud";
+import { startLocalCloud } from "./cloud/localCloud";
 import { formatUsage, usageDocument } from "./usage/report";
 
 const USAGE = "usage: npm start -- [--stack NAME] [--config KEY=VALUE]... [--port N] [--outputs FILE] [--state-dir DIR] [--quiet] [--faults] [--lambda-max-timeout SECONDS] [--usage]";
@@ -19,7 +19,7 @@ export interface CliOptions {
   /** Where emulator state lives. @default .async-api/<stack> */
   stateDir?: string;
   quiet: boolean;
-  /** Serve the local-only fault-injection admin API (local/admin.ts); outputs gain `adminUrl` and `localEndpoints`. */
+  /** Serve the local-only fault-injection admin API (local/admin/admin.ts); outputs gain `adminUrl` and `localEndpoints`. */
   faults: boolean;
   /** Lambda's timeout limit on this local cloud (default 900): lower it to see what a job longer than Lambda's limit does. */
   lambdaMaxTimeoutSeconds?: number;
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   console.log("Outputs:");
   for (const [k, v] of Object.entries(outputs)) console.log(`  ${k.padEnd(width)}  ${typeof v === "string" ? v : JSON.stringify(v)}`);
   if (outputs.auth === "none") console.log("\n  WARNING: auth is 'none': anyone who can reach this port can submit jobs.");
-  if (options.faults) console.log(`\n  Fault injection is on: POST ${outputs.adminUrl}/_local/faults (see local/admin.ts).`);
+  if (options.faults) console.log(`\n  Fault injection is on: POST ${outputs.adminUrl}/_local/faults (see local/admin/admin.ts).`);
   console.log(`\nTry it:\n  ${curlExample(outputs)}\n`);
   console.log(`What it would cost on AWS so far: GET ${new URL(String(outputs.apiUrl)).origin}/__local/usage${options.usage ? " (printed at exit too)" : ""}\n`);
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createAuthorizer } from "../../client/auth";
 import { AsyncApiClient, AsyncApiError, IDEMPOTENCY_KEY_PATTERN, backoffBounds, type Job, type JobList } from "../../client/index";
-import { verifySigV4 } from "../../local/apigateway/sigv4";
+import { verifySigV4 } from "../../local/aws/apigateway/sigv4";
 import { API, apiError, fakeClient, job, json, networkError, rejection, scriptedFetch, type Call, type Step } from "./fakes";
 
 const JOB_URL = `${API}/jobs/job-1`;

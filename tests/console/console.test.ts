@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { AsyncApiClient } from "../../client/index";
-import { CONSOLE_DIR, consoleAsset } from "../../local/apigateway/server";
+import { CONSOLE_DIR, consoleAsset } from "../../local/aws/apigateway/server";
 import { startCloud, clientFor, type CloudHandle } from "../support/localCloud";
 import { skipBecause } from "../support/skip";
 import { chromiumPath } from "../support/tools";

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { CONSOLE_DIR, startApiGatewayService, type LocalApiGatewayService } from "../../local/apigateway/server";
+import { CONSOLE_DIR, startApiGatewayService, type LocalApiGatewayService } from "../../local/aws/apigateway/server";
 import { ACCOUNT, FakeLambda, REGION, apiDocument, type HttpResult } from "../local/apigateway/helpers";
 import { rawHttp } from "../support/rawHttp";
 import { tempDir } from "../support/tmp";

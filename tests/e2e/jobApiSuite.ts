@@ -7,7 +7,7 @@ import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand } fr
 import { expect } from "chai";
 import { clientFor, startCloud, type CloudHandle, type JobApi } from "../support/localCloud";
 import { curlPath } from "../support/tools";
-import { sessionTokenExpiry } from "../../local/sts/sessionToken";
+import { sessionTokenExpiry } from "../../local/aws/sts/sessionToken";
 
 const TIMEOUT_SECONDS = 3;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -4,7 +4,7 @@ import { execFile } from "child_process";
 import * as path from "path";
 import { expect } from "chai";
 import { parseArgs, curlExample } from "../../local/cli";
-import { loadStackConfig } from "../../local/stackConfig";
+import { loadStackConfig } from "../../local/cloud/stackConfig";
 import { clientFor, startCloud, type CloudHandle } from "../support/localCloud";
 import { setClock, storedJob, type FaultCloud } from "../reliability/support";
 import { tempDir } from "../support/tmp";

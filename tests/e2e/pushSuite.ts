@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { Webhook } from "standardwebhooks";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/types";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/types";
 import { clientFor, isTerminal, startCloud, type CloudHandle, type JobApi } from "../support/localCloud";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { EXECUTION_STATUS_CHANGE_DETAIL_TYPE, LAMBDA_FAILURE_DETAIL_TYPE, executionFailurePattern, workerFailurePattern } from "../../components/events/failureEvents";
 import { RECORDING_FAILED_ERROR } from "../../components/workflow/definition";
-import { matchesPattern } from "../../local/eventbridge/pattern";
+import { matchesPattern } from "../../local/aws/eventbridge/pattern";
 import { CANCELLED_STOP_ERROR, RECORDING_FAILED, createFailureDestination, executionPatch, failurePatch } from "../../lambdas/worker/failureDestination";
 import type { EventBridgeEvent, ExecutionStatusChange, FailureDestinationEvent } from "../../lambdas/worker/failureDestination";
 import { awsError } from "./support/fakeAws";

@@ -1,15 +1,15 @@
-// The fault-injection admin API (local/admin.ts) on in-process services: the test clock
+// The fault-injection admin API (local/admin/admin.ts) on in-process services: the test clock
 // (`/_local/clock`) and process faults targeted at one job's invocation (`jobId`), which hit only
 // the process running that invocation.
 import * as fs from "fs";
 import * as path from "path";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
-import { startAdminServer, type AdminServer } from "../../local/admin";
-import { startDynamoDbService, type LocalDynamoDbService } from "../../local/dynamodb";
-import { startLambdaService, type LocalLambdaService } from "../../local/lambda";
-import { startS3Service, type LocalS3Service } from "../../local/s3";
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type Endpoints, type InvokeResult } from "../../local/types";
+import { startAdminServer, type AdminServer } from "../../local/admin/admin";
+import { startDynamoDbService, type LocalDynamoDbService } from "../../local/aws/dynamodb";
+import { startLambdaService, type LocalLambdaService } from "../../local/aws/lambda";
+import { startS3Service, type LocalS3Service } from "../../local/aws/s3";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type Endpoints, type InvokeResult } from "../../local/aws/types";
 import { tempDir } from "../support/tmp";
 
 const SLEEPER = `

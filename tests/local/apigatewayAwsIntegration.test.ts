@@ -5,16 +5,16 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect } from "chai";
-import { fgeMessages } from "../../local/apigateway/fgeReport";
-import { renderGatewayResponse } from "../../local/apigateway/gatewayResponses";
-import { chooseRequestTemplate } from "../../local/apigateway/integrationRequest";
-import { selectIntegrationResponse } from "../../local/apigateway/integrationResponse";
-import { parseAwsIntegrationUri } from "../../local/apigateway/awsIntegration";
-import { requestIdFor } from "../../local/apigateway/requestIds";
-import { startApiGatewayService, type LocalApiGatewayService } from "../../local/apigateway/server";
-import { renderTemplate, VtlError } from "../../local/apigateway/vtl";
-import { escapeJavaScript } from "../../local/apigateway/vtlUtil";
-import { startDynamoDbService, type LocalDynamoDbService } from "../../local/dynamodb";
+import { fgeMessages } from "../../local/aws/apigateway/fgeReport";
+import { renderGatewayResponse } from "../../local/aws/apigateway/gatewayResponses";
+import { chooseRequestTemplate } from "../../local/aws/apigateway/integrationRequest";
+import { selectIntegrationResponse } from "../../local/aws/apigateway/integrationResponse";
+import { parseAwsIntegrationUri } from "../../local/aws/apigateway/awsIntegration";
+import { requestIdFor } from "../../local/aws/apigateway/requestIds";
+import { startApiGatewayService, type LocalApiGatewayService } from "../../local/aws/apigateway/server";
+import { renderTemplate, VtlError } from "../../local/aws/apigateway/vtl";
+import { escapeJavaScript } from "../../local/aws/apigateway/vtlUtil";
+import { startDynamoDbService, type LocalDynamoDbService } from "../../local/aws/dynamodb";
 import { ACCOUNT, FakeLambda, REGION, send } from "./apigateway/helpers";
 
 const TABLE = "jobs";
@@ -616,7 +616,7 @@ describe("local API Gateway: integration request and response building blocks", 
 
 describe("local API Gateway: importing response header mappings", () => {
   it("refuses a mapping to a header the method response does not declare, as API Gateway's import does", async () => {
-    const { compileApi } = await import("../../local/apigateway/document");
+    const { compileApi } = await import("../../local/aws/apigateway/document");
     const doc = (headers: Record<string, unknown>) =>
       JSON.stringify({
         openapi: "3.0.1",

@@ -4,8 +4,8 @@
 // "€" (450,000 bytes) passed as 150,000.
 import { expect } from "chai";
 import { DynamoDBClient, GetItemCommand, PutItemCommand, TransactionCanceledException, TransactWriteItemsCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { startDynamoDbService, type LocalDynamoDbService } from "../../local/dynamodb";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/types";
+import { startDynamoDbService, type LocalDynamoDbService } from "../../local/aws/dynamodb";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/types";
 import { rejection } from "./storage/support";
 
 const TABLE = "size-table";

@@ -22,10 +22,10 @@ import {
   ListStreamsCommand,
 } from "@aws-sdk/client-dynamodb-streams";
 import type { ShardIteratorType } from "@aws-sdk/client-dynamodb-streams";
-import { startDynamoDbService } from "../../local/dynamodb";
-import type { DynamoDbServiceOptions, LocalDynamoDbService } from "../../local/dynamodb";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/types";
-import type { DynamoDbStreamRecord, StreamViewType } from "../../local/types";
+import { startDynamoDbService } from "../../local/aws/dynamodb";
+import type { DynamoDbServiceOptions, LocalDynamoDbService } from "../../local/aws/dynamodb";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/types";
+import type { DynamoDbStreamRecord, StreamViewType } from "../../local/aws/types";
 import { cleanupTmpDirs, rejection, setEnv, tmpDir, waitFor } from "./storage/support";
 
 type Item = Record<string, AttributeValue>;

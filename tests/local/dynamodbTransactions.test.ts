@@ -8,9 +8,9 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { AttributeValue, TransactWriteItem } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { startDynamoDbService } from "../../local/dynamodb";
-import type { LocalDynamoDbService } from "../../local/dynamodb";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/types";
+import { startDynamoDbService } from "../../local/aws/dynamodb";
+import type { LocalDynamoDbService } from "../../local/aws/dynamodb";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/types";
 import { rejection } from "./storage/support";
 
 const TABLE = "tx-table";

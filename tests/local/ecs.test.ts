@@ -3,8 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { startEcsService } from "../../local/ecs";
-import type { LocalEcsService } from "../../local/ecs";
+import { startEcsService } from "../../local/aws/ecs";
+import type { LocalEcsService } from "../../local/aws/ecs";
 import { rawHttp } from "../support/rawHttp";
 import { eventually } from "./stepfunctions/support";
 import { tempDir } from "../support/tmp";

@@ -2,10 +2,10 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { LambdaApiError, startLambdaService, type LocalLambdaService } from "../../local/lambda";
-import { partitionLane } from "../../local/lambda/streamPoller";
-import { startSqsService, type LocalSqsService } from "../../local/sqs";
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type DynamoDbStreamRecord, type LocalEventSourceMapping } from "../../local/types";
+import { LambdaApiError, startLambdaService, type LocalLambdaService } from "../../local/aws/lambda";
+import { partitionLane } from "../../local/aws/lambda/streamPoller";
+import { startSqsService, type LocalSqsService } from "../../local/aws/sqs";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type DynamoDbStreamRecord, type LocalEventSourceMapping } from "../../local/aws/types";
 import { FakeStreams } from "./fixtures/fakeStream";
 import { tempDir } from "../support/tmp";
 

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { LocalMonitor, type LocalServices } from "../../local/monitor";
+import { LocalMonitor, type LocalServices } from "../../local/monitor/monitor";
 
 /** Services that record what the monitor asked of them. */
 function fakeServices() {
@@ -36,7 +36,7 @@ describe("local/monitor LocalMonitor", () => {
     } catch (e) {
       error = e as Error;
     }
-    expect(error?.message).to.equal('The local cloud does not know resource type aws:ec2/instance:Instance (resource "web"): add it to local/monitor.ts');
+    expect(error?.message).to.equal('The local cloud does not know resource type aws:ec2/instance:Instance (resource "web"): add it to local/monitor/');
     expect(monitor.errors).to.have.length(1);
   });
 

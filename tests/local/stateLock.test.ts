@@ -1,11 +1,11 @@
-// One local cloud per state folder (local/stateLock.ts): a second `npm start` on the same state
+// One local cloud per state folder (local/cloud/stateLock.ts): a second `npm start` on the same state
 // says which cloud has it and how to run a second one, and leaves the first one's state unharmed;
 // a lock whose owner died (SIGKILL) is taken over.
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { lockStateDir, StateInUseError } from "../../local/stateLock";
+import { lockStateDir, StateInUseError } from "../../local/cloud/stateLock";
 import { clientFor, startCloud, type CloudHandle } from "../support/localCloud";
 import { tempDir } from "../support/tmp";
 

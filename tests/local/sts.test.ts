@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { startStsService, type LocalStsService } from "../../local/sts";
-import { sessionTokenExpiry } from "../../local/sts/sessionToken";
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/types";
+import { startStsService, type LocalStsService } from "../../local/aws/sts";
+import { sessionTokenExpiry } from "../../local/aws/sts/sessionToken";
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../local/aws/types";
 
 const ROLE = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/jobs-result-reader-abc1234`;
 

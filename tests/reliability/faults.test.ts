@@ -1,4 +1,4 @@
-// Faults injected into the local cloud (local/admin.ts, `npm start -- --faults`), per backend:
+// Faults injected into the local cloud (local/admin/admin.ts, `npm start -- --faults`), per backend:
 // jobs that throw, overrun or hang, worker processes that die, DynamoDB and S3 writes that fail
 // during the submit and during the run, duplicate async deliveries, a restart mid-job. For each,
 // every accepted job reaches a terminal state by its deadline, none is lost (every 202'd id still

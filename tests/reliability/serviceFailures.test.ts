@@ -4,7 +4,7 @@
 // included), never a 500 or a 4xx; the request left no job behind, and a retry with the same
 // Idempotency-Key makes the one job, which then succeeds.
 //
-// The local cloud (`--faults`, local/admin.ts) fails the next n store calls as the services do:
+// The local cloud (`--faults`, local/admin/admin.ts) fails the next n store calls as the services do:
 // DynamoDB with 500 InternalServerError or 400 ThrottlingException ("Error handling with DynamoDB"
 // in the DynamoDB developer guide), S3 with 500 InternalError or 503 SlowDown ("Error responses" in
 // the Amazon S3 API reference). The AWS SDK retries each call 3 times in all (the AWS SDKs and Tools

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { renderTemplate } from "../../../local/apigateway/vtl";
+import { renderTemplate } from "../../../local/aws/apigateway/vtl";
 import { build, preflightTemplate } from "./fixtures";
 
 const ALLOWED = ["https://app.example.com", "http://localhost:5173"];
@@ -45,7 +45,7 @@ function preflight(origin: string | undefined, headerName = "Origin", origins = 
   );
 }
 
-describe("components/api CORS preflight template (rendered with local/apigateway/vtl)", () => {
+describe("components/api CORS preflight template (rendered with local/aws/apigateway/vtl)", () => {
   for (const origin of ALLOWED) {
     it(`allows ${origin}`, () => {
       for (const result of preflight(origin)) {

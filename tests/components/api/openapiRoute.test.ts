@@ -2,7 +2,7 @@ import { expect } from "chai";
 import OpenApiValidatorModule from "@seriousme/openapi-schema-validator";
 import { buildApiDocument, publicApiDocument } from "../../../components/api/openapi";
 import { OPENAPI_PATH } from "../../../components/api/openapiRoute";
-import { renderTemplate } from "../../../local/apigateway/vtl";
+import { renderTemplate } from "../../../local/aws/apigateway/vtl";
 import { timerSchema } from "../../../lambdas/jobs/timer";
 
 const integrations = {

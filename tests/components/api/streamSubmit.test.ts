@@ -10,7 +10,7 @@ import {
   submitSuccessTemplate,
   type StreamSubmitArgs,
 } from "../../../components/api/streamSubmit";
-import { renderTemplate, type VtlRequest } from "../../../local/apigateway/vtl";
+import { renderTemplate, type VtlRequest } from "../../../local/aws/apigateway/vtl";
 
 /*
  * The stream backend's mapping templates, rendered by the local gateway's Velocity engine with API

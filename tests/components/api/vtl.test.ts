@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { renderTemplate, VtlError } from "../../../local/apigateway/vtl";
-import { evaluateJsonPath } from "../../../local/apigateway/jsonPath";
-import { base64Decode, base64Encode, escapeJavaScript, urlDecode, urlEncode } from "../../../local/apigateway/vtlUtil";
+import { renderTemplate, VtlError } from "../../../local/aws/apigateway/vtl";
+import { evaluateJsonPath } from "../../../local/aws/apigateway/jsonPath";
+import { base64Decode, base64Encode, escapeJavaScript, urlDecode, urlEncode } from "../../../local/aws/apigateway/vtlUtil";
 
 const out = (template: string, req: Parameters<typeof renderTemplate>[1] = {}) => renderTemplate(template, req).output;
 
-describe("local/apigateway vtl renderTemplate", () => {
+describe("local/aws/apigateway vtl renderTemplate", () => {
   describe("$input.json", () => {
     const tricky = {
       quote: 'say "hi"',
@@ -216,7 +216,7 @@ describe("local/apigateway vtl renderTemplate", () => {
   });
 });
 
-describe("local/apigateway evaluateJsonPath", () => {
+describe("local/aws/apigateway evaluateJsonPath", () => {
   const doc = { a: { b: [1, { c: "x" }] }, "odd.key": 5 };
   it("resolves definite paths and reports absent ones as undefined", () => {
     expect(evaluateJsonPath(doc, "$")).to.equal(doc);

@@ -5,9 +5,9 @@
  * recorder Lambda with the semantics the definition expects of it (store s3), and a clock that
  * plays `$$.State.EnteredTime`.
  */
-import "../../../local/stepfunctions/polyfill";
+import "../../../local/aws/stepfunctions/polyfill";
 import { StateMachine } from "aws-local-stepfunctions";
-import { engineDefinition } from "../../../local/stepfunctions/definition";
+import { engineDefinition } from "../../../local/aws/stepfunctions/definition";
 import type { JobRecord, JobStatus } from "../../../lambdas/shared/types";
 import { STATE } from "../../../components/workflow/definition";
 import type { AslDefinition, RecorderPayload, WorkerOutcome } from "../../../components/workflow/definition";

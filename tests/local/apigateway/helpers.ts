@@ -3,7 +3,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { buildApiDocument } from "../../../components/api/openapi";
 import type { AuthMode } from "../../../lambdas/shared/types";
-import type { InvokeResult } from "../../../local/types";
+import type { InvokeResult } from "../../../local/aws/types";
 import { rawHttp } from "../../support/rawHttp";
 
 export const ACCOUNT = "000000000000";

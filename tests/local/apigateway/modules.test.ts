@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { compileApi, matchRoute } from "../../../local/apigateway/document";
-import { renderGatewayResponse, substituteContext } from "../../../local/apigateway/gatewayResponses";
-import { runMockIntegration } from "../../../local/apigateway/mock";
-import { missingParameters } from "../../../local/apigateway/validation";
-import { arnLike, executeApiArns, functionNameOf, LambdaPermissions } from "../../../local/apigateway/permissions";
-import { buildProxyEvent, parseProxyResponse } from "../../../local/apigateway/proxy";
-import { startApiGatewayService } from "../../../local/apigateway/server";
+import { compileApi, matchRoute } from "../../../local/aws/apigateway/document";
+import { renderGatewayResponse, substituteContext } from "../../../local/aws/apigateway/gatewayResponses";
+import { runMockIntegration } from "../../../local/aws/apigateway/mock";
+import { missingParameters } from "../../../local/aws/apigateway/validation";
+import { arnLike, executeApiArns, functionNameOf, LambdaPermissions } from "../../../local/aws/apigateway/permissions";
+import { buildProxyEvent, parseProxyResponse } from "../../../local/aws/apigateway/proxy";
+import { startApiGatewayService } from "../../../local/aws/apigateway/server";
 import { ACCOUNT, FakeLambda, REGION, apiDocument, send } from "./helpers";
 
 const op = (summary: string) => ({ summary, responses: {}, "x-amazon-apigateway-integration": { type: "mock", passthroughBehavior: "when_no_match" } });

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { startApiGatewayService, type LocalApiGatewayService } from "../../../local/apigateway/server";
+import { startApiGatewayService, type LocalApiGatewayService } from "../../../local/aws/apigateway/server";
 import { ACCOUNT, FakeLambda, REGION, apiDocument, functionArn, proxyResult, send, sendSigned, signHeaders } from "./helpers";
 
 const execFileAsync = promisify(execFile);

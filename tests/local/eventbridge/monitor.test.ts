@@ -2,7 +2,7 @@
 // archives, SQS queues and their policies, and Lambda permissions for events.amazonaws.com.
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { LocalMonitor, type LocalServices } from "../../../local/monitor";
+import { LocalMonitor, type LocalServices } from "../../../local/monitor/monitor";
 
 function fakeServices() {
   const calls: [string, ...unknown[]][] = [];

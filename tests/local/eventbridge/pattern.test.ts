@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { executionFailurePattern, workerFailurePattern } from "../../../components/events/failureEvents";
-import { InvalidEventPattern, matchesPattern, parsePattern } from "../../../local/eventbridge/pattern";
+import { InvalidEventPattern, matchesPattern, parsePattern } from "../../../local/aws/eventbridge/pattern";
 
 const event = {
   version: "0",
@@ -27,7 +27,7 @@ const event = {
 
 const match = (pattern: object) => matchesPattern(parsePattern(pattern), event);
 
-describe("local/eventbridge pattern matching", () => {
+describe("local/aws/eventbridge pattern matching", () => {
   it("matches exact values: strings, numbers by value, booleans, null; any element of an event array", () => {
     expect(match({ source: ["shop.orders"] })).to.equal(true);
     expect(match({ source: ["shop.returns"] })).to.equal(false);

@@ -4,12 +4,12 @@
 // STANDARD executions only).
 import * as path from "path";
 import { expect } from "chai";
-import "../../../local/stepfunctions/polyfill";
-import { startEventBridgeService, type LocalEventBridgeService } from "../../../local/eventbridge";
-import { startLambdaService, type LocalLambdaService } from "../../../local/lambda";
-import { startSqsService, type LocalSqsService } from "../../../local/sqs";
-import { startStepFunctionsService, type LocalStepFunctionsService } from "../../../local/stepfunctions";
-import { LOCAL_ACCOUNT_ID, sdkEnvironment } from "../../../local/types";
+import "../../../local/aws/stepfunctions/polyfill";
+import { startEventBridgeService, type LocalEventBridgeService } from "../../../local/aws/eventbridge";
+import { startLambdaService, type LocalLambdaService } from "../../../local/aws/lambda";
+import { startSqsService, type LocalSqsService } from "../../../local/aws/sqs";
+import { startStepFunctionsService, type LocalStepFunctionsService } from "../../../local/aws/stepfunctions";
+import { LOCAL_ACCOUNT_ID, sdkEnvironment } from "../../../local/aws/types";
 import { tempDir } from "../../support/tmp";
 
 const ACCOUNT = LOCAL_ACCOUNT_ID;

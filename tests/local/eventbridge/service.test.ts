@@ -3,9 +3,9 @@
 // restart, replays restricted to FilterArns; and both wire protocols through the AWS CLI.
 import * as path from "path";
 import { expect } from "chai";
-import { startEventBridgeService, type DeliveryRecord, type LocalEventBridgeService } from "../../../local/eventbridge";
-import { policyAllowsService, startSqsService, type LocalSqsService } from "../../../local/sqs";
-import { LOCAL_ACCOUNT_ID } from "../../../local/types";
+import { startEventBridgeService, type DeliveryRecord, type LocalEventBridgeService } from "../../../local/aws/eventbridge";
+import { policyAllowsService, startSqsService, type LocalSqsService } from "../../../local/aws/sqs";
+import { LOCAL_ACCOUNT_ID } from "../../../local/aws/types";
 import { runAwsCli } from "../../support/tools";
 import { tempDir } from "../../support/tmp";
 
@@ -36,7 +36,7 @@ function fakeLambda() {
   };
 }
 
-describe("local/eventbridge and local/sqs", function () {
+describe("local/aws/eventbridge and local/aws/sqs", function () {
   this.timeout(60_000);
   let dir: string;
   let sqs: LocalSqsService;

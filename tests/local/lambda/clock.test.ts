@@ -1,12 +1,12 @@
-// The local Lambda service's test clock (local/lambda/clock.ts): function processes see the real
+// The local Lambda service's test clock (local/aws/lambda/clock.ts): function processes see the real
 // time plus an offset (Date.now(), new Date(), Date()), warm and new processes alike, and a busy
 // process takes a new offset mid-invocation; timers and the runner's own deadlines stay real.
 // Also: the service's view of which process runs which invocation (what fault injection targets).
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { LocalClock, startLambdaService, type LocalLambdaService, type RunningInvocation } from "../../../local/lambda";
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type LocalFunctionConfig } from "../../../local/types";
+import { LocalClock, startLambdaService, type LocalLambdaService, type RunningInvocation } from "../../../local/aws/lambda";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type LocalFunctionConfig } from "../../../local/aws/types";
 import { tempDir } from "../../support/tmp";
 
 const DAY = 86_400_000;

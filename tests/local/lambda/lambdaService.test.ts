@@ -3,8 +3,8 @@ import * as path from "path";
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from "@aws-sdk/client-lambda";
 import { expect } from "chai";
 import { bundleHandler } from "../../../components/lambda/bundle";
-import { startLambdaService, type InvocationRecord, type LocalLambdaService } from "../../../local/lambda";
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type LocalFunctionConfig } from "../../../local/types";
+import { startLambdaService, type InvocationRecord, type LocalLambdaService } from "../../../local/aws/lambda";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type LocalFunctionConfig } from "../../../local/aws/types";
 import { awsCliVersion, runAwsCli } from "../../support/tools";
 import { tempDir } from "../../support/tmp";
 

@@ -2,8 +2,8 @@
 // how its failures are named, the Context Object, refused resources, the CLI, and stop().
 import { expect } from "chai";
 import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { startStepFunctionsService } from "../../../local/stepfunctions";
-import type { LocalStepFunctionsService } from "../../../local/stepfunctions";
+import { startStepFunctionsService } from "../../../local/aws/stepfunctions";
+import type { LocalStepFunctionsService } from "../../../local/aws/stepfunctions";
 import { apiError, eventually, FakeLambda, FunctionError, gate, sfnClient, sleep, startDynalite } from "./support";
 import type { Dynalite } from "./support";
 import { runAwsCli } from "../../support/tools";

@@ -14,8 +14,8 @@ import {
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { buildStateMachineDefinition, STATE, timedOutMessage, WORKER_CRASH_MESSAGE } from "../../../components/workflow/definition";
 import type { RecorderPayload, StateMachineDefinitionArgs, WorkerOutcome } from "../../../components/workflow/definition";
-import { startStepFunctionsService } from "../../../local/stepfunctions";
-import type { LocalStepFunctionsService } from "../../../local/stepfunctions";
+import { startStepFunctionsService } from "../../../local/aws/stepfunctions";
+import type { LocalStepFunctionsService } from "../../../local/aws/stepfunctions";
 import { Clock, FakeRecorder } from "../../components/workflow/fakes";
 import { apiError, describeUntilDone, eventually, FakeLambda, FunctionError, gate, pendingJob, sfnClient, sleep, startDynalite } from "./support";
 import type { Dynalite } from "./support";

@@ -6,7 +6,7 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { DescribeExecutionCommandOutput } from "@aws-sdk/client-sfn";
-import type { InvokeResult, LambdaService } from "../../../local/types";
+import type { InvokeResult, LambdaService } from "../../../local/aws/types";
 
 export const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 

@@ -7,10 +7,10 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
 import type { SFNClient } from "@aws-sdk/client-sfn";
-import { startEcsService } from "../../../local/ecs";
-import type { EcsTask, LocalEcsService } from "../../../local/ecs";
-import { startStepFunctionsService } from "../../../local/stepfunctions";
-import type { LocalStepFunctionsService } from "../../../local/stepfunctions";
+import { startEcsService } from "../../../local/aws/ecs";
+import type { EcsTask, LocalEcsService } from "../../../local/aws/ecs";
+import { startStepFunctionsService } from "../../../local/aws/stepfunctions";
+import type { LocalStepFunctionsService } from "../../../local/aws/stepfunctions";
 import { eventually, FakeLambda, sfnClient, sleep } from "./support";
 import { tempDir } from "../../support/tmp";
 

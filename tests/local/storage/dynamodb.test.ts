@@ -12,9 +12,9 @@ import {
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { startDynamoDbService, TTL_DELETE_HEADER } from "../../../local/dynamodb";
-import type { LocalDynamoDbService } from "../../../local/dynamodb";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/types";
+import { startDynamoDbService, TTL_DELETE_HEADER } from "../../../local/aws/dynamodb";
+import type { LocalDynamoDbService } from "../../../local/aws/dynamodb";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/aws/types";
 import { cleanupTmpDirs, rejection, tmpDir, waitFor } from "./support";
 
 const TABLE = "jobs-table";

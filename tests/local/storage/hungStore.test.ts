@@ -7,9 +7,9 @@
  */
 import { expect } from "chai";
 import * as path from "path";
-import { startDynamoDbService } from "../../../local/dynamodb";
-import type { LocalDynamoDbService } from "../../../local/dynamodb";
-import { sdkEnvironment } from "../../../local/types";
+import { startDynamoDbService } from "../../../local/aws/dynamodb";
+import type { LocalDynamoDbService } from "../../../local/aws/dynamodb";
+import { sdkEnvironment } from "../../../local/aws/types";
 import { createStatusHandler } from "../../../lambdas/api/status";
 import { resetClients } from "../../../lambdas/shared/clients";
 import { ENV } from "../../../lambdas/shared/env";

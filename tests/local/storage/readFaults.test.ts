@@ -1,4 +1,4 @@
-// The local DynamoDB's and S3's read faults (local/admin.ts kinds dynamodbReads and s3Reads): the
+// The local DynamoDB's and S3's read faults (local/admin/admin.ts kinds dynamodbReads and s3Reads): the
 // next n reads fail as the services fail them on AWS, and nothing else does. AWS: "Error handling
 // with DynamoDB" (500 InternalServerError, 400 ThrottlingException); Amazon S3 "Error responses"
 // (500 InternalError, 503 SlowDown); the AWS SDKs and Tools reference guide "Retry behavior" (the
@@ -7,9 +7,9 @@ import { expect } from "chai";
 import * as path from "path";
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { startDynamoDbService, type LocalDynamoDbService } from "../../../local/dynamodb";
-import { startS3Service, type LocalS3Service } from "../../../local/s3";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/types";
+import { startDynamoDbService, type LocalDynamoDbService } from "../../../local/aws/dynamodb";
+import { startS3Service, type LocalS3Service } from "../../../local/aws/s3";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/aws/types";
 import { cleanupTmpDirs, rejection, tmpDir } from "./support";
 
 const TABLE = "jobs-table";

@@ -11,11 +11,11 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { startS3Service } from "../../../local/s3";
-import type { LocalS3Service } from "../../../local/s3";
-import { KeyedRwLock } from "../../../local/s3/keyedLock";
-import { issueSessionToken } from "../../../local/sts/sessionToken";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/types";
+import { startS3Service } from "../../../local/aws/s3";
+import type { LocalS3Service } from "../../../local/aws/s3";
+import { KeyedRwLock } from "../../../local/aws/s3/keyedLock";
+import { issueSessionToken } from "../../../local/aws/sts/sessionToken";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/aws/types";
 import { cleanupTmpDirs, rejection, tmpDir } from "./support";
 
 const BUCKET = "jobs-bucket";

@@ -1,4 +1,4 @@
-// The local API Gateway's cost meter (local/apigateway/usage.ts): which requests API Gateway bills,
+// The local API Gateway's cost meter (local/usage/apigateway.ts): which requests API Gateway bills,
 // the jobs they are for, and a real local gateway counting real HTTP requests (and serving the
 // usage report at GET /__local/usage).
 //
@@ -13,8 +13,8 @@
 //   https://repost.aws/questions/QU5y4fo-e3RWyU5r4VmyPIzA/pricing-clarification-for-api-gateway —
 //   no charge for requests that "did not match a route in your API".
 import { expect } from "chai";
-import { startApiGatewayService, USAGE_PATH, type LocalApiGatewayService } from "../../../local/apigateway/server";
-import { isBilledRequest, requestJobIds, requestSource } from "../../../local/apigateway/usage";
+import { startApiGatewayService, USAGE_PATH, type LocalApiGatewayService } from "../../../local/aws/apigateway/server";
+import { isBilledRequest, requestJobIds, requestSource } from "../../../local/usage/apigateway";
 import { UsageMeter, type UsageReport } from "../../../local/usage/meter";
 import { ACCOUNT, FakeLambda, REGION, apiDocument, proxyResult, send, sendSigned } from "../apigateway/helpers";
 

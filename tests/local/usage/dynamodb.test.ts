@@ -1,5 +1,5 @@
-// The local DynamoDB's cost meter: item sizes, request units (local/dynamodb/capacity.ts), charges and
-// ConsumedCapacity (local/dynamodb/usage.ts), then a real local DynamoDB counting real SDK calls.
+// The local DynamoDB's cost meter: item sizes, request units (local/aws/dynamodb/capacity.ts), charges and
+// ConsumedCapacity (local/usage/dynamodb.ts), then a real local DynamoDB counting real SDK calls.
 //
 // AWS pages the rules come from (named in each test's comment by their short name):
 // - SIZES: "DynamoDB item sizes and formats",
@@ -30,12 +30,12 @@ import {
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-dynamodb-streams";
 import { jobsTableKeys } from "../../../lambdas/shared/store/listIndex";
-import { startDynamoDbService, type LocalDynamoDbService } from "../../../local/dynamodb";
-import { failedConditionUnits, indexEntry, indexWriteUnits, itemsReadUnits, itemWriteUnits, readUnits, writeUnits, type IndexSchema } from "../../../local/dynamodb/capacity";
-import { itemSize } from "../../../local/dynamodb/items";
-import { committedCharges, consumedCapacity, countCharges, writeCharges, type TableSchema } from "../../../local/dynamodb/usage";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/types";
-import type { DynamoDbItem } from "../../../local/types";
+import { startDynamoDbService, type LocalDynamoDbService } from "../../../local/aws/dynamodb";
+import { failedConditionUnits, indexEntry, indexWriteUnits, itemsReadUnits, itemWriteUnits, readUnits, writeUnits, type IndexSchema } from "../../../local/aws/dynamodb/capacity";
+import { itemSize } from "../../../local/aws/dynamodb/items";
+import { committedCharges, consumedCapacity, countCharges, writeCharges, type TableSchema } from "../../../local/usage/dynamodb";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/aws/types";
+import type { DynamoDbItem } from "../../../local/aws/types";
 import { UsageMeter } from "../../../local/usage/meter";
 import { rejection } from "../storage/support";
 

@@ -1,11 +1,11 @@
-// The local ECS's cost meter (local/ecs/usage.ts): Fargate's billed seconds and task-size units,
+// The local ECS's cost meter (local/usage/ecs.ts): Fargate's billed seconds and task-size units,
 // the jobs a task runs for, and a real local ECS counting a task's vCPU, memory and log bytes.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
-import { startEcsService, type LocalEcsService } from "../../../local/ecs";
-import { fargateBilledSeconds, fargateUnits, taskJobIds } from "../../../local/ecs/usage";
+import { startEcsService, type LocalEcsService } from "../../../local/aws/ecs";
+import { fargateBilledSeconds, fargateUnits, taskJobIds } from "../../../local/usage/ecs";
 import { UsageMeter } from "../../../local/usage/meter";
 import { tempDir } from "../../support/tmp";
 

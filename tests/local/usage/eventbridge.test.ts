@@ -1,13 +1,13 @@
-// The local EventBridge's cost meter (local/eventbridge/usage.ts): events by 64 KB chunk of the
+// The local EventBridge's cost meter (local/usage/eventbridge.ts): events by 64 KB chunk of the
 // PutEvents entry, AWS services' events free, and the SQS messages it sends to targets and
 // dead-letter queues, with a real local EventBridge and SQS and the SDK's PutEvents.
 import { expect } from "chai";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { startEventBridgeService, type LocalEventBridgeService } from "../../../local/eventbridge";
-import { billedEvents, isBilledSource, putEventsEntrySize } from "../../../local/eventbridge/usage";
-import { startSqsService, type LocalSqsService } from "../../../local/sqs";
+import { startEventBridgeService, type LocalEventBridgeService } from "../../../local/aws/eventbridge";
+import { billedEvents, isBilledSource, putEventsEntrySize } from "../../../local/usage/eventbridge";
+import { startSqsService, type LocalSqsService } from "../../../local/aws/sqs";
 import { UsageMeter } from "../../../local/usage/meter";
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/types";
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/aws/types";
 
 const JOB_A = "11111111-2222-4333-8444-555555555555";
 const JOB_B = "66666666-7777-4888-9999-aaaaaaaaaaaa";

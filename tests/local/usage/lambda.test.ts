@@ -1,15 +1,15 @@
-// The local Lambda's cost meter (local/lambda/usage.ts): billed duration and GB-seconds, SQS
+// The local Lambda's cost meter (local/usage/lambda.ts): billed duration and GB-seconds, SQS
 // requests of a mapping, and a real local Lambda counting invocations, retries, log bytes and its
 // event source mappings' reads.
 import * as fs from "fs";
 import * as path from "path";
 import { randomUUID } from "crypto";
 import { expect } from "chai";
-import { startLambdaService, type InvocationRecord, type LocalLambdaService } from "../../../local/lambda";
-import { billedDurationMs, durationUnit, lambdaGbSeconds, meterInvocation, sqsBatchRequests } from "../../../local/lambda/usage";
-import { startSqsService, type LocalSqsService } from "../../../local/sqs";
+import { startLambdaService, type InvocationRecord, type LocalLambdaService } from "../../../local/aws/lambda";
+import { billedDurationMs, durationUnit, lambdaGbSeconds, meterInvocation, sqsBatchRequests } from "../../../local/usage/lambda";
+import { startSqsService, type LocalSqsService } from "../../../local/aws/sqs";
 import { UsageMeter } from "../../../local/usage/meter";
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type LocalFunctionConfig } from "../../../local/types";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, sdkEnvironment, type LocalFunctionConfig } from "../../../local/aws/types";
 import { FakeStreams } from "../fixtures/fakeStream";
 import { tempDir } from "../../support/tmp";
 

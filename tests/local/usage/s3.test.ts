@@ -1,5 +1,5 @@
 // The local S3's cost meter: request tiers, billed responses, storage until the lifecycle expiry
-// (local/s3/usage.ts), lifecycle rules (local/s3/lifecycle.ts), and a real local S3 counting
+// (local/usage/s3.ts), lifecycle rules (local/aws/s3/lifecycle.ts), and a real local S3 counting
 // real SDK calls.
 import { expect } from "chai";
 import * as path from "path";
@@ -15,11 +15,11 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { startS3Service, type LocalS3Service } from "../../../local/s3";
-import { expirationDaysFor, lifecycleRulesOfPulumi, parseLifecycleXml } from "../../../local/s3/lifecycle";
-import { expiresAt, isBilledS3Response, s3RequestTier, storageGbMonths, storageToCharge } from "../../../local/s3/usage";
+import { startS3Service, type LocalS3Service } from "../../../local/aws/s3";
+import { expirationDaysFor, lifecycleRulesOfPulumi, parseLifecycleXml } from "../../../local/aws/s3/lifecycle";
+import { expiresAt, isBilledS3Response, s3RequestTier, storageGbMonths, storageToCharge } from "../../../local/usage/s3";
 import { UsageMeter } from "../../../local/usage/meter";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/types";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/aws/types";
 import { tempDir } from "../../support/tmp";
 
 const GIB = 1024 ** 3;

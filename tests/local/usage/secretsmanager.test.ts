@@ -2,9 +2,9 @@
 // Secrets Manager and the SDK.
 import { expect } from "chai";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { startSecretsManagerService, type LocalSecretsManagerService } from "../../../local/secretsmanager";
+import { startSecretsManagerService, type LocalSecretsManagerService } from "../../../local/aws/secretsmanager";
 import { UsageMeter } from "../../../local/usage/meter";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/types";
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/aws/types";
 
 describe("Secrets Manager usage: a local Secrets Manager counting real SDK calls", function () {
   let service: LocalSecretsManagerService;

@@ -1,4 +1,4 @@
-// The local SQS's cost meter (local/sqs/usage.ts): requests per 64 KB chunk, and a real local SQS
+// The local SQS's cost meter (local/usage/sqs.ts): requests per 64 KB chunk, and a real local SQS
 // counting real SDK calls (JSON protocol) and a query-protocol call, but not in-process sends.
 import { expect } from "chai";
 import {
@@ -9,10 +9,10 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { startSqsService, type LocalSqsService } from "../../../local/sqs";
-import { messagePayloadBytes, queueNameOf, sqsRequestsFor } from "../../../local/sqs/usage";
+import { startSqsService, type LocalSqsService } from "../../../local/aws/sqs";
+import { messagePayloadBytes, queueNameOf, sqsRequestsFor } from "../../../local/usage/sqs";
 import { UsageMeter } from "../../../local/usage/meter";
-import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/types";
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../../local/aws/types";
 
 const JOB_A = "11111111-2222-4333-8444-555555555555";
 const JOB_B = "66666666-7777-4888-9999-aaaaaaaaaaaa";

@@ -1,4 +1,4 @@
-// The local Step Functions service's cost meter (local/stepfunctions/usage.ts): STANDARD state
+// The local Step Functions service's cost meter (local/usage/stepfunctions.ts): STANDARD state
 // transitions (states entered, retries, Map iterations' states), EXPRESS requests and GB-seconds,
 // and a real local service counting real executions per job.
 //
@@ -10,8 +10,8 @@
 //   the nearest 100ms", memory "billed in 64-MB chunks" (one chunk assumed locally).
 import { expect } from "chai";
 import { StartExecutionCommand, type SFNClient } from "@aws-sdk/client-sfn";
-import { startStepFunctionsService, type LocalStepFunctionsService } from "../../../local/stepfunctions";
-import { executionJobIds, expressBilledMs, expressGbSeconds, isStateTransition } from "../../../local/stepfunctions/usage";
+import { startStepFunctionsService, type LocalStepFunctionsService } from "../../../local/aws/stepfunctions";
+import { executionJobIds, expressBilledMs, expressGbSeconds, isStateTransition } from "../../../local/usage/stepfunctions";
 import { UsageMeter } from "../../../local/usage/meter";
 import { FakeLambda, FunctionError, sfnClient } from "../stepfunctions/support";
 

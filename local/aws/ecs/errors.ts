@@ -1,0 +1,7 @@
+import { AwsApiError } from "../protocols/apiError";
+
+/** An ECS API error: `code` is the `__type` the SDKs read (`InvalidParameterException`, `ClusterNotFoundException`, ...). */
+export class EcsError extends AwsApiError {}
+
+export const invalidParameter = (message: string): EcsError => new EcsError("InvalidParameterException", message);
+export const clientException = (message: string): EcsError => new EcsError("ClientException", message);

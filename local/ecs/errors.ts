@@ -1,7 +1,0 @@
-import { AwsApiError } from "../apiError";
-
-/** An ECS API error: `code` is the `__type` the SDKs read (`InvalidParameterException`, `ClusterNotFoundException`, ...). */
-export class EcsError extends AwsApiError {}
-
-export const invalidParameter = (message: string): EcsError => new EcsError("InvalidParameterException", message);
-export const clientException = (message: string): EcsError => new EcsError("ClientException", message);

@@ -1,197 +1,37 @@
 import { randomUUID } from "crypto";
-import { createAuthorizer, type AuthOptions, type Authorizer } from "./auth";
-import { AsyncApiError, codeForStatus } from "./errors";
-import { backoffDelay, parseRetryAfter, sleep as realSleep, type Sleep } from "./retry";
+import { createAuthorizer, type Authorizer } from "./auth";
+import { AsyncApiError } from "./errors";
+import { backoffDelay, parseRetryAfter, sleep as realSleep } from "./retry";
+import {
+  DEFAULTS,
+  cursorOf,
+  listLimitOf,
+  longPollSecondsOf,
+  statusFilterOf,
+  type AsyncApiClientOptions,
+  type GetOptions,
+  type ListOptions,
+  type ListPageOptions,
+  type SubmitOptions,
+  type SubmitResult,
+  type WaitOptions,
+} from "./options";
+import { Transport, aborted, anySignal, invalidResponse, parseJobList, type RawResponse } from "./transport";
 import {
   HEADERS,
   IDEMPOTENCY_KEY_PATTERN,
   JOB_STATUSES,
-  LIST_LIMIT,
   ROUTES,
   isTerminalStatus,
   routePath,
   type CancelAccepted,
-  type ErrorInfo,
   type Job,
   type JobList,
   type JobStatus,
   type JobSummary,
 } from "./types";
 
-export interface AsyncApiClientOptions {
-  /** The stack's `apiUrl` output (e.g. `https://abc.execute-api.eu-west-1.amazonaws.com/v1`). */
-  apiUrl: string;
-  /** How to authenticate: the stack's `auth` output says which. */
-  auth: AuthOptions;
-  /**
-   * Retries after a network error, a 429 or a 5xx (and a 409 `Conflict` "still in progress" for a
-   * POST). GET and DELETE are idempotent; every POST carries an `Idempotency-Key`, so a retried POST
-   * returns the job the first attempt created. @default 3
-   */
-  retries?: number;
-  /** Backoff ceiling of the first retry (doubled each retry, equal jitter). @default 200 */
-  retryBaseDelayMs?: number;
-  /** Longest wait between two attempts, `Retry-After` included. @default 20000 */
-  retryMaxDelayMs?: number;
-  /** One attempt is abandoned (and retried) after this long. @default 30000 */
-  requestTimeoutMs?: number;
-  /** `wait`: first delay between polls when the API sends no `Retry-After`. @default 500 */
-  pollInitialDelayMs?: number;
-  /** `wait`: longest delay between polls (a longer `Retry-After` is cut to it). @default 30000 */
-  pollMaxDelayMs?: number;
-  /** `wait`: shortest delay between polls, even with `Retry-After: 0`. @default 100 */
-  pollMinDelayMs?: number;
-  /**
-   * `wait`: after the first read, read with `GET /jobs/{id}?wait=N` (a long poll: the API answers
-   * when the job ends or changes status, or after N seconds), N at most this; 0 polls by
-   * `Retry-After` instead. An API that answers at once anyway is polled by `Retry-After`. @default 20
-   */
-  longPollSeconds?: number;
-  /** The `fetch` to use (tests inject one). @default globalThis.fetch */
-  fetch?: typeof fetch;
-  /** Tests: the sleep between attempts and polls, a random source for jitter, and a clock. */
-  sleep?: Sleep;
-  random?: () => number;
-  now?: () => number;
-}
-
-export interface SubmitOptions {
-  /**
-   * `Idempotency-Key` (1-64 of `A-Za-z0-9_-`). The same key and input within the stack's
-   * `resultTtlMinutes` return the same job. @default a new random key, so retries are safe
-   */
-  idempotencyKey?: string;
-  /**
-   * `Callback-Url`: when the job ends, the stack POSTs it there, signed (check it with
-   * `verifyWebhook`). `https://`, at most 2,048 characters, a public host. @default none
-   */
-  callbackUrl?: string;
-  signal?: AbortSignal;
-}
-
-export interface SubmitResult {
-  jobId: string;
-  /** `PENDING` for a new job; a replay (`replayed`) reports the job's current status. */
-  status: JobStatus;
-  createdAt: string;
-  /** `Location`: `{apiUrl}/jobs/{jobId}`. */
-  location: string;
-  /** `Retry-After`: when to read the job first. */
-  retryAfterSeconds?: number;
-  /** `Idempotent-Replayed: true`: this key had already created the job. */
-  replayed: boolean;
-  /** The key sent (the caller's or the generated one): keep it to retry the submit later. */
-  idempotencyKey: string;
-}
-
-export interface WaitProgress<TResult = unknown> {
-  jobId: string;
-  status: JobStatus;
-  job: Job<TResult>;
-  /** Since `wait` was called. */
-  elapsedMs: number;
-  /** Reads so far, this one included. */
-  polls: number;
-  /** The status differs from the previous read (always true for the first). */
-  changed: boolean;
-  /** How long until the next read; undefined once the job is terminal. */
-  nextPollMs?: number;
-}
-
-export interface WaitOptions<TResult = unknown> {
-  /** Give up (AsyncApiError `WaitTimeout`) when the job is still not terminal after this long. */
-  timeoutMs?: number;
-  /** Stop waiting (AsyncApiError `Aborted`). The job itself keeps running: see `cancel`. */
-  signal?: AbortSignal;
-  /** Called after every read of the job. */
-  onProgress?: (progress: WaitProgress<TResult>) => void;
-}
-
-export interface GetOptions {
-  signal?: AbortSignal;
-}
-
-export interface ListPageOptions {
-  /** Only jobs in this status, or in any of these. @default every status */
-  status?: JobStatus | readonly JobStatus[];
-  /** At most this many jobs, 1 to 100 (a page may hold fewer and still have a `nextCursor`). @default 20 */
-  limit?: number;
-  /** The `nextCursor` of the previous page, read with the same `status`; none for the first page. */
-  cursor?: string;
-  signal?: AbortSignal;
-}
-
-export interface ListOptions {
-  /** Only jobs in this status, or in any of these. @default every status */
-  status?: JobStatus | readonly JobStatus[];
-  /** The `limit` of each page, 1 to 100. @default 100 */
-  pageSize?: number;
-  /** Stops reading pages (AsyncApiError `Aborted`). */
-  signal?: AbortSignal;
-}
-
-interface RawResponse {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** Attempts made, this one included. */
-  attempts: number;
-}
-
-interface RequestSpec {
-  method: "GET" | "POST" | "DELETE";
-  url: URL;
-  headers: Record<string, string>;
-  body?: string;
-  signal?: AbortSignal;
-  jobId?: string;
-  /** Adds auth headers; absent for a presigned `resultUrl`. */
-  authorize?: Authorizer;
-}
-
-const DEFAULTS = {
-  retries: 3,
-  retryBaseDelayMs: 200,
-  retryMaxDelayMs: 20_000,
-  requestTimeoutMs: 30_000,
-  pollInitialDelayMs: 500,
-  pollMaxDelayMs: 30_000,
-  pollMinDelayMs: 100,
-  longPollSeconds: 20,
-  listPageSize: LIST_LIMIT.max,
-};
-
-const USER_AGENT = "async-api-client/0.1";
-
-function longPollSecondsOf(value: number | undefined): number {
-  if (value === undefined) return DEFAULTS.longPollSeconds;
-  if (!Number.isInteger(value) || value < 0 || value > 20) throw new AsyncApiError({ code: "InvalidArgument", message: `longPollSeconds must be an integer from 0 to 20, got ${value}` });
-  return value;
-}
-
-/** `GET /jobs`'s `status`: one status or a comma-separated list of them. */
-function statusFilterOf(status: ListPageOptions["status"]): string | undefined {
-  if (status === undefined) return undefined;
-  const statuses: readonly unknown[] = Array.isArray(status) ? status : [status];
-  if (statuses.length === 0 || !statuses.every((s) => (JOB_STATUSES as readonly unknown[]).includes(s))) {
-    throw new AsyncApiError({ code: "InvalidArgument", message: `status must be one of ${JOB_STATUSES.join(", ")} or a non-empty list of them, got ${JSON.stringify(status)}` });
-  }
-  return statuses.join(",");
-}
-
-function listLimitOf(value: number, name: "limit" | "pageSize"): number {
-  if (!Number.isInteger(value) || value < LIST_LIMIT.min || value > LIST_LIMIT.max) {
-    throw new AsyncApiError({ code: "InvalidArgument", message: `${name} must be an integer from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}, got ${value}` });
-  }
-  return value;
-}
-
-function cursorOf(cursor: string | undefined): string | undefined {
-  if (cursor !== undefined && (typeof cursor !== "string" || cursor.length === 0)) {
-    throw new AsyncApiError({ code: "InvalidArgument", message: "cursor must be the nextCursor of a page (a non-empty string)" });
-  }
-  return cursor;
-}
+export type { AsyncApiClientOptions, GetOptions, ListOptions, ListPageOptions, SubmitOptions, SubmitResult, WaitOptions, WaitProgress } from "./options";
 
 /** A new `Idempotency-Key`: a random UUID (36 of `0-9a-f-`). */
 export function generateIdempotencyKey(): string {
@@ -211,6 +51,7 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
   readonly apiUrl: string;
   private readonly options: Required<Omit<AsyncApiClientOptions, "apiUrl" | "auth">>;
   private readonly authorize: Authorizer;
+  private readonly transport: Transport;
 
   constructor(options: AsyncApiClientOptions) {
     let url: URL;
@@ -244,6 +85,7 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
       now: options.now ?? Date.now,
     };
     this.authorize = createAuthorizer(this.apiUrl, options.auth);
+    this.transport = new Transport(this.options);
   }
 
   /** `POST /jobs`: submit a job. Always sends an `Idempotency-Key` (a generated one by default). */
@@ -254,7 +96,7 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
     }
     const body = JSON.stringify(input);
     if (body === undefined) throw new AsyncApiError({ code: "InvalidArgument", message: "the job input must be JSON-serializable" });
-    const res = await this.request({
+    const res = await this.transport.request({
       method: ROUTES.submit.method,
       url: this.url(routePath("submit")),
       headers: {
@@ -266,7 +108,7 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
       ...(options.signal ? { signal: options.signal } : {}),
       authorize: this.authorize,
     });
-    const accepted = this.json(res) as Record<string, unknown>;
+    const accepted = this.transport.json(res) as Record<string, unknown>;
     if (typeof accepted?.jobId !== "string" || typeof accepted.status !== "string") {
       throw invalidResponse(res, "POST /jobs answered without jobId and status");
     }
@@ -289,7 +131,7 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
 
   /** `DELETE /jobs/{jobId}`: cancel a PENDING or RUNNING job (`Conflict` once it has finished). */
   async cancel(jobId: string, options: GetOptions = {}): Promise<CancelAccepted> {
-    const res = await this.request(
+    const res = await this.transport.request(
       { method: ROUTES.cancel.method, url: this.jobUrl("cancel", jobId), headers: {}, jobId, ...(options.signal ? { signal: options.signal } : {}), authorize: this.authorize },
       { allow: [409] },
     );
@@ -299,9 +141,9 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
         const job = await this.get(jobId, options).catch(() => undefined);
         if (job?.status === "CANCELLED") return { jobId, status: "CANCELLED" };
       }
-      throw this.apiError(res, jobId);
+      throw this.transport.apiError(res, jobId);
     }
-    const body = this.json(res) as Record<string, unknown>;
+    const body = this.transport.json(res) as Record<string, unknown>;
     return { jobId: typeof body?.jobId === "string" ? body.jobId : jobId, status: "CANCELLED" };
   }
 
@@ -313,8 +155,8 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
    */
   async listPage(options: ListPageOptions = {}): Promise<JobList> {
     const url = this.listUrl(options);
-    const res = await this.request({ method: ROUTES.list.method, url, headers: {}, ...(options.signal ? { signal: options.signal } : {}), authorize: this.authorize });
-    return parseJobList(res, this.json(res));
+    const res = await this.transport.request({ method: ROUTES.list.method, url, headers: {}, ...(options.signal ? { signal: options.signal } : {}), authorize: this.authorize });
+    return parseJobList(res, this.transport.json(res));
   }
 
   /**
@@ -452,7 +294,7 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
     }
     let res: RawResponse;
     try {
-      res = await this.request({ method: "GET", url, headers: {}, jobId: job.jobId, ...(options.signal ? { signal: options.signal } : {}) }, { allow: "all" });
+      res = await this.transport.request({ method: "GET", url, headers: {}, jobId: job.jobId, ...(options.signal ? { signal: options.signal } : {}) }, { allow: "all" });
     } catch (err) {
       if (err instanceof AsyncApiError && err.code === "Aborted") throw err;
       throw new AsyncApiError({ code: "ResultDownloadFailed", message: `job ${job.jobId}: downloading resultUrl failed: ${(err as Error).message}`, jobId: job.jobId, cause: err });
@@ -478,8 +320,8 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
   private async read(jobId: string, signal?: AbortSignal, waitSeconds?: number): Promise<{ job: Job<TResult>; retryAfterMs?: number }> {
     const url = this.jobUrl("get", jobId);
     if (waitSeconds !== undefined) url.searchParams.set("wait", String(waitSeconds));
-    const res = await this.request({ method: ROUTES.get.method, url, headers: {}, jobId, ...(signal ? { signal } : {}), authorize: this.authorize });
-    const body = this.json(res) as Job<TResult>;
+    const res = await this.transport.request({ method: ROUTES.get.method, url, headers: {}, jobId, ...(signal ? { signal } : {}), authorize: this.authorize });
+    const body = this.transport.json(res) as Job<TResult>;
     if (typeof body?.jobId !== "string" || typeof body.status !== "string") throw invalidResponse(res, `GET /jobs/${jobId} answered without jobId and status`, jobId);
     if (!(JOB_STATUSES as readonly string[]).includes(body.status)) throw invalidResponse(res, `GET /jobs/${jobId} answered an unknown status ${JSON.stringify(body.status)}`, jobId);
     const retryAfterMs = parseRetryAfter(res.headers.get(HEADERS.retryAfter));
@@ -518,94 +360,6 @@ export class AsyncApiClient<TInput = unknown, TResult = unknown> {
     if (typeof jobId !== "string" || jobId.length === 0) throw new AsyncApiError({ code: "InvalidArgument", message: "jobId must be a non-empty string" });
     return this.url(routePath(route, jobId));
   }
-
-  /**
-   * One API call with the retry policy. Retries only what is safe to repeat: GET and DELETE, and a
-   * POST that carries an `Idempotency-Key` (every POST this client sends does). Resolves with a 2xx
-   * (or an allowed status); throws `AsyncApiError` for anything else.
-   */
-  private async request(spec: RequestSpec, options: { allow?: number[] | "all" } = {}): Promise<RawResponse> {
-    const { retries, retryBaseDelayMs, retryMaxDelayMs, requestTimeoutMs, random } = this.options;
-    const canRetry = spec.method !== "POST" || spec.headers[HEADERS.idempotencyKey.toLowerCase()] !== undefined;
-    const backoff = { baseMs: retryBaseDelayMs, maxMs: retryMaxDelayMs };
-    for (let attempt = 0; ; attempt++) {
-      if (spec.signal?.aborted) throw aborted(spec.jobId, spec.signal.reason);
-      const retriesLeft = canRetry && attempt < retries;
-      let res: Response;
-      let text: string;
-      const timeout = AbortSignal.timeout(requestTimeoutMs);
-      try {
-        const base = { accept: "application/json", "user-agent": USER_AGENT, ...spec.headers };
-        const headers = spec.authorize ? await spec.authorize({ method: spec.method, url: spec.url, headers: base, ...(spec.body !== undefined ? { body: spec.body } : {}) }) : base;
-        res = await this.options.fetch(spec.url, {
-          method: spec.method,
-          headers,
-          ...(spec.body !== undefined ? { body: spec.body } : {}),
-          signal: anySignal([spec.signal, timeout]),
-          redirect: "follow",
-        });
-        text = await res.text();
-      } catch (err) {
-        if (spec.signal?.aborted) throw aborted(spec.jobId, spec.signal.reason);
-        if (err instanceof AsyncApiError) throw err; // credentials
-        const reason = timeout.aborted ? `no answer within ${requestTimeoutMs} ms` : describeNetworkError(err);
-        if (!retriesLeft) {
-          throw new AsyncApiError({
-            code: "NetworkError",
-            message: `${spec.method} ${spec.url.origin}${spec.url.pathname}: ${reason}${attempt > 0 ? ` (after ${attempt + 1} attempts)` : ""}`,
-            ...(spec.jobId !== undefined ? { jobId: spec.jobId } : {}),
-            cause: err,
-          });
-        }
-        await this.pause(backoffDelay(attempt, backoff, random), spec);
-        continue;
-      }
-      const raw: RawResponse = { status: res.status, headers: res.headers, text, attempts: attempt + 1 };
-      if (res.status >= 200 && res.status < 300) return raw;
-      if (retriesLeft && this.isRetryable(raw, spec)) {
-        const retryAfter = parseRetryAfter(res.headers.get(HEADERS.retryAfter));
-        await this.pause(Math.min(retryMaxDelayMs, retryAfter ?? backoffDelay(attempt, backoff, random)), spec);
-        continue;
-      }
-      if (options.allow === "all" || options.allow?.includes(res.status)) return raw;
-      throw this.apiError(raw, spec.jobId);
-    }
-  }
-
-  private isRetryable(res: RawResponse, spec: RequestSpec): boolean {
-    if (res.status === 429 || res.status >= 500) return true;
-    // POST with a key whose first attempt is still being processed: "Retry shortly".
-    if (spec.method === "POST" && res.status === 409) return errorInfo(res)?.code === "Conflict";
-    return false;
-  }
-
-  private async pause(ms: number, spec: RequestSpec): Promise<void> {
-    try {
-      await this.options.sleep(ms, spec.signal);
-    } catch (err) {
-      throw aborted(spec.jobId, spec.signal?.reason ?? err);
-    }
-  }
-
-  private json(res: RawResponse): unknown {
-    try {
-      return JSON.parse(res.text);
-    } catch {
-      throw invalidResponse(res, `HTTP ${res.status} with a body that is not JSON`);
-    }
-  }
-
-  private apiError(res: RawResponse, jobId?: string): AsyncApiError {
-    const info = errorInfo(res);
-    const requestId = res.headers.get("x-amzn-requestid") ?? res.headers.get("x-amz-apigw-id") ?? undefined;
-    return new AsyncApiError({
-      code: info?.code ?? codeForStatus(res.status),
-      message: info?.message ?? (res.text.trim().slice(0, 200) || `HTTP ${res.status}`),
-      status: res.status,
-      ...(jobId !== undefined ? { jobId } : {}),
-      ...(requestId ? { requestId } : {}),
-    });
-  }
 }
 
 /** The result of a finished job, or the `AsyncApiError` `waitForResult` throws. */
@@ -623,56 +377,4 @@ export function resultOf<TResult>(job: Job<TResult>): TResult {
         job,
       });
   }
-}
-
-function errorInfo(res: RawResponse): ErrorInfo | undefined {
-  try {
-    const body = JSON.parse(res.text) as { error?: Partial<ErrorInfo> };
-    if (body?.error && typeof body.error.code === "string") {
-      return { code: body.error.code, message: typeof body.error.message === "string" ? body.error.message : `HTTP ${res.status}` };
-    }
-  } catch {
-    // Not the contract's error body.
-  }
-  return undefined;
-}
-
-/** A `GET /jobs` body as `JobList`, or `InvalidResponse`. */
-function parseJobList(res: RawResponse, body: unknown): JobList {
-  const list = body as { jobs?: unknown; nextCursor?: unknown } | null;
-  if (!Array.isArray(list?.jobs)) throw invalidResponse(res, "GET /jobs answered without a jobs list");
-  for (const job of list.jobs as Array<Partial<JobSummary> | null>) {
-    if (typeof job?.jobId !== "string" || !(JOB_STATUSES as readonly unknown[]).includes(job.status)) {
-      throw invalidResponse(res, `GET /jobs answered a job without a jobId or with an unknown status: ${JSON.stringify(job)?.slice(0, 200)}`);
-    }
-  }
-  const nextCursor = list.nextCursor ?? undefined;
-  if (nextCursor !== undefined && (typeof nextCursor !== "string" || nextCursor.length === 0)) throw invalidResponse(res, "GET /jobs answered a nextCursor that is not a non-empty string");
-  return { jobs: list.jobs as JobSummary[], ...(nextCursor !== undefined ? { nextCursor } : {}) };
-}
-
-function invalidResponse(res: RawResponse, message: string, jobId?: string): AsyncApiError {
-  return new AsyncApiError({ code: "InvalidResponse", message, status: res.status, ...(jobId !== undefined ? { jobId } : {}) });
-}
-
-function aborted(jobId: string | undefined, reason: unknown): AsyncApiError {
-  return new AsyncApiError({
-    code: "Aborted",
-    message: jobId ? `stopped waiting for job ${jobId}: aborted` : "the request was aborted",
-    ...(jobId !== undefined ? { jobId } : {}),
-    cause: reason,
-  });
-}
-
-function describeNetworkError(err: unknown): string {
-  const e = err as { message?: string; cause?: { code?: string; message?: string } };
-  const cause = e?.cause?.code ?? e?.cause?.message;
-  return cause ? `${e.message ?? "fetch failed"} (${cause})` : (e?.message ?? String(err));
-}
-
-/** A signal that fires when any of the given ones does. */
-function anySignal(signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length <= 1) return present[0];
-  return AbortSignal.any(present);
 }

@@ -1,13 +1,34 @@
 /**
- * Calls dynalite's request handler in this process, without HTTP, and collects its answer as a
- * `Reply`. The write path uses it to read items around a write and to apply a transaction op by op
- * while it holds the write lock: a call through the endpoint would re-enter the interceptor chain
- * (and wait for the lock it holds).
+ * dynalite in this process: its HTTP server (`inProcessDynalite`), and its request handler called
+ * without HTTP, its answer collected as a `Reply` (`dynaliteCaller`). The write path calls it to
+ * read items around a write and to apply a transaction op by op while it holds the write lock: a
+ * call through the endpoint would re-enter the interceptor chain (and wait for the lock it holds).
  */
 import type * as http from "http";
 import { PassThrough } from "stream";
 import type { DynamoDbItem } from "../types";
 import type { Reply } from "./protocol";
+
+interface DynaliteOptions {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
+// dynalite ships no type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite = require("dynalite") as (options: DynaliteOptions) => http.Server;
+
+/**
+ * A dynalite server (LevelDB under `levelDir`, absent = in memory; tables ACTIVE at once) with no
+ * request listener, and the handler taken from it: the caller puts its own listener in front.
+ */
+export function inProcessDynalite(levelDir: string | undefined): { server: http.Server; handler: http.RequestListener } {
+  const server = dynalite({ path: levelDir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const [handler] = server.listeners("request") as http.RequestListener[];
+  server.removeAllListeners("request");
+  return { server, handler };
+}
 
 export type DynaliteCaller = (operation: string, body: string | object, headers?: http.IncomingHttpHeaders) => Promise<Reply>;
 

@@ -12,6 +12,9 @@ export interface Reply {
   body: string;
 }
 
+/** `X-Amz-Target`'s prefix of DynamoDB operations (the Streams API has its own, streamsApi.ts). */
+export const DYNAMODB_TARGET_PREFIX = "DynamoDB_20120810.";
+
 /** `__type` prefix of DynamoDB (and DynamoDB Streams) service errors. */
 export const ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#";
 

@@ -110,70 +110,82 @@ function specError(spec: StreamSpecification): Reply | undefined {
   return undefined;
 }
 
+type TableContext = { call: DynaliteCaller; catalog: TableCatalog; streams: StreamStore };
+
+/** One table operation: its request (which names a table), as JSON text and parsed. */
+interface TableRequest {
+  table: string;
+  data: Record<string, unknown>;
+  text: string;
+  headers: http.IncomingHttpHeaders;
+}
+
 /** Answers CreateTable, UpdateTable, DescribeTable and DeleteTable (through dynalite, adding streams). */
-export async function handleTableOperation(
-  operation: string,
-  text: string,
-  headers: http.IncomingHttpHeaders,
-  ctx: { call: DynaliteCaller; catalog: TableCatalog; streams: StreamStore },
-): Promise<Reply> {
-  const { call, catalog, streams } = ctx;
+export async function handleTableOperation(operation: string, text: string, headers: http.IncomingHttpHeaders, ctx: TableContext): Promise<Reply> {
   const data = parseObject(text);
   const table = typeof data?.TableName === "string" ? data.TableName : undefined;
-  if (!data || !table) return call(operation, text, headers);
-  const spec = data.StreamSpecification as StreamSpecification | undefined;
-
+  if (!data || !table) return ctx.call(operation, text, headers);
+  const request: TableRequest = { table, data, text, headers };
   switch (operation) {
     case "DescribeTable":
-      return withStreamFields(await call(operation, text, headers), "Table", streams);
-
-    case "DeleteTable": {
-      // The streams outlive the table by 24 hours; DescribeStream still reports the key schema.
-      const keySchema = await catalog.keySchema(table);
-      const reply = await call(operation, text, headers);
-      if (reply.status === 200) {
-        catalog.forget(table);
-        streams.rememberKeySchema(table, keySchema);
-        streams.disable(table, true);
-      }
-      return reply;
-    }
-
-    case "CreateTable": {
-      const error = spec ? specError(spec) : undefined;
-      if (error) return error;
-      const reply = await call(operation, text, headers);
-      if (reply.status === 200) {
-        catalog.forget(table);
-        if (spec?.StreamEnabled) streams.enable(table, spec.StreamViewType as StreamViewType);
-      }
-      return withStreamFields(reply, "TableDescription", streams);
-    }
-
-    case "UpdateTable": {
-      catalog.forget(table);
-      if (!spec) return withStreamFields(await call(operation, text, headers), "TableDescription", streams);
-      const error = specError(spec);
-      if (error) return error;
-      const described = await call("DescribeTable", { TableName: table }, headers);
-      if (described.status !== 200) return described;
-      const active = streams.activeFor(table);
-      if (spec.StreamEnabled && active) return validationError(`Table already has an enabled stream: TableName: ${table}`);
-      if (!spec.StreamEnabled && !active) return validationError(`Table ${table} does not have an enabled stream`);
-      const rest = { ...data };
-      delete rest.StreamSpecification;
-      // Other changes in the same request go to dynalite; a stream-only update is ours alone.
-      let reply = replaceBody(described, { TableDescription: replyJson<{ Table: unknown }>(described).Table });
-      if (Object.keys(rest).some((k) => k !== "TableName" && k !== "AttributeDefinitions")) {
-        reply = await call(operation, JSON.stringify(rest), headers);
-        if (reply.status !== 200) return reply;
-      }
-      if (spec.StreamEnabled) streams.enable(table, spec.StreamViewType as StreamViewType);
-      else streams.disable(table);
-      return withStreamFields(reply, "TableDescription", streams);
-    }
-
+      return withStreamFields(await ctx.call(operation, text, headers), "Table", ctx.streams);
+    case "DeleteTable":
+      return deleteTable(request, ctx);
+    case "CreateTable":
+      return createTable(request, ctx);
+    case "UpdateTable":
+      return updateTable(request, ctx);
     default:
-      return call(operation, text, headers);
+      return ctx.call(operation, text, headers);
   }
+}
+
+/** DeleteTable: the streams outlive the table by 24 hours; DescribeStream still reports the key schema. */
+async function deleteTable({ table, text, headers }: TableRequest, { call, catalog, streams }: TableContext): Promise<Reply> {
+  const keySchema = await catalog.keySchema(table);
+  const reply = await call("DeleteTable", text, headers);
+  if (reply.status === 200) {
+    catalog.forget(table);
+    streams.rememberKeySchema(table, keySchema);
+    streams.disable(table, true);
+  }
+  return reply;
+}
+
+/** CreateTable, with its StreamSpecification. */
+async function createTable({ table, data, text, headers }: TableRequest, { call, catalog, streams }: TableContext): Promise<Reply> {
+  const spec = data.StreamSpecification as StreamSpecification | undefined;
+  const error = spec ? specError(spec) : undefined;
+  if (error) return error;
+  const reply = await call("CreateTable", text, headers);
+  if (reply.status === 200) {
+    catalog.forget(table);
+    if (spec?.StreamEnabled) streams.enable(table, spec.StreamViewType as StreamViewType);
+  }
+  return withStreamFields(reply, "TableDescription", streams);
+}
+
+/** UpdateTable, with its StreamSpecification (enabling or disabling the stream). */
+async function updateTable({ table, data, text, headers }: TableRequest, { call, catalog, streams }: TableContext): Promise<Reply> {
+  catalog.forget(table);
+  const spec = data.StreamSpecification as StreamSpecification | undefined;
+  if (!spec) return withStreamFields(await call("UpdateTable", text, headers), "TableDescription", streams);
+  const error = specError(spec);
+  if (error) return error;
+  const described = await call("DescribeTable", { TableName: table }, headers);
+  if (described.status !== 200) return described;
+  const active = streams.activeFor(table);
+  if (spec.StreamEnabled && active) return validationError(`Table already has an enabled stream: TableName: ${table}`);
+  if (!spec.StreamEnabled && !active) return validationError(`Table ${table} does not have an enabled stream`);
+  const rest = { ...data };
+  delete rest.StreamSpecification;
+  // Other changes in the same request go to dynalite; a stream-only update is ours alone.
+  let reply = replaceBody(described, { TableDescription: replyJson<{ Table: unknown }>(described).Table });
+  if (Object.keys(rest).some((k) => k !== "TableName" && k !== "AttributeDefinitions")) {
+    reply = await call("UpdateTable", JSON.stringify(rest), headers);
+    if (reply.status !== 200) return reply;
+  }
+  if (spec.StreamEnabled) streams.enable(table, spec.StreamViewType as StreamViewType);
+  else streams.disable(table);
+  return withStreamFields(reply, "TableDescription", streams);
 }

@@ -16,6 +16,7 @@
  */
 import * as fs from "fs";
 import type * as http from "http";
+import { xmlError } from "./restXml";
 
 export interface LifecycleRule {
   id?: string;
@@ -119,10 +120,6 @@ export class BucketLifecycles {
     else await fs.promises.rm(file, { force: true });
     this.cache.set(bucket, rules ? [...rules] : undefined);
   }
-}
-
-function xmlError(res: http.ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { "content-type": "application/xml" }).end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`);
 }
 
 async function readBody(req: http.IncomingMessage): Promise<string> {

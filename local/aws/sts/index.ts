@@ -2,8 +2,14 @@
  * Local STS: `AssumeRole`, which the status function calls to sign `resultUrl`s with
  * credentials of a known lifetime (lambdas/shared/resultSigner.ts).
  *
+ * Operations: `AssumeRole` only; any other `Action` answers `400 InvalidAction`, as STS does.
+ * Documentation followed:
+ * - https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+ * - https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
+ * - https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html ("Methods to assume a role")
+ *
  * Serves the query protocol the AWS SDK speaks to STS (form-encoded `Action=AssumeRole`, XML
- * answers and `ErrorResponse`s), following the AssumeRole API reference:
+ * answers and `ErrorResponse`s, ../protocols/query.ts), following the AssumeRole API reference:
  * - the role must be one the program declared, else `403 AccessDenied` ("not authorized to
  *   perform: sts:AssumeRole");
  * - `RoleSessionName` is 2..64 characters of `[\w+=,.@-]`, else `400 ValidationError`;
@@ -16,7 +22,9 @@
 import * as crypto from "crypto";
 import * as http from "http";
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS } from "../types";
+import { AwsApiError } from "../protocols/apiError";
 import { close, listen } from "../protocols/listen";
+import { queryListener, xmlEscape, type QueryService } from "../protocols/query";
 import { issueSessionToken } from "./sessionToken";
 
 export interface StsServiceOptions {
@@ -34,34 +42,31 @@ export interface LocalStsService {
   stop(): Promise<void>;
 }
 
-class StsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+class StsError extends AwsApiError {
+  constructor(status: number, code: string, message: string) {
+    super(code, message, status);
   }
 }
 
-const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const NS = "https://sts.amazonaws.com/doc/2011-06-15/";
+const API_VERSION = "2011-06-15";
+const NS = `https://sts.amazonaws.com/doc/${API_VERSION}/`;
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
+/** The STS operations, one method each; the query protocol is ../protocols/query.ts's. */
+export class Sts {
+  private readonly roles = new Set<string>();
 
-export async function startStsService(options: StsServiceOptions = {}): Promise<LocalStsService> {
-  const log = options.log ?? (() => undefined);
-  const now = options.now ?? Date.now;
-  const roles = new Set<string>();
+  constructor(
+    private readonly now: () => number,
+    private readonly log: (line: string) => void,
+  ) {}
 
-  function assumeRole(params: URLSearchParams): string {
+  /** Makes a role assumable (the program declared it). */
+  createRole(roleArn: string): void {
+    this.roles.add(roleArn);
+  }
+
+  /** https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html: the `<AssumeRoleResult>`'s XML. */
+  AssumeRole(params: URLSearchParams): string {
     const roleArn = params.get("RoleArn") ?? "";
     const sessionName = params.get("RoleSessionName") ?? "";
     if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
@@ -72,45 +77,42 @@ export async function startStsService(options: StsServiceOptions = {}): Promise<
       throw new StsError(400, "ValidationError", `1 validation error detected: Value '${params.get("DurationSeconds")}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
     }
     if (duration > 3600) throw new StsError(400, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.");
-    if (!roles.has(roleArn)) {
+    if (!this.roles.has(roleArn)) {
       throw new StsError(403, "AccessDenied", `User: arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/local/function is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
     }
-    const expiration = now() + duration * 1000;
+    const expiration = this.now() + duration * 1000;
     const roleName = roleArn.split("/").pop()!;
     const roleId = `AROA${crypto.createHash("sha256").update(roleArn).digest("hex").slice(0, 16).toUpperCase()}`;
-    log(`sts: AssumeRole ${roleName} (${sessionName}, ${duration} s)`);
+    this.log(`sts: AssumeRole ${roleName} (${sessionName}, ${duration} s)`);
     return (
-      `<AssumeRoleResponse xmlns="${NS}"><AssumeRoleResult>` +
       `<AssumedRoleUser><Arn>arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${xmlEscape(roleName)}/${xmlEscape(sessionName)}</Arn><AssumedRoleId>${roleId}:${xmlEscape(sessionName)}</AssumedRoleId></AssumedRoleUser>` +
       `<Credentials><AccessKeyId>${LOCAL_CREDENTIALS.accessKeyId}</AccessKeyId><SecretAccessKey>${LOCAL_CREDENTIALS.secretAccessKey}</SecretAccessKey>` +
-      `<SessionToken>${issueSessionToken(expiration)}</SessionToken><Expiration>${new Date(expiration).toISOString().replace(/\.\d{3}Z$/, "Z")}</Expiration></Credentials>` +
-      `</AssumeRoleResult><ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`
+      `<SessionToken>${issueSessionToken(expiration)}</SessionToken><Expiration>${new Date(expiration).toISOString().replace(/\.\d{3}Z$/, "Z")}</Expiration></Credentials>`
     );
   }
+}
 
-  const server = http.createServer(async (req, res) => {
-    const requestId = crypto.randomUUID();
-    try {
-      const params = new URLSearchParams(req.method === "POST" ? await readBody(req) : (req.url ?? "").split("?")[1] ?? "");
-      const action = params.get("Action");
-      if (action !== "AssumeRole") throw new StsError(400, "InvalidAction", `Could not find operation ${action} for version 2011-06-15`);
-      const body = assumeRole(params);
-      res.writeHead(200, { "content-type": "text/xml", "x-amzn-requestid": requestId }).end(body);
-    } catch (err) {
-      const e = err instanceof StsError ? err : new StsError(500, "InternalFailure", (err as Error).message);
-      res
-        .writeHead(e.status, { "content-type": "text/xml", "x-amzn-requestid": requestId })
-        .end(
-          `<ErrorResponse xmlns="${NS}"><Error><Type>${e.status >= 500 ? "Receiver" : "Sender"}</Type><Code>${e.code}</Code><Message>${xmlEscape(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
-        );
-    }
-  });
+/** STS's query-protocol face: its answers carry no XML declaration, its errors no `<Detail/>`. */
+function stsQueryService(sts: Sts): QueryService {
+  return {
+    namespace: NS,
+    xmlDeclaration: false,
+    actions: { AssumeRole: (params) => sts.AssumeRole(params) },
+    unknownAction: (action) => new StsError(400, "InvalidAction", `Could not find operation ${action} for version ${API_VERSION}`),
+    internalErrorCode: "InternalFailure",
+  };
+}
+
+export async function startStsService(options: StsServiceOptions = {}): Promise<LocalStsService> {
+  const log = options.log ?? (() => undefined);
+  const sts = new Sts(options.now ?? Date.now, log);
+  const server = http.createServer(queryListener(stsQueryService(sts)));
   const { endpoint } = await listen(server, options.port ?? 0);
   log(`sts: on ${endpoint}`);
   return {
     endpoint,
     createRole(roleArn) {
-      roles.add(roleArn);
+      sts.createRole(roleArn);
     },
     async stop() {
       await close(server);

@@ -2,7 +2,9 @@
  * Request validation (`x-amazon-apigateway-request-validators`): required parameters here, the
  * body against the method's model in bodyValidation.ts.
  */
-import type { MethodSpec } from "./document";
+import { bodyValidationError } from "./bodyValidation";
+import type { CompiledApi, MethodSpec } from "./document";
+import { headerCi, Rejection, type Exchange } from "./exchange";
 
 export { bodyValidationError } from "./bodyValidation";
 
@@ -28,4 +30,16 @@ export function missingParameters(
     if (!present) missing.push(p.name);
   }
   return missing;
+}
+
+/** Rejects a request the method's validator refuses: BAD_REQUEST_PARAMETERS, then BAD_REQUEST_BODY. */
+export function validateRequest(x: Exchange, method: MethodSpec, body: Buffer, api: CompiledApi): void {
+  if (method.validateParameters) {
+    const missing = missingParameters(method, { headers: x.headers, query: x.query, pathParameters: x.route!.pathParameters });
+    if (missing.length > 0) throw new Rejection({ type: "BAD_REQUEST_PARAMETERS", message: `Missing required request parameters: [${missing.join(", ")}]` });
+  }
+  if (method.validateBody) {
+    const problem = bodyValidationError(method, api.schemas, headerCi(x.headers, "content-type"), body.toString("utf8"));
+    if (problem !== undefined) throw new Rejection({ type: "BAD_REQUEST_BODY", message: "Invalid request body", validationErrorString: problem });
+  }
 }

@@ -1,24 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV } from "../lambdas/shared/env";
-import { FargateWorker, type FargateWorkerOptions } from "./fargateWorker";
-import {
-  document,
-  invokeFunctionStatement,
-  recordStatements,
-  resultStatement,
-  runTaskStatements,
-  sendTaskResultStatement,
-  serviceTrustPolicy,
-  stateMachineRecordStatement,
-  type PolicyStatement,
-  logDeliveryStatement,
-} from "./iam/policies";
-import { handlerSpec, workerSpec } from "./handlers";
-import { jobWorkerNeeds, validateJob, validateJobTimeout, workerTimeoutSeconds, type JobArgs } from "./job";
-import { BundledFunction } from "./lambda/bundledFunction";
+import type { FargateWorker, FargateWorkerOptions } from "./fargateWorker";
+import type { JobArgs } from "./job";
+import { createExecutionRole } from "./jobStateMachine/executionRole";
+import { jobStateMachineSettings } from "./jobStateMachine/settings";
+import { createStateMachine } from "./jobStateMachine/stateMachine";
+import { createRecorder, createWorker, workerEnvironment } from "./jobStateMachine/workers";
+import type { BundledFunction } from "./lambda/bundledFunction";
 import type { ResultStore } from "./resultStore";
-import { buildStateMachineDefinition } from "./workflow/definition";
 
 export interface JobStateMachineArgs {
   /** The job the state machine runs. */
@@ -83,150 +72,40 @@ export class JobStateMachine extends pulumi.ComponentResource {
   constructor(name: string, args: JobStateMachineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("async-api:index:JobStateMachine", name, {}, opts);
     const self = `JobStateMachine ${name}`;
-    validateJob(self, args.job);
-    this.workerKind = args.worker ?? "lambda";
-    if (this.workerKind !== "lambda" && this.workerKind !== "fargate") throw new Error(`${self}: worker must be "lambda" or "fargate", got "${this.workerKind}"`);
-    if (args.fargate && this.workerKind !== "fargate") throw new Error(`${self}: fargate options apply only to worker "fargate"`);
-    const jobTimeoutSeconds = args.jobTimeoutSeconds ?? 900;
-    validateJobTimeout(self, jobTimeoutSeconds, this.workerKind);
-    this.workflowType = args.workflowType ?? "STANDARD";
-    if (this.workerKind === "fargate" && this.workflowType !== "STANDARD") throw new Error(`${self}: worker "fargate" needs workflowType "STANDARD" (EXPRESS workflows cannot wait for a task token)`);
+    const settings = jobStateMachineSettings(self, args);
+    this.workerKind = settings.workerKind;
+    this.workflowType = settings.workflowType;
     const store = args.store;
 
-    const storeEnv = store.environment.apply((env) => ({
-      ...env,
-      [ENV.BACKEND]: "stepfunctions",
-      [ENV.WORKER]: this.workerKind,
-      [ENV.JOB_TIMEOUT_SECONDS]: String(jobTimeoutSeconds),
-    }));
-    const needs = jobWorkerNeeds(self, args.job, jobTimeoutSeconds, this);
-    const workerEnv = pulumi.all([storeEnv, needs.environment]).apply(([env, more]): Record<string, string> => ({ ...env, ...more }));
-    const workerStatements = pulumi
-      .all([store.recordLocation, store.bucketArn, needs.statements])
-      .apply(([location, bucketArn, more]): PolicyStatement[] => [...recordStatements(location, "read"), resultStatement(bucketArn, "write"), ...more]);
+    const env = workerEnvironment(self, this, args, settings);
+    const workers = createWorker(name, this, args, settings, env);
+    this.worker = workers.worker;
+    this.fargateWorker = workers.fargateWorker;
+    this.recorder = createRecorder(name, this, store, env.storeEnv);
 
-    if (this.workerKind === "lambda") {
-      this.worker = new BundledFunction(
-        `${name}-worker`,
-        {
-          description: `Runs the ${args.job.name} job for the state machine`,
-          handler: workerSpec("stepFunctionsWorker", args.job),
-          environment: workerEnv,
-          timeoutSeconds: workerTimeoutSeconds(jobTimeoutSeconds),
-          memorySize: args.job.memorySize ?? 512,
-          policyStatements: workerStatements,
-        },
-        { parent: this },
-      );
-    } else {
-      this.fargateWorker = new FargateWorker(
-        `${name}-fargate`,
-        { ...(args.fargate ?? {}), job: args.job, environment: workerEnv, logRetentionInDays: args.logRetentionInDays },
-        { parent: this },
-      );
-    }
-    const fargate = this.fargateWorker;
-
-    if (store.kind === "s3") {
-      this.recorder = new BundledFunction(
-        `${name}-recorder`,
-        {
-          description: "Records job status changes for the state machine",
-          handler: handlerSpec("recorder"),
-          environment: storeEnv,
-          policyStatements: store.recordLocation.apply((location) => recordStatements(location, "readWrite")),
-        },
-        { parent: this },
-      );
-    }
-
-    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      { assumeRolePolicy: account.apply((id) => JSON.stringify(serviceTrustPolicy("states.amazonaws.com", id))), description: `Runs the ${args.job.name} job workflow` },
-      { parent: this },
-    );
     const invoked = [this.worker?.arn, this.recorder?.arn].filter((arn): arn is pulumi.Output<string> => arn !== undefined);
-    const region = aws.getRegionOutput({}, { parent: this }).region;
-    const runTask: pulumi.Output<PolicyStatement[]> = fargate
-      ? pulumi
-          .all([region, account, fargate.family, fargate.cluster.arn, fargate.taskRole.arn, fargate.executionRole.arn])
-          .apply(([r, a, family, clusterArn, taskRoleArn, executionRoleArn]) =>
-            runTaskStatements({ taskDefinitionArnPattern: `arn:aws:ecs:${r}:${a}:task-definition/${family}:*`, clusterArn, roleArns: [taskRoleArn, executionRoleArn] }),
-          )
-      : pulumi.output([]);
-    // EXPRESS executions keep no history: without logs, an execution that failed to record a job
-    // would leave no trace, and Step Functions sends no status-change events for them either
-    // ("Logging in CloudWatch Logs"; LoggingConfiguration's level is OFF by default). ERROR only,
-    // without execution data, so job inputs and results stay out of the logs.
-    this.logGroup =
-      this.workflowType === "EXPRESS"
-        ? new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionInDays ?? 30 }, { parent: this })
-        : undefined;
-    const policy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.id,
-        policy: pulumi.all([pulumi.all(invoked), store.tableArn ?? pulumi.output(""), runTask]).apply(([functionArns, tableArn, run]) =>
-          JSON.stringify(
-            document(
-              ...(functionArns.length ? [invokeFunctionStatement("InvokeJobFunctions", functionArns)] : []),
-              ...(tableArn ? [stateMachineRecordStatement(tableArn)] : []),
-              ...run,
-              ...(this.logGroup ? [logDeliveryStatement()] : []),
-            ),
-          ),
-        ),
-      },
-      { parent: this },
-    );
+    const execution = createExecutionRole(name, this, {
+      job: args.job,
+      store,
+      workflowType: this.workflowType,
+      logRetentionInDays: args.logRetentionInDays,
+      invoked,
+      fargate: this.fargateWorker,
+    });
+    this.role = execution.role;
+    this.logGroup = execution.logGroup;
 
-    const fargateTask = fargate
-      ? pulumi.all([fargate.cluster.arn, fargate.family, fargate.subnetIds, fargate.securityGroupIds]).apply(([cluster, taskDefinition, subnets, securityGroups]) => ({
-          cluster,
-          taskDefinition,
-          containerName: fargate.containerName,
-          subnets,
-          securityGroups,
-          assignPublicIp: fargate.assignPublicIp,
-          heartbeatSeconds: fargate.heartbeatSeconds,
-        }))
-      : pulumi.output(undefined);
-    const definition = pulumi
-      .all([this.worker?.arn ?? pulumi.output(undefined), store.tableName ?? pulumi.output(undefined), this.recorder?.arn ?? pulumi.output(undefined), fargateTask])
-      .apply(([workerFunctionArn, tableName, recorderFunctionArn, task]) =>
-        JSON.stringify(
-          buildStateMachineDefinition({
-            store: store.kind,
-            workerFunctionArn,
-            fargateTask: task,
-            tableName,
-            recorderFunctionArn,
-            jobTimeoutSeconds,
-            workflowType: this.workflowType,
-            workerRetry: args.workerRetry,
-          }),
-        ),
-      );
-
-    const taskPolicy = fargate
-      ? new aws.iam.RolePolicy(
-          `${name}-task-policy`,
-          { role: fargate.taskRole.id, policy: workerStatements.apply((statements) => JSON.stringify(document(...statements, sendTaskResultStatement()))) },
-          { parent: this },
-        )
-      : undefined;
-    this.stateMachine = new aws.sfn.StateMachine(
-      `${name}-state-machine`,
-      {
-        type: this.workflowType,
-        roleArn: this.role.arn,
-        definition,
-        loggingConfiguration: this.logGroup ? { level: "ERROR", includeExecutionData: false, logDestination: pulumi.interpolate`${this.logGroup.arn}:*` } : undefined,
-      },
-      // The task definition, and what its task may do, must exist before an execution can run it.
-      { parent: this, dependsOn: fargate && taskPolicy ? [policy, fargate, taskPolicy] : [policy] },
-    );
+    this.stateMachine = createStateMachine(name, this, {
+      store,
+      workflowType: this.workflowType,
+      jobTimeoutSeconds: settings.jobTimeoutSeconds,
+      workerRetry: args.workerRetry,
+      worker: this.worker,
+      fargate: this.fargateWorker,
+      recorder: this.recorder,
+      execution,
+      workerStatements: env.workerStatements,
+    });
     this.arn = this.stateMachine.arn;
     this.registerOutputs({ arn: this.arn });
   }

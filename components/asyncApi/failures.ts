@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { Backend, WorkflowType } from "../../lambdas/shared/types";
 import { executionFailurePattern, workerFailurePattern, type EventPattern } from "../events/failureEvents";
 import { handlerSpec } from "../handlers";
 import { deadLetterQueuePolicy, document, putEventsStatement, recordStatements, sendMessageStatement, serviceTrustPolicy } from "../iam/policies";
@@ -58,6 +59,15 @@ export interface FailureRouting {
   executionTarget?: aws.cloudwatch.EventTarget;
   /** The role that rule forwards with (events:PutEvents on the failures bus only). */
   forwardRole?: aws.iam.Role;
+}
+
+/**
+ * Whether the API records failures through the failures bus: the Lambda backend, and STANDARD
+ * workflows (EXPRESS executions send no status-change events; backend `stream` records failed
+ * deliveries from an SQS queue of its own).
+ */
+export function recordsFailures(backend: Backend, workflowType: WorkflowType): boolean {
+  return backend === "lambda" || (backend === "stepfunctions" && workflowType === "STANDARD");
 }
 
 export function createFailureChannel(

@@ -8,9 +8,9 @@
  * Every request passes through a chain of interceptors (`use`, interceptorChain.ts) before it
  * reaches the end of the chain (http.ts): an interceptor sees the operation name (`PutItem`, …),
  * the raw request and response, and calls `next()` to hand the request on (optionally with a
- * replacement body, if it had to read it). At the end, writes run under one write lock
- * (writes.ts), which is what makes transactions atomic and stream records ordered; everything
- * else goes to dynalite as it came.
+ * replacement body, if it had to read it). At the end, each write holds the locks of its items
+ * (writes.ts, writeLock.ts), which is what makes transactions atomic and each item's stream
+ * records ordered; everything else goes to dynalite as it came.
  *
  * Operations (awsJson1_0, `X-Amz-Target: DynamoDB_20120810.<Operation>`):
  * - answered by this layer (operations.ts): PutItem, UpdateItem, DeleteItem, BatchWriteItem,

@@ -1,7 +1,7 @@
 /**
- * PutItem, UpdateItem, DeleteItem and BatchWriteItem, run by dynalite under the service's write
- * lock. For a table with a stream, the items are read just before and just after the write (no
- * other write can come between), and the difference goes to the stream; a write that failed or
+ * PutItem, UpdateItem, DeleteItem and BatchWriteItem, run by dynalite holding the locks of their
+ * items (writeLock.ts). For a table with a stream, the items are read just before and just after
+ * the write (no other write to them can come between), and the difference goes to the stream; a write that failed or
  * changed nothing leaves no record. Also `ReturnValuesOnConditionCheckFailure: ALL_OLD`, which
  * dynalite ignores: a failed conditional write then carries the item, as on AWS; and the item size
  * limit in UTF-8 bytes (itemSizeLimit.ts): a write that passes it is undone and refused. And the

@@ -1,3 +1,8 @@
+/**
+ * Our plumbing, not a copy of AWS: starts every emulator of local/aws/, wires their endpoints into
+ * each other (and into the functions' `AWS_ENDPOINT_URL_<SERVICE>`), evaluates the program through
+ * the monitor (local/monitor/), and serves until stopped. `npm start` (local/cli.ts) runs it.
+ */
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";

@@ -1,3 +1,5 @@
+// Reads a program's Pulumi.yaml and Pulumi.<stack>.yaml as `pulumi up` would, for the local cloud:
+// the config namespace, the entry point and each config value, with --config overrides.
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";

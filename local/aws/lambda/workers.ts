@@ -1,3 +1,8 @@
+/**
+ * One function's worker processes: each a forked Node.js process running the function's bundle
+ * through ./runner.ts, one invocation at a time (as a Lambda execution environment runs one), with
+ * the response payload limit, timeouts and crashes reported as Lambda reports them.
+ */
 import { fork, type ChildProcess } from "child_process";
 import { performance } from "perf_hooks";
 import type { LocalFunctionConfig, InvokeResult } from "../types";

@@ -1,3 +1,4 @@
+// Starting and stopping a local service's HTTP server on a loopback port, shared by every emulator.
 import type { Server } from "http";
 import type { AddressInfo } from "net";
 

@@ -1,3 +1,4 @@
+// ListObjectsV2's paging, done by the local S3 itself (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
 import type * as http from "http";
 
 /*

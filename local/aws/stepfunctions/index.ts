@@ -1,3 +1,5 @@
+// The local Step Functions service's public face: start it with startStepFunctionsService
+// (./service.ts, whose header lists the operations it serves and the AWS pages it follows).
 export { EXECUTION_STATUS_CHANGE, startStepFunctionsService, SfnError } from "./service";
 export type {
   ExecutionDescription,

@@ -34,8 +34,12 @@ export interface AwsJsonService {
   tooLarge?: () => AwsApiError;
   /** The `__type` of an error that is not an `AwsApiError` (a bug of ours), answered 500. @default "InternalFailure" */
   internalErrorCode?: string;
-  /** The error for a target this service does not serve. @default UnknownOperationException (400) */
-  unknownOperation?: (target: string) => AwsApiError;
+  /**
+   * The error for a target this service does not serve: `shown` says what was asked (the target, or
+   * how to call the service when there is none), `target` is the `X-Amz-Target` as sent.
+   * @default UnknownOperationException (400)
+   */
+  unknownOperation?: (shown: string, target: string | undefined) => AwsApiError;
   /** The error for a body that is not a JSON object. @default SerializationException (400) */
   badBody?: (why: string) => AwsApiError;
   /** How an error goes on the wire, when the service's differs from `{__type: code, message}` + `x-amzn-ErrorType`. */
@@ -103,7 +107,7 @@ export async function answerAwsJson(service: AwsJsonService, req: http.IncomingM
     const named = operationOf(target, service.targetPrefix);
     if (req.method !== "POST" || !named || !Object.hasOwn(service.operations, named)) {
       const shown = typeof target === "string" && target ? target : `no X-Amz-Target: ${service.serviceName} takes POST / with X-Amz-Target: ${service.targetPrefix}.<Operation>`;
-      throw service.unknownOperation?.(shown) ?? new AwsApiError("UnknownOperationException", `${shown} is not an operation ${service.serviceName} serves`);
+      throw service.unknownOperation?.(shown, typeof target === "string" ? target : undefined) ?? new AwsApiError("UnknownOperationException", `${shown} is not an operation ${service.serviceName} serves`);
     }
     operation = named;
     const text =

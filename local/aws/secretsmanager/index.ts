@@ -156,6 +156,8 @@ function secretsManagerJsonService(service: SecretsManager): AwsJsonService {
     // A body that is not a JSON object has always been answered as an internal error here.
     badBody: (why) => new SecretsError(INTERNAL_ERROR, why, 500),
     encodeError: (error) => ({ body: { __type: error.code, message: error.message } }),
+    // The message names the X-Amz-Target as sent (or "this request" when there is none).
+    unknownOperation: (_shown, target) => unknownOperation(target),
   };
 }
 
@@ -166,8 +168,7 @@ export async function startSecretsManagerService(options: SecretsManagerServiceO
   const service = new SecretsManager(options.dir, options.meter);
   const api = secretsManagerJsonService(service);
   const server = http.createServer((req, res) => {
-    // The message names the X-Amz-Target as sent (or "this request" when there is none).
-    answerAwsJson({ ...api, unknownOperation: () => unknownOperation(req.headers["x-amz-target"]) }, req, res).catch(() => res.destroy());
+    answerAwsJson(api, req, res).catch(() => res.destroy());
   });
   const { endpoint } = await listen(server, options.port ?? 0);
   log(`secretsmanager: on ${endpoint}`);

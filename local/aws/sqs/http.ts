@@ -51,6 +51,7 @@ function jsonService(operations: Record<string, Operation>): AwsJsonService {
       body: { __type: `com.amazonaws.sqs#${error.code}`, message: error.message },
       headers: { "x-amzn-query-error": `${queryCodeOf(error)};${senderOrReceiver(error)}` },
     }),
+    unknownOperation: (_shown, target) => unsupportedOperation(target ?? ""),
   };
 }
 
@@ -73,7 +74,7 @@ export function sqsRequestListener(sqs: Sqs, meter?: UsageMeter): http.RequestLi
     // Unbounded, as before: SQS checks a message's size against the queue's MaximumMessageSize.
     const text = await readLimitedBody(req, Number.POSITIVE_INFINITY, () => new Error("unreachable"));
     const target = req.headers["x-amz-target"];
-    if (typeof target === "string") await answerAwsJson({ ...json, unknownOperation: () => unsupportedOperation(target) }, req, res, text);
+    if (typeof target === "string") await answerAwsJson(json, req, res, text);
     else await answerQuery(query, req, res, text);
   };
   return (req, res) => {

@@ -5,6 +5,26 @@
 import type { UsageMeter } from "../../usage/meter";
 import { InvalidEventPattern, matchesPattern, parsePattern } from "../eventbridge/pattern";
 
+/**
+ * A poller's wake-up subscription to its source (a queue's messages, a stream's appends): renewed
+ * when the source changes (the service restarted), ended when the poller stops.
+ */
+export class SourceSubscription<S> {
+  private current?: { source: S; unsubscribe: () => void };
+
+  /** Subscribes to `source` with `subscribe` (which answers the unsubscribe), unless it is already followed. */
+  follow(source: S, subscribe: (source: S) => () => void): void {
+    if (this.current?.source === source) return;
+    this.current?.unsubscribe();
+    this.current = { source, unsubscribe: subscribe(source) };
+  }
+
+  end(): void {
+    this.current?.unsubscribe();
+    this.current = undefined;
+  }
+}
+
 /** A poller's life: `sleep` and `race` return early once `stop()` was called. */
 export class Lifecycle {
   stopped = false;

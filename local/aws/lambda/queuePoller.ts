@@ -25,7 +25,7 @@
 import type { QueueSink, QueueSource, ReceivedQueueMessage } from "../types";
 import { LOCAL_REGION } from "../types";
 import { meterQueueDelete, meterQueueReceive } from "../../usage/lambda";
-import { errorSummary, Lifecycle, readBatchResponse, Waker, type MappingInvokeResult, type PollerHost } from "./pollerSupport";
+import { errorSummary, Lifecycle, readBatchResponse, SourceSubscription, Waker, type MappingInvokeResult, type PollerHost } from "./pollerSupport";
 
 /** What an SQS mapping reads from: the local SQS (whose visibility timeout it honours when it can tell). */
 export interface EventSourceQueue extends QueueSource, QueueSink {
@@ -93,7 +93,7 @@ export class QueuePoller {
   private readonly life = new Lifecycle();
   private readonly waker = new Waker(this.life);
   private readonly inFlight = new Set<Promise<void>>();
-  private subscribed?: { source: EventSourceQueue; unsubscribe: () => void };
+  private readonly subscription = new SourceSubscription<EventSourceQueue>();
   private loop?: Promise<void>;
   private lastError?: string;
   lastProcessingResult = "No records processed";
@@ -115,8 +115,7 @@ export class QueuePoller {
   /** Stops polling; running invocations are not waited for (their messages reappear after the visibility timeout). */
   async stop(): Promise<void> {
     this.life.stop();
-    this.subscribed?.unsubscribe();
-    this.subscribed = undefined;
+    this.subscription.end();
     await this.loop;
     await Promise.all([...this.inFlight]);
   }
@@ -129,10 +128,7 @@ export class QueuePoller {
         await this.waker.wait(this.host.pollIntervalMs);
         continue;
       }
-      if (this.subscribed?.source !== source) {
-        this.subscribed?.unsubscribe();
-        this.subscribed = { source, unsubscribe: source.onMessage(c.eventSourceArn, () => this.waker.wake()) };
-      }
+      this.subscription.follow(source, (queue) => queue.onMessage(c.eventSourceArn, () => this.waker.wake()));
       if (this.inFlight.size >= c.maxConcurrentBatches) {
         await this.waker.wait(this.host.pollIntervalMs);
         continue;

@@ -41,7 +41,7 @@ import * as crypto from "crypto";
 import type { DynamoDbItem, DynamoDbStreamRecord, DynamoDbStreamSource, QueueSink } from "../types";
 import type { CheckpointStore } from "./checkpoints";
 import { meterStreamRead } from "../../usage/lambda";
-import { errorSummary, Lifecycle, readBatchResponse, Waker, type MappingInvokeResult, type PollerHost } from "./pollerSupport";
+import { errorSummary, Lifecycle, readBatchResponse, SourceSubscription, Waker, type MappingInvokeResult, type PollerHost } from "./pollerSupport";
 
 /** A stream mapping with its defaults applied. */
 export interface StreamMappingConfig {
@@ -138,7 +138,7 @@ export class StreamPoller {
   /** The last record read (handed to a lane or filtered out); the reader goes on after it. */
   private readPosition: string | undefined;
   private positioned = false;
-  private subscribed?: { source: DynamoDbStreamSource; unsubscribe: () => void };
+  private readonly subscription = new SourceSubscription<DynamoDbStreamSource>();
   private loop?: Promise<void>;
   /** Records read and not yet passed by the checkpoint, in stream order. */
   private readonly window: WindowEntry[] = [];
@@ -176,8 +176,7 @@ export class StreamPoller {
   /** Stops polling; resolves once the reader and every lane have left (an invocation in flight is not waited for). */
   async stop(): Promise<void> {
     this.life.stop();
-    this.subscribed?.unsubscribe();
-    this.subscribed = undefined;
+    this.subscription.end();
     await this.loop;
     await Promise.all([...this.inFlight]);
   }
@@ -204,9 +203,7 @@ export class StreamPoller {
   }
 
   private subscribe(source: DynamoDbStreamSource): void {
-    if (this.subscribed?.source === source) return;
-    this.subscribed?.unsubscribe();
-    this.subscribed = { source, unsubscribe: source.onAppend(this.config.eventSourceArn, () => this.waker.wake()) };
+    this.subscription.follow(source, (stream) => stream.onAppend(this.config.eventSourceArn, () => this.waker.wake()));
   }
 
   private async run(): Promise<void> {
